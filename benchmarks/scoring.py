@@ -1,0 +1,159 @@
+"""Scoring a clustering against gold stories: pairwise P/R/F1, ARI, B-cubed, canonical and origin accuracy.
+
+Pure functions over dicts so they can be tested on hand-made cases. Documents absent from the
+prediction count as singletons.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from math import comb
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class Gold:
+    story: dict[str, str]
+    original: dict[str, str]
+    """story -> id of its original page (only stories whose original is in the corpus)"""
+    origin: dict[str, str]
+    """story -> origin outlet"""
+    kind: dict[str, str]
+    aliases: dict[str, str]
+    """normalised outlet name or alias -> canonical outlet name"""
+
+
+def load_gold(path: str | Path, outlets_path: str | Path | None = None) -> Gold:
+    story, original, origin, kind = {}, {}, {}, {}
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        story[row["id"]] = row["story"]
+        kind[row["id"]] = row.get("kind", "")
+        if row.get("is_original"):
+            original[row["story"]] = row["id"]
+        if row.get("origin_outlet"):
+            origin[row["story"]] = row["origin_outlet"]
+    aliases: dict[str, str] = {}
+    if outlets_path and Path(outlets_path).exists():
+        table = json.loads(Path(outlets_path).read_text(encoding="utf-8"))
+        for name, entry in table.items():
+            aliases[name] = name
+            for alias in entry.get("aliases", []):
+                aliases[alias] = name
+    return Gold(story, original, origin, kind, aliases)
+
+
+def read_prediction(path: str | Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _labels(clusters: list[dict[str, Any]], ids: Iterable[str]) -> dict[str, str]:
+    label = {}
+    for cluster in clusters:
+        for member in cluster["members"]:
+            label[member["id"]] = cluster["cluster_id"]
+    return {doc: label.get(doc, f"singleton:{doc}") for doc in ids}
+
+
+def pairwise(pred: dict[str, str], gold: dict[str, str]) -> dict[str, float]:
+    """Pairwise precision/recall/F1 and the Adjusted Rand Index over the documents of ``gold``.
+
+    >>> r = pairwise({"a": "x", "b": "x", "c": "y"}, {"a": "s", "b": "s", "c": "s"})
+    >>> round(r["precision"], 3), round(r["recall"], 3)
+    (1.0, 0.333)
+    """
+    docs = list(gold)
+    joint = Counter((pred[d], gold[d]) for d in docs)
+    pred_sizes = Counter(pred[d] for d in docs)
+    gold_sizes = Counter(gold[d] for d in docs)
+    tp = sum(comb(n, 2) for n in joint.values())
+    pred_pairs = sum(comb(n, 2) for n in pred_sizes.values())
+    gold_pairs = sum(comb(n, 2) for n in gold_sizes.values())
+    precision = tp / pred_pairs if pred_pairs else 1.0
+    recall = tp / gold_pairs if gold_pairs else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    total = comb(len(docs), 2)
+    expected = pred_pairs * gold_pairs / total if total else 0.0
+    maximum = (pred_pairs + gold_pairs) / 2
+    ari = (tp - expected) / (maximum - expected) if maximum != expected else 1.0
+    return {"precision": precision, "recall": recall, "f1": f1, "ari": ari}
+
+
+def bcubed(pred: dict[str, str], gold: dict[str, str]) -> dict[str, float]:
+    """B-cubed precision, recall and F1.
+
+    >>> round(bcubed({"a": "x", "b": "x"}, {"a": "s", "b": "t"})["precision"], 2)
+    0.5
+    """
+    joint = Counter((pred[d], gold[d]) for d in gold)
+    pred_sizes = Counter(pred[d] for d in gold)
+    gold_sizes = Counter(gold[d] for d in gold)
+    precision = sum(joint[(pred[d], gold[d])] / pred_sizes[pred[d]] for d in gold) / len(gold)
+    recall = sum(joint[(pred[d], gold[d])] / gold_sizes[gold[d]] for d in gold) / len(gold)
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1}
+
+
+def canonical_accuracy(clusters: list[dict[str, Any]], gold: Gold) -> tuple[float, int]:
+    """Share of multi-document stories with their original present whose original is named canonical
+    of the predicted cluster (of two or more members) that holds it."""
+    canonical_of = {}
+    for cluster in clusters:
+        for member in cluster["members"]:
+            canonical_of[member["id"]] = cluster["canonical_id"]
+    sizes = Counter(gold.story.values())
+    stories = [s for s, original in gold.original.items() if sizes[s] >= 2]
+    if not stories:
+        return 1.0, 0
+    right = sum(1 for s in stories if canonical_of.get(gold.original[s]) == gold.original[s])
+    return right / len(stories), len(stories)
+
+
+def _outlet_key(name: str | None, gold: Gold) -> str | None:
+    if not name:
+        return None
+    return gold.aliases.get(name, name)
+
+
+def origin_accuracy(clusters: list[dict[str, Any]], gold: Gold, stories: Iterable[str] | None = None) -> tuple[float, int]:
+    """Share of multi-document stories whose predicted cluster (the one holding most of the story)
+    names the right origin outlet (aliases allowed)."""
+    cluster_of = {}
+    for cluster in clusters:
+        for member in cluster["members"]:
+            cluster_of[member["id"]] = cluster
+    by_story: dict[str, list[str]] = defaultdict(list)
+    for doc, story in gold.story.items():
+        by_story[story].append(doc)
+    chosen = [s for s, docs in by_story.items() if len(docs) >= 2 and s in gold.origin]
+    if stories is not None:
+        wanted = set(stories)
+        chosen = [s for s in chosen if s in wanted]
+    if not chosen:
+        return 1.0, 0
+    right = 0
+    for story in chosen:
+        counts = Counter(cluster_of[d]["cluster_id"] for d in by_story[story] if d in cluster_of)
+        if not counts:
+            continue
+        best = counts.most_common(1)[0][0]
+        cluster = next(cluster_of[d] for d in by_story[story] if d in cluster_of and cluster_of[d]["cluster_id"] == best)
+        named = (cluster.get("origin") or {}).get("outlet")
+        if _outlet_key(named, gold) == _outlet_key(gold.origin[story], gold):
+            right += 1
+    return right / len(chosen), len(chosen)
+
+
+def score(clusters: list[dict[str, Any]], gold: Gold) -> dict[str, float]:
+    pred = _labels(clusters, gold.story)
+    out = {f"pair_{k}": v for k, v in pairwise(pred, gold.story).items()}
+    out.update({f"bcubed_{k}": v for k, v in bcubed(pred, gold.story).items()})
+    out["canonical_acc"], out["canonical_n"] = canonical_accuracy(clusters, gold)
+    out["origin_acc"], out["origin_n"] = origin_accuracy(clusters, gold)
+    return out

@@ -1,0 +1,107 @@
+"""Batch loading of corpus directories: walk, read and clean files on all cores."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dedup.clean import CleanOptions, clean
+from dedup.config import Config
+from dedup.document import CleanDocument
+from dedup.errors import InputError
+from dedup.io.readers import read_file, walk
+from dedup.outlets import OutletTable
+
+log = logging.getLogger("dedup")
+
+
+@dataclass
+class Loaded:
+    docs: list[CleanDocument] = field(default_factory=list)
+    rejects: list[InputError] = field(default_factory=list)
+    files: int = 0
+    unsupported: int = 0
+    duplicate_ids: int = 0
+
+
+_WORKER_STATE: dict[str, object] = {}
+
+
+def _init_worker(config: Config, outlet_file: str | None) -> None:
+    outlets = OutletTable.default()
+    if outlet_file:
+        outlets.extend_from_file(outlet_file)
+    _WORKER_STATE["config"] = config
+    _WORKER_STATE["outlets"] = outlets
+
+
+def _load_chunk(chunk: list[tuple[str, str]]) -> list[CleanDocument | InputError]:
+    config = _WORKER_STATE["config"]
+    outlets = _WORKER_STATE["outlets"]
+    assert isinstance(config, Config) and isinstance(outlets, OutletTable)
+    options = CleanOptions(to_simplified=config.to_simplified)
+    out: list[CleanDocument | InputError] = []
+    for path, relpath in chunk:
+        for item in read_file(Path(path), relpath, config.max_file_bytes):
+            if isinstance(item, InputError):
+                out.append(item)
+                continue
+            try:
+                cleaned = clean(item, outlets, options)
+            except Exception as exc:  # a cleaner bug must not end the run; the page is reported
+                log.exception("cleaning failed for %s", item.id)
+                out.append(InputError(item.source or item.id, f"cleaning failed: {exc!r}", kind="internal"))
+                continue
+            if not cleaned.compared:
+                out.append(InputError(item.source or item.id, "empty after cleaning (no article text)", kind="empty"))
+            out.append(cleaned)
+    return out
+
+
+def load(roots: list[str], config: Config, workers: int | None = None, outlet_file: str | None = None,
+         progress: Callable[[int], None] | None = None) -> Loaded:
+    """Read and clean every supported file under the roots.
+
+    Documents come back in walk order whatever the number of workers. An empty document is both
+    reported (so the user learns of it) and kept (it is never matched: it has no shingles).
+    """
+    walked = walk(roots)
+    loaded = Loaded(rejects=list(walked.errors), files=len(walked.files), unsupported=walked.unsupported)
+    tasks = [(str(path), rel) for path, rel in walked.files]
+    chunk_size = 32
+    chunks = [tasks[i : i + chunk_size] for i in range(0, len(tasks), chunk_size)]
+    workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
+
+    def results() -> Iterator[list[CleanDocument | InputError]]:
+        if workers <= 1 or len(chunks) <= 1:
+            _init_worker(config, outlet_file)
+            for chunk in chunks:
+                yield _load_chunk(chunk)
+        else:
+            # forkserver: the parent may hold native state (OpenCC, lexbor) that does not survive fork().
+            context = multiprocessing.get_context("forkserver")
+            with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
+                                     initargs=(config, outlet_file)) as pool:
+                yield from pool.map(_load_chunk, chunks)
+
+    seen: set[str] = set()
+    for chunk, items in zip(chunks, results()):
+        for item in items:
+            if isinstance(item, InputError):
+                loaded.rejects.append(item)
+                continue
+            if item.id in seen:
+                loaded.duplicate_ids += 1
+                loaded.rejects.append(InputError(item.doc.source or item.id, f"duplicate document id {item.id!r}; kept the first",
+                                                 kind="duplicate_id"))
+                continue
+            seen.add(item.id)
+            loaded.docs.append(item)
+        if progress:
+            progress(len(chunk))
+    return loaded

@@ -1,0 +1,176 @@
+"""Choose each cluster's canonical copy and name the outlet that first published the story.
+
+The choice weighs the evidence an editor would: which outlet the copies credit, whether a copy
+sits on that outlet's own site, whether a copy credits somebody else (then it is not the original,
+whatever its date), signs of spam (spinning, a site naming itself as the source), the earliest
+time, and completeness (the copy that contains the others).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from dedup.document import CleanDocument
+from dedup.outlets import OutletTable
+
+# Attribution forms that credit an outlet as the story's source.
+CREDIT_FORMS = frozenset({
+    "来源", "媒体来源", "文章来源", "稿件来源", "信息来源", "新闻来源", "内容来源", "出处", "来自",
+    "本文来源于", "本文来自", "本文转载自", "转载自", "转自", "本文首发于", "首发于", "原文链接", "dateline", "preface",
+    "wire", "据报道",
+})
+LOW_KINDS = frozenset({"portal", "aggregator"})
+
+
+@dataclass
+class Member:
+    """What the chooser needs to know of one cluster member."""
+
+    doc: CleanDocument
+    size: int
+    """Distinct shingles of the compared text (completeness)."""
+    contains: int = 0
+    """How many other members this one contains (containment of theirs in it >= 0.8)."""
+
+
+@dataclass
+class Choice:
+    canonical: int
+    origin: str | None
+    evidence: list[str]
+    roles: list[str]
+    ranking: list[tuple[int, list[str]]] = field(default_factory=list)
+    """Members best first, each with the reasons that placed it."""
+
+
+def credits(doc: CleanDocument, outlets: OutletTable) -> list[tuple[str, str]]:
+    """``(outlet, form)`` for every outlet a page credits, its own site's outlet included."""
+    own = outlets.by_site(doc.site)
+    out: list[tuple[str, str]] = []
+    for attribution in doc.attributions:
+        if attribution.form == "self":
+            if own is not None:
+                out.append((own.name, "own site"))
+            continue
+        if attribution.form in CREDIT_FORMS:
+            out.append((outlets.canonical_name(attribution.outlet), attribution.form))
+    return out
+
+
+def credits_other(doc: CleanDocument, outlets: OutletTable) -> str | None:
+    """The first outlet a page credits that is not its own site's outlet."""
+    own = outlets.by_site(doc.site)
+    for name, form in credits(doc, outlets):
+        if form != "own site" and (own is None or name != own.name):
+            return name
+    return None
+
+
+def looks_spam(doc: CleanDocument, outlets: OutletTable) -> bool:
+    """Spun text, or a site that is no known outlet naming itself as the source."""
+    return doc.spun or (doc.self_attributed and outlets.by_site(doc.site) is None)
+
+
+def choose(members: list[Member], outlets: OutletTable) -> Choice:
+    """Rank the members and pick the canonical copy and the origin outlet.
+
+    >>> from dedup.clean import clean
+    >>> from dedup.document import Document
+    >>> orig = clean(Document(id="cs.com.cn/a.txt", site="cs.com.cn", title="T",
+    ...              text="T\\n2022-09-23 10:02 来源:中国证券报\\n正文。"))
+    >>> copy = clean(Document(id="spam.com/b.txt", site="spam.com", title="T",
+    ...              text="T\\n2025-07-06 来源:某某网\\n媒体来源:中国证券报\\n正文。"))
+    >>> c = choose([Member(copy, 10), Member(orig, 10)], OutletTable.default())
+    >>> c.canonical, c.origin
+    (1, '中国证券报')
+    """
+    votes: Counter[str] = Counter()
+    forms: dict[str, Counter[str]] = {}
+    for member in members:
+        seen: set[str] = set()
+        for name, form in credits(member.doc, outlets):
+            if name in seen:
+                continue
+            seen.add(name)
+            votes[name] += 1
+            forms.setdefault(name, Counter())[form] += 1
+
+    sites_present = {outlets.by_site(m.doc.site).name for m in members if outlets.by_site(m.doc.site)}  # type: ignore[union-attr]
+    origin: str | None = None
+    evidence: list[str] = []
+    if votes:
+        origin = max(votes, key=lambda name: (votes[name], name in sites_present, -len(name), name))
+        form_text = ", ".join(f"{form}" for form, _ in forms[origin].most_common(3))
+        evidence.append(f"{votes[origin]} member{'s' if votes[origin] != 1 else ''} credit {origin} ({form_text})")
+
+    def site_kind(member: Member) -> int:
+        owner = outlets.by_site(member.doc.site)
+        if owner is None:
+            return 2
+        return 1 if owner.kind in LOW_KINDS else 0
+
+    def key(position: int) -> tuple:
+        member = members[position]
+        doc = member.doc
+        owner = outlets.by_site(doc.site)
+        on_origin_site = origin is not None and owner is not None and owner.name == origin
+        time = doc.published_at or "9999"
+        return (
+            0 if on_origin_site else 1,
+            1 if credits_other(doc, outlets) and not on_origin_site else 0,
+            1 if looks_spam(doc, outlets) else 0,
+            site_kind(member),
+            time,
+            -member.contains,
+            -member.size,
+            doc.id,
+        )
+
+    order = sorted(range(len(members)), key=key)
+    canonical = order[0]
+    chosen = members[canonical].doc
+    owner = outlets.by_site(chosen.site)
+    if origin is None and owner is not None and owner.kind not in LOW_KINDS and not looks_spam(chosen, outlets):
+        origin = owner.name
+        evidence.append(f"no member credits an outlet; canonical site {chosen.site} is {owner.name}")
+    elif owner is not None and owner.name == origin:
+        evidence.append(f"canonical site {chosen.site} is {owner.name}")
+    if chosen.published_at:
+        times = [m.doc.published_at for m in members if m.doc.published_at]
+        if times and min(times) == chosen.published_at:
+            evidence.append(f"canonical is the earliest copy ({chosen.published_at})")
+
+    ranking: list[tuple[int, list[str]]] = []
+    for position in order:
+        member = members[position]
+        doc = member.doc
+        reasons = []
+        owner_m = outlets.by_site(doc.site)
+        if origin and owner_m is not None and owner_m.name == origin:
+            reasons.append(f"on the site of {origin}")
+        other = credits_other(doc, outlets)
+        if other:
+            reasons.append(f"credits {other}")
+        if doc.spun:
+            reasons.append("spun title fragments")
+        if doc.self_attributed and owner_m is None:
+            reasons.append("names itself as the source")
+        reasons.append(f"time {doc.published_at or 'unknown'}")
+        reasons.append(f"{member.size} shingles, contains {member.contains} other member(s)")
+        ranking.append((position, reasons))
+
+    roles = []
+    canonical_size = members[canonical].size
+    for position, member in enumerate(members):
+        if position == canonical:
+            roles.append("canonical")
+        elif member.doc.spun:
+            roles.append("spun")
+        elif member.size > 1.5 * canonical_size:
+            roles.append("digest")
+        elif member.size < 0.8 * canonical_size:
+            roles.append("partial")
+        else:
+            roles.append("copy")
+    return Choice(canonical=canonical, origin=origin, evidence=evidence, roles=roles, ranking=ranking)

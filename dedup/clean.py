@@ -1,0 +1,377 @@
+"""Cleaning: separate a page's article text from its furniture, spinning and attribution lines.
+
+Pure functions over a :class:`~dedup.document.Document`; nothing here reads files. The result keeps
+the normalised body lines (so a later stage can still drop lines a site repeats on every page),
+the attributions and time found, and every removal with its reason, for ``dedup explain``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from dedup.document import Attribution, CleanDocument, Document
+from dedup.normalize import compact, normalize
+from dedup.outlets import OutletTable, name_key
+
+CHINA_TZ = timezone(timedelta(hours=8))
+
+# --- attribution -----------------------------------------------------------------------------
+
+_NAME = r"([\w·&]{2,24}?)"
+_SOURCE_LINE = re.compile(
+    r"(媒体来源|文章来源|稿件来源|信息来源|新闻来源|内容来源|来源|出处|来自)\s*[:]\s*([\w·&]{2,30})"
+)
+_FROM_PHRASE = re.compile(r"(本文来源于|本文来自|本文转载自|转载自|转自|本文首发于|首发于)\s*[:]?\s*([\w·&]{2,30})")
+_ORIGINAL_TITLE = re.compile(r"原标题\s*[:]\s*(.+)")
+_ORIGINAL_LINK = re.compile(r"原文(?:链接|地址)\s*[:]\s*(https?://\S+)")
+_DATELINE_WIRE = re.compile(r"^(新华社|中新社|中新网|人民网|央视网|央广网|国际在线|中国日报网)[\w]{0,8}?\d{1,2}月\d{1,2}日(?:电|讯)")
+_DATELINE_XUN = re.compile(r"^" + _NAME + r"(?:讯|消息)\s*(?:\(|\s|$|记者)")
+_DATELINE_REPORTER = re.compile(r"^" + _NAME + r"\s*(?:记者|特约记者|见习记者|通讯员)\s")
+_REPORTED_BY = re.compile(r"据" + _NAME + r"(?:报道|消息|援引|披露|统计)")
+_PREFACE = re.compile(r"编者按\s*[:].*?(?:全文如下|原文如下|内容如下)[。.:]?")
+_PREFACE_SOURCE = re.compile(r"(?:近日|日前|今日)?,?\s*" + _NAME + r"(?:刊发|发表|刊登)了?(?:文章|评论)")
+_WIRE_EN = re.compile(r"\((reuters|ap|afp|bloomberg|xinhua|dow jones)\)\s*[-—–]", re.IGNORECASE)
+# Names that are not outlets although they stand where a source does.
+_NOT_OUTLETS = frozenset(name_key(n) for n in (
+    "网络", "互联网", "网友", "本站", "综合", "网络整理", "综合整理", "整理", "网络转载", "未知", "作者", "本网", "公司公告",
+    "公告", "记者", "其他", "资料", "官网", "微信公众号", "公众号", "新闻", "编辑",
+))
+
+# --- furniture -------------------------------------------------------------------------------
+
+_BREADCRUMB = re.compile(r"^(当前位置|您的位置|你的位置|所在位置|位置)\s*[:]|首页\s*[>»/]|>\s*正文$")
+_STAFF = re.compile(r"^[\[(]?\s*(责任编辑|责编|编辑|作者|记者|校对|审核|审校|监制|主编|编审|实习编辑|实习生|策划|摄影|文|图)\s*[:/]")
+_STAFF_INLINE = re.compile(r"[\[(]\s*(责任编辑|责编|编辑)\s*[:][^\])]{0,20}[\])]")
+_LEGAL = re.compile(
+    r"免责声明|版权声明|版权所有|copyright|all rights reserved|icp[证备]|备案号|未经授权|不得转载|禁止转载|如有侵权|联系删除|"
+    r"仅代表作者|不代表本站|与本站无关|投资有风险|风险自担|本文不构成|据此操作",
+    re.IGNORECASE,
+)
+_PROMPT = re.compile(
+    r"^(分享到|分享至|扫一扫|扫描二维码|关注我们|关注微信|点击进入|点击查看|打开app|下载app|进入【|返回搜狐|查看更多|"
+    r"微信扫一扫|字号|打印|收藏|举报|评论|加载更多|阅读全文|展开全文|相关标签|标签|关键词)"
+)
+_END_MARK = re.compile(r"^[(\[]?\s*(未完|完|全文完|end|待续|未完待续)\s*[)\]]?$")
+_MORE = re.compile(r"\.{2,}\s*\[(详细|更多|全文)\]$|\[(详细|更多)\]$")
+_SIBLING = re.compile(r"^(上一篇|下一篇|上一条|下一条|前一篇|后一篇)\s*[:]?")
+_RECS_HEADER = re.compile(
+    r"^(推荐文章|推荐阅读|相关阅读|相关文章|相关新闻|相关报道|热点阅读|热门阅读|热门推荐|热门文章|热点推荐|猜你喜欢|"
+    r"延伸阅读|为您推荐|精彩推荐|更多精彩|最新文章|最新资讯|热门资讯|今日推荐|图文推荐|相关推荐|大家都在看|精彩图片|排行榜)\s*[:]?$"
+)
+_CATEGORY_TAG = re.compile(r"\[[\w]{1,6}\]")
+_DATE_RE = re.compile(
+    r"(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})\s*日?"
+    r"(?:[T\s]*(\d{1,2})\s*[:时]\s*(\d{1,2})(?:\s*[:分]\s*(\d{1,2}))?)?"
+    r"(?:\s*(Z|[+-]\d{2}:?\d{2}))?"
+)
+_HEADER_HINT = re.compile(r"来源|作者|编辑|发布|时间|浏览|阅读|\d{4}\s*[-年/.]\s*\d{1,2}")
+_BOUNDARY = ",.;!?:、。;!?:\"“”'‘’ ()\t"
+
+
+@dataclass(frozen=True)
+class CleanOptions:
+    """What the cleaner may assume about the page; derived from :class:`dedup.config.Config`."""
+
+    to_simplified: bool = True
+
+
+def parse_time(text: str | None) -> str | None:
+    """The first date (and time) in a string, as ISO 8601; China time when no zone is given.
+
+    >>> parse_time("2018年12月11日 20:02　来源：经济观察网")
+    '2018-12-11T20:02:00+08:00'
+    >>> parse_time("2018-12-11T19:13:00+08:00")
+    '2018-12-11T19:13:00+08:00'
+    """
+    if not text:
+        return None
+    match = _DATE_RE.search(text)
+    if not match:
+        return None
+    year, month, day, hour, minute, second, zone = match.groups()
+    try:
+        tz = CHINA_TZ
+        if zone:
+            if zone == "Z":
+                tz = timezone.utc
+            else:
+                sign = 1 if zone[0] == "+" else -1
+                digits = zone[1:].replace(":", "")
+                tz = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0)))
+        moment = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0), tzinfo=tz)
+    except ValueError:
+        return None
+    if not 1990 <= moment.year <= 2100:
+        return None
+    return moment.isoformat()
+
+
+def _outlet_name(raw: str) -> str | None:
+    name = raw.strip(" ·:,.")
+    for tail in ("编辑", "作者", "记者", "责任编辑", "发布时间", "时间", "原标题"):
+        if tail in name and not name.startswith(tail):
+            name = name[: name.index(tail)]
+    if len(name) < 2 or name_key(name) in _NOT_OUTLETS or name.isdigit():
+        return None
+    return name
+
+
+def find_attributions(line: str, first_paragraph: bool = False) -> list[Attribution]:
+    """Attributions written in one normalised line.
+
+    >>> [(a.form, a.outlet) for a in find_attributions("2025-07-06 [知识] 来源:庚癸之呼网 媒体来源:中国证券报")]
+    [('来源', '庚癸之呼网'), ('媒体来源', '中国证券报')]
+    """
+    found: list[Attribution] = []
+    for match in _SOURCE_LINE.finditer(line):
+        name = _outlet_name(match.group(2))
+        if name:
+            found.append(Attribution(match.group(1), name, match.group(0)))
+    for match in _FROM_PHRASE.finditer(line):
+        name = _outlet_name(match.group(2))
+        if name:
+            found.append(Attribution(match.group(1), name, match.group(0)))
+    for match in _REPORTED_BY.finditer(line):
+        name = _outlet_name(match.group(1))
+        if name:
+            found.append(Attribution("据报道", name, match.group(0)))
+    for match in _WIRE_EN.finditer(line):
+        found.append(Attribution("wire", match.group(1), match.group(0)))
+    if first_paragraph:
+        for pattern in (_DATELINE_WIRE, _DATELINE_XUN, _DATELINE_REPORTER):
+            dateline = pattern.search(line)
+            if dateline:
+                name = _outlet_name(dateline.group(1))
+                if name and name not in ("本报", "本刊", "本网", "本台"):
+                    found.append(Attribution("dateline", name, dateline.group(0)))
+                break
+    return found
+
+
+# --- spinning --------------------------------------------------------------------------------
+
+
+def _clause_starts(line: str) -> list[int]:
+    starts = [0]
+    starts.extend(i + 1 for i, ch in enumerate(line[:-1]) if ch in _BOUNDARY)
+    return starts
+
+
+def find_spin_fragments(lines: list[str], title: str | None) -> dict[int, list[tuple[int, int]]]:
+    """Title fragments a spinner injected at clause starts: ``{line index: [(start, end), ...]}``.
+
+    A spinner chops the title into 2-8 character pieces and puts them at the start of clauses. A
+    piece is recognised as a run of title characters that recurs at several clause starts; the page
+    counts as spun only when such pieces stand at a large share of its clause starts.
+    """
+    if not title:
+        return {}
+    title_chars = set(compact(title))
+    if len(title_chars) < 4:
+        return {}
+    runs: list[tuple[int, int, str]] = []
+    boundaries_per_line: Counter[int] = Counter()
+    for index, line in enumerate(lines):
+        for start in _clause_starts(line):
+            while start < len(line) and line[start] == " ":
+                start += 1
+            if start >= len(line):
+                continue
+            boundaries_per_line[index] += 1
+            end = start
+            while end < len(line) and end - start < 10 and line[end] in title_chars:
+                end += 1
+            if end - start >= 2:
+                runs.append((index, start, line[start:end]))
+    prefix_count: Counter[str] = Counter()
+    for _, _, run in runs:
+        for length in range(2, len(run) + 1):
+            prefix_count[run[:length]] += 1
+    found: dict[int, list[tuple[int, int]]] = {}
+    fragments: set[str] = set()
+    for index, start, run in runs:
+        for length in range(len(run), 1, -1):
+            if prefix_count[run[:length]] >= 2:
+                fragments.add(run[:length])
+                found.setdefault(index, []).append((start, start + length))
+                break
+    hits = sum(len(spans) for spans in found.values())
+    # Judge only the lines that hold fragments: spinners often treat just the first paragraphs.
+    boundaries = sum(boundaries_per_line[index] for index in found)
+    covered = set("".join(fragments))
+    if hits < 4 or len(fragments) < 2 or hits < 0.3 * boundaries or len(covered) < 0.4 * len(title_chars):
+        return {}
+    return found
+
+
+# --- the cleaner -----------------------------------------------------------------------------
+
+
+def _remove_spans(line: str, spans: list[tuple[int, int]]) -> str:
+    out, last = [], 0
+    for start, end in sorted(spans):
+        if start < last:
+            continue
+        out.append(line[last:start])
+        last = end
+    out.append(line[last:])
+    return "".join(out)
+
+
+def clean(doc: Document, outlets: OutletTable | None = None, options: CleanOptions | None = None) -> CleanDocument:
+    """Clean one document: drop furniture, undo spinning, collect attributions and time.
+
+    >>> d = clean(Document(id="a.txt", text="标题\\n2022-09-23 10:02 来源:中国证券报\\n正文第一段。\\n责任编辑:张三",
+    ...                    title="标题", site="cs.com.cn"))
+    >>> d.body, d.published_at, [a.outlet for a in d.attributions]
+    ('正文第一段。', '2022-09-23T10:02:00+08:00', ['中国证券报'])
+    """
+    options = options or CleanOptions()
+    outlets = outlets or OutletTable.default()
+    to_simplified = options.to_simplified
+    removed: list[tuple[str, str]] = []
+    attributions: list[Attribution] = []
+    published = parse_time(doc.published_at) if doc.published_at else None
+
+    title = normalize(doc.title, to_simplified).strip() if doc.title else None
+    if title and _BREADCRUMB.search(title):
+        # A text page's first line can be the breadcrumb; its last segment is the title.
+        title = re.split(r"\s*[>»]\s*", title)[-1].strip() or None
+    title_key = compact(title) if title else ""
+    raw_lines = [normalize(line, to_simplified).strip() for line in doc.text.replace("\r", "\n").split("\n")]
+    lines = [line for line in raw_lines if line]
+
+    kept: list[str] = []
+    in_recs = False
+    body_started = False
+    for position, line in enumerate(lines):
+        if in_recs:
+            removed.append(("recommendations", line))
+            continue
+        key = compact(line)
+        if not key:
+            removed.append(("no text", line))
+            continue
+        if _RECS_HEADER.match(line):
+            in_recs = True
+            removed.append(("recommendations", line))
+            continue
+        if _BREADCRUMB.search(line) and len(line) < 200:
+            removed.append(("breadcrumb", line))
+            continue
+        if title_key and key == title_key and not body_started:
+            removed.append(("title", line))
+            continue
+        found = find_attributions(line, first_paragraph=not body_started)
+        is_header = (
+            not body_started
+            and position < 6
+            and len(line) <= 100
+            and "。" not in line
+            and bool(_HEADER_HINT.search(line))
+            and (any(a.form != "dateline" for a in found) or parse_time(line) is not None)
+        )
+        if is_header:
+            attributions.extend(a for a in found if a.form != "dateline")
+            published = published or parse_time(line)
+            removed.append(("header", line))
+            continue
+        source_only = found and len(line) <= 60 and any(a.form not in ("dateline", "据报道") for a in found)
+        if source_only:
+            attributions.extend(found)
+            if not body_started:
+                published = published or parse_time(line)
+            removed.append(("attribution", line))
+            continue
+        title_match = _ORIGINAL_TITLE.match(line)
+        if title_match:
+            removed.append(("original title", line))
+            continue
+        link = _ORIGINAL_LINK.search(line)
+        if link:
+            from dedup.io.readers import site_of_url
+
+            owner = outlets.by_site(site_of_url(link.group(1)))
+            if owner:
+                attributions.append(Attribution("原文链接", owner.name, link.group(0)))
+            removed.append(("attribution", line))
+            continue
+        if _STAFF.match(line) and len(line) <= 60:
+            removed.append(("staff credit", line))
+            continue
+        if _LEGAL.search(line) and len(line) <= 200:
+            attributions.extend(a for a in found if a.form in ("本文来源于", "本文来自", "转载自"))
+            removed.append(("legal notice", line))
+            continue
+        if _PROMPT.match(line) and len(line) <= 80:
+            removed.append(("share prompt", line))
+            continue
+        if _END_MARK.match(line) or _SIBLING.match(line):
+            removed.append(("end mark", line))
+            continue
+        if _MORE.search(line):
+            removed.append(("recommendations", line))
+            continue
+        preface = _PREFACE.search(line)
+        if preface:
+            credited = _PREFACE_SOURCE.search(preface.group(0))
+            if credited and _outlet_name(credited.group(1)):
+                attributions.append(Attribution("preface", credited.group(1), preface.group(0)))
+            removed.append(("editor's preface", preface.group(0)))
+            line = line.replace(preface.group(0), "").strip()
+            if not compact(line):
+                continue
+        inline = _STAFF_INLINE.search(line)
+        if inline:
+            removed.append(("staff credit", inline.group(0)))
+            line = line.replace(inline.group(0), "").strip()
+        attributions.extend(found)
+        if not body_started and found and any(a.form == "dateline" for a in found):
+            removed.append(("dateline", next(a.text for a in found if a.form == "dateline")))
+        body_started = True
+        kept.append(line)
+
+    spun = False
+    spans = find_spin_fragments(kept, title)
+    if spans:
+        spun = True
+        cleaned: list[str] = []
+        for index, line in enumerate(kept):
+            if index not in spans:
+                cleaned.append(line)
+                continue
+            stripped = _remove_spans(line, spans[index])
+            removed.extend(("spun title fragment", line[s:e]) for s, e in spans[index])
+            if len(spans[index]) >= 3 and len(compact(stripped)) <= 40:
+                removed.append(("spin advert", stripped))
+                continue
+            cleaned.append(stripped)
+        kept = cleaned
+
+    own_names = {name_key(n) for n in (doc.meta.get("og:site_name"), doc.meta.get("site_name")) if n}
+    own_outlet = outlets.by_site(doc.site)
+    self_attributed = False
+    for attribution in attributions:
+        key = name_key(attribution.outlet)
+        resolved = outlets.resolve(attribution.outlet)
+        if key in own_names or (own_outlet is not None and resolved is own_outlet):
+            if attribution.form in ("来源", "出处", "来自"):
+                attribution.form = "self"
+                self_attributed = True
+        if resolved is not None:
+            attribution.outlet = resolved.name
+    body = "\n".join(kept)
+    return CleanDocument(
+        doc=doc,
+        compared=compact(body),
+        body=body,
+        title=title,
+        published_at=published,
+        attributions=attributions,
+        removed=removed,
+        spun=spun,
+        self_attributed=self_attributed,
+    )

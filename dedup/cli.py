@@ -1,0 +1,208 @@
+"""The ``dedup`` command line: a thin layer over the library, mapping errors to exit codes."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from collections.abc import Callable
+from contextlib import nullcontext
+from typing import Any, TextIO
+
+import click
+
+from dedup import __version__
+from dedup.batch import Loaded, load
+from dedup.config import Config
+from dedup.errors import ConfigError, DedupError, InputError
+from dedup.outlets import OutletTable
+from dedup.pipeline import ScanResult, scan
+from dedup.report import explain as explain_text
+from dedup.report import records, size_histogram
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_REJECTED = 0, 1, 2, 3
+
+log = logging.getLogger("dedup")
+
+
+def _config_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    defaults = Config()
+    options = [
+        click.option("--threshold", type=float, default=defaults.threshold, show_default=True,
+                     help="Containment (share of the smaller document found in the other) that makes two documents one story."),
+        click.option("--shingle-size", type=int, default=defaults.shingle_size, show_default=True,
+                     help="Characters per shingle of the normalised text."),
+        click.option("--num-perm", type=int, default=defaults.num_perm, show_default=True, help="MinHash permutations."),
+        click.option("--no-t2s", is_flag=True, help="Do not convert Traditional characters to Simplified."),
+        click.option("--max-file-bytes", type=int, default=defaults.max_file_bytes, show_default=True,
+                     help="Reject files larger than this."),
+        click.option("--outlets", "outlet_file", type=click.Path(exists=True, dir_okay=False), default=None,
+                     help="JSON file of extra outlets (name, aliases, domains, kind)."),
+        click.option("--workers", type=int, default=None, help="Processes for reading and cleaning (default: all cores)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _make_config(threshold: float, shingle_size: int, num_perm: int, no_t2s: bool, max_file_bytes: int) -> Config:
+    bands, rows = Config().lsh_bands, Config().lsh_rows
+    if bands * rows > num_perm:
+        bands = max(1, num_perm // rows)
+    return Config(threshold=threshold, shingle_size=shingle_size, num_perm=num_perm, to_simplified=not no_t2s,
+                  max_file_bytes=max_file_bytes, lsh_bands=bands, lsh_rows=rows)
+
+
+def _outlets(outlet_file: str | None) -> OutletTable:
+    table = OutletTable.default()
+    if outlet_file:
+        table.extend_from_file(outlet_file)
+    return table
+
+
+def _load_with_progress(dirs: tuple[str, ...], config: Config, workers: int | None, outlet_file: str | None) -> Loaded:
+    from dedup.io.readers import walk
+
+    total = len(walk(dirs).files)
+    show = sys.stderr.isatty() and total > 200
+    bar_context = click.progressbar(length=total, label="reading", file=sys.stderr) if show else nullcontext(None)
+    with bar_context as bar:
+        return load(list(dirs), config, workers, outlet_file, progress=bar.update if bar is not None else None)
+
+
+def _report_rejects(loaded: Loaded, rejects_path: str | None) -> None:
+    shown = 0
+    for error in loaded.rejects:
+        if error.kind == "empty":
+            continue
+        if shown < 20:
+            click.echo(f"dedup: rejected {error}", err=True)
+        shown += 1
+    if shown > 20:
+        click.echo(f"dedup: … and {shown - 20} more rejected inputs (see --rejects)", err=True)
+    if rejects_path:
+        with open(rejects_path, "w", encoding="utf-8") as handle:
+            for error in loaded.rejects:
+                handle.write(json.dumps({"path": error.path, "line": error.line, "kind": error.kind, "reason": error.reason},
+                                        ensure_ascii=False) + "\n")
+
+
+def _summary(loaded: Loaded, result: ScanResult, written: int, seconds: float) -> str:
+    rejected = sum(1 for e in loaded.rejects if e.kind != "empty")
+    empty = sum(1 for e in loaded.rejects if e.kind == "empty")
+    hist = ", ".join(f"{k}: {v}" for k, v in size_histogram(result).items())
+    in_clusters = sum(len(c.members) for c in result.clusters if len(c.members) > 1)
+    return "\n".join([
+        f"dedup scan: {len(loaded.docs)} documents from {loaded.files} files "
+        f"({loaded.unsupported} unsupported files skipped, {rejected} inputs rejected, {empty} empty after cleaning)",
+        f"  {sum(1 for c in result.clusters if len(c.members) > 1)} clusters of 2+ holding {in_clusters} documents; "
+        f"cluster sizes {{{hist}}}",
+        f"  {int(result.stats.get('candidates', 0))} candidate pairs, {int(result.stats.get('verified', 0))} verified; "
+        f"{written} lines written; {seconds:.1f} s",
+    ])
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="dedup")
+@click.option("-v", "--verbose", count=True, help="More logging on stderr; -v also shows tracebacks.")
+@click.pass_context
+def cli(ctx: click.Context, verbose: int) -> None:
+    """Find reposts of the same news story, group them, and name the original."""
+    logging.basicConfig(level=logging.WARNING - 10 * min(verbose, 2), format="dedup: %(levelname)s: %(message)s")
+    ctx.obj = {"verbose": verbose}
+
+
+@cli.command("scan")
+@click.argument("dirs", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write clusters here as JSON Lines (default: stdout).")
+@click.option("--min-size", type=int, default=2, show_default=True, help="Write clusters with at least this many members.")
+@click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False), default=None,
+              help="Write every rejected input as JSON Lines here.")
+@click.option("--strict", is_flag=True, help="Stop with exit code 3 at the first rejected input.")
+@_config_options
+def scan_command(dirs: tuple[str, ...], output: str | None, min_size: int, rejects_path: str | None, strict: bool,
+                 threshold: float, shingle_size: int, num_perm: int, no_t2s: bool, max_file_bytes: int,
+                 outlet_file: str | None, workers: int | None) -> None:
+    """Cluster every supported file under DIRS and write one JSON line per cluster."""
+    if min_size < 1:
+        raise click.BadParameter("must be at least 1", param_hint="--min-size")
+    started = time.perf_counter()
+    config = _make_config(threshold, shingle_size, num_perm, no_t2s, max_file_bytes)
+    outlets = _outlets(outlet_file)
+    loaded = _load_with_progress(dirs, config, workers, outlet_file)
+    hard_rejects = [e for e in loaded.rejects if e.kind != "empty"]
+    if strict and hard_rejects:
+        click.echo(f"dedup: rejected {hard_rejects[0]} (--strict: stopping)", err=True)
+        sys.exit(EXIT_REJECTED)
+    result = scan([], config, outlets, cleaned=loaded.docs)
+    lines = records(result, min_size, outlets)
+    handle: TextIO
+    with (open(output, "w", encoding="utf-8") if output else nullcontext(sys.stdout)) as handle:
+        for line in lines:
+            handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+    _report_rejects(loaded, rejects_path)
+    click.echo(_summary(loaded, result, len(lines), time.perf_counter() - started), err=True)
+    if hard_rejects:
+        sys.exit(EXIT_REJECTED)
+
+
+@cli.command("explain")
+@click.argument("dirs", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--id", "doc_ids", multiple=True, required=True, help="Document id to explain (repeatable).")
+@_config_options
+def explain_command(dirs: tuple[str, ...], doc_ids: tuple[str, ...], threshold: float, shingle_size: int, num_perm: int,
+                    no_t2s: bool, max_file_bytes: int, outlet_file: str | None, workers: int | None) -> None:
+    """Show what was compared for a document, what was removed and why, its nearest matches and its cluster."""
+    config = _make_config(threshold, shingle_size, num_perm, no_t2s, max_file_bytes)
+    outlets = _outlets(outlet_file)
+    loaded = _load_with_progress(dirs, config, workers, outlet_file)
+    result = scan([], config, outlets, cleaned=loaded.docs)
+    index_of = {doc.id: k for k, doc in enumerate(result.docs)}
+    missing = [d for d in doc_ids if d not in index_of]
+    for doc_id in doc_ids:
+        if doc_id in index_of:
+            click.echo(explain_text(result, index_of[doc_id], outlets))
+    if missing:
+        raise click.UsageError(f"no document with id {', '.join(map(repr, missing))} under {', '.join(dirs)}")
+
+
+def main() -> None:
+    """Entry point: runs the CLI and maps dedup's errors to exit codes in this one place."""
+    verbose = "-v" in sys.argv[1:] or "--verbose" in sys.argv[1:] or any(a.startswith("-vv") for a in sys.argv[1:])
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("dedup: aborted", err=True)
+        sys.exit(EXIT_FAILURE)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_USAGE)
+    except ConfigError as exc:
+        click.echo(f"dedup: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    except BrokenPipeError:
+        # The reader of our stdout went away (e.g. `| head`): nothing more to say.
+        try:
+            sys.stdout = open("/dev/null", "w")  # noqa: SIM115
+        finally:
+            sys.exit(EXIT_OK)
+    except (DedupError, OSError) as exc:
+        if verbose:
+            raise
+        where = f" ({exc.path})" if isinstance(exc, InputError) else ""
+        click.echo(f"dedup: error{where}: {exc}", err=True)
+        sys.exit(EXIT_FAILURE)
+    except SystemExit:
+        raise
+    except Exception as exc:
+        if verbose:
+            raise
+        click.echo(f"dedup: internal error: {exc!r} (run with -v for the traceback)", err=True)
+        sys.exit(EXIT_FAILURE)
+    sys.exit(EXIT_OK)
+
+
+if __name__ == "__main__":
+    main()

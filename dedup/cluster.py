@@ -1,0 +1,91 @@
+"""Group verified pairs into stories without chaining unrelated stories together.
+
+Input is plain arrays: the shingle-set size of every document and the verified edges with their
+intersection sizes. Output is a cluster label per document. Two safeguards keep one page from
+gluing two stories together:
+
+* digest pages (a page that contains two or more unrelated documents whole) keep only the edges
+  to a story that makes up at least ``digest_share`` of the page;
+* clusters are stars: every member is verified directly against the cluster's centre, never only
+  through another member.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Edges:
+    """Verified pairs: ``left[k]`` and ``right[k]`` share ``inter[k]`` shingles."""
+
+    left: np.ndarray
+    right: np.ndarray
+    inter: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.left)
+
+
+def _adjacency(n: int, edges: Edges) -> list[dict[int, int]]:
+    adjacency: list[dict[int, int]] = [{} for _ in range(n)]
+    for i, j, inter in zip(edges.left.tolist(), edges.right.tolist(), edges.inter.tolist()):
+        adjacency[i][j] = inter
+        adjacency[j][i] = inter
+    return adjacency
+
+
+def find_digests(sizes: np.ndarray, adjacency: list[dict[int, int]], inside: float = 0.8) -> dict[int, list[int]]:
+    """Pages that contain two or more mutually unrelated documents almost whole.
+
+    Returns ``{page: [contained documents]}``.
+    """
+    digests: dict[int, list[int]] = {}
+    for page, neighbours in enumerate(adjacency):
+        contained = [
+            other for other, inter in neighbours.items()
+            if sizes[other] < sizes[page] and inter >= inside * sizes[other]
+        ]
+        if len(contained) < 2:
+            continue
+        # Two contained documents that are not linked to each other are two stories.
+        for a_pos, a in enumerate(contained):
+            if any(b not in adjacency[a] for b in contained[a_pos + 1 :]):
+                digests[page] = contained
+                break
+    return digests
+
+
+def cluster(sizes: np.ndarray, edges: Edges, digest_share: float = 0.5) -> np.ndarray:
+    """A cluster label per document (labels are 0..k-1; a lone document gets its own label).
+
+    >>> sizes = np.array([100, 100, 50, 100])
+    >>> e = Edges(np.array([0, 0]), np.array([1, 2]), np.array([90, 50]))
+    >>> cluster(sizes, e).tolist()
+    [0, 0, 0, 1]
+    """
+    n = len(sizes)
+    adjacency = _adjacency(n, edges)
+    for page in find_digests(sizes, adjacency):
+        for other, inter in list(adjacency[page].items()):
+            if inter < digest_share * sizes[page]:
+                del adjacency[page][other]
+                del adjacency[other][page]
+
+    def weight(node: int) -> float:
+        return sum(inter / min(sizes[node], sizes[other]) for other, inter in adjacency[node].items())
+
+    order = sorted(range(n), key=lambda node: (-weight(node), -int(sizes[node]), node))
+    labels = np.full(n, -1, dtype=np.int64)
+    next_label = 0
+    for centre in order:
+        if labels[centre] >= 0:
+            continue
+        labels[centre] = next_label
+        for other in adjacency[centre]:
+            if labels[other] < 0:
+                labels[other] = next_label
+        next_label += 1
+    return labels

@@ -1,0 +1,98 @@
+"""The one frozen configuration shared by the CLI, the library and the index."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from dedup.errors import ConfigError
+
+# Settings that change the bytes of a signature or of a shingle set. An index built under one
+# value of these cannot answer for another, so they are compared when an index is opened.
+HASHING_FIELDS = ("shingle_size", "num_perm", "seed", "to_simplified", "lsh_bands", "lsh_rows")
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every tunable of the detector, in one immutable object.
+
+    >>> Config(shingle_size=4).shingle_size
+    4
+    >>> Config(threshold=1.5)
+    Traceback (most recent call last):
+    ...
+    dedup.errors.ConfigError: threshold must be in (0, 1]; got 1.5
+    """
+
+    shingle_size: int = 5
+    """Characters per shingle, counted on the normalised text (punctuation and spaces removed)."""
+    num_perm: int = 128
+    """MinHash permutations per signature."""
+    seed: int = 1
+    """Seed of the MinHash permutations (datasketch's scheme)."""
+    lsh_bands: int = 42
+    lsh_rows: int = 3
+    """LSH banding: a pair is a candidate when all rows of any one band agree."""
+    to_simplified: bool = True
+    """Convert Traditional characters to Simplified before comparing."""
+    threshold: float = 0.5
+    """Two documents are one story when this share of the smaller one's shingles is in the other."""
+    min_jaccard: float = 0.0
+    """Optional extra floor on Jaccard similarity for a verified pair."""
+    min_shingles: int = 8
+    """Documents with fewer distinct shingles than this are never matched (too short to judge)."""
+    max_bucket: int = 2000
+    """LSH buckets holding more documents than this are treated as template collisions and skipped."""
+    digest_share: float = 0.5
+    """A digest page joins a story only when that story makes up this share of its body."""
+    max_file_bytes: int = 64 * 1024 * 1024
+    """Larger files are rejected as too large."""
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.shingle_size <= 32:
+            raise ConfigError(f"shingle_size must be between 1 and 32; got {self.shingle_size}")
+        if self.num_perm < 2:
+            raise ConfigError(f"num_perm must be at least 2; got {self.num_perm}")
+        if self.lsh_bands < 1 or self.lsh_rows < 1:
+            raise ConfigError("lsh_bands and lsh_rows must be positive")
+        if self.lsh_bands * self.lsh_rows > self.num_perm:
+            raise ConfigError(
+                f"lsh_bands * lsh_rows = {self.lsh_bands * self.lsh_rows} exceeds num_perm = {self.num_perm}; "
+                "lower one of them or raise num_perm"
+            )
+        for name in ("threshold", "digest_share"):
+            value = getattr(self, name)
+            if not 0.0 < value <= 1.0:
+                raise ConfigError(f"{name} must be in (0, 1]; got {value}")
+        if not 0.0 <= self.min_jaccard <= 1.0:
+            raise ConfigError(f"min_jaccard must be in [0, 1]; got {self.min_jaccard}")
+        if self.min_shingles < 1:
+            raise ConfigError(f"min_shingles must be at least 1; got {self.min_shingles}")
+
+    def replace(self, **changes: Any) -> Config:
+        """A copy with some fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Config:
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(f"unknown configuration fields: {', '.join(unknown)}")
+        return cls(**data)
+
+    def hashing_differences(self, other: Config) -> list[str]:
+        """Names and values of the hashing settings in which two configurations differ."""
+        return [
+            f"{name}: {getattr(self, name)!r} != {getattr(other, name)!r}"
+            for name in HASHING_FIELDS
+            if getattr(self, name) != getattr(other, name)
+        ]

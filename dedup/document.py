@@ -1,0 +1,103 @@
+"""Documents as read from a corpus, before and after cleaning."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Document:
+    """One page or record of a corpus, as a reader produced it.
+
+    ``text`` is the page's main text, line by line, still with page furniture; ``meta`` holds what
+    markup said about the page (``og:site_name``, ``article:published_time`` ...).
+
+    >>> Document(id="a.txt", text="正文", site="example.com").site
+    'example.com'
+    """
+
+    id: str
+    text: str
+    site: str = ""
+    url: str | None = None
+    title: str | None = None
+    published_at: str | None = None
+    meta: dict[str, str] = field(default_factory=dict)
+    source: str | None = None
+    """Where it came from: a path, or ``path:line`` for a JSON Lines record."""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Document:
+        """Build a document from a plain dict with the JSON Lines reader's field names.
+
+        >>> Document.from_dict({"id": "x", "text": "正文", "url": "https://a.cn/1"}).site
+        'a.cn'
+        """
+        from dedup.io.readers import site_of_url
+
+        if "id" not in data or not isinstance(data["id"], str) or not data["id"]:
+            raise ValueError("a document needs a non-empty string 'id'")
+        text = data.get("text")
+        if not isinstance(text, str):
+            raise ValueError("a document needs a string 'text' (the page's main text)")
+        url = data.get("url") if isinstance(data.get("url"), str) else None
+        site = (site_of_url(url) if url else "") or str(data.get("site") or "")
+        published = data.get("published_at")
+        return cls(
+            id=data["id"],
+            text=text,
+            site=site,
+            url=url,
+            title=data.get("title") if isinstance(data.get("title"), str) else None,
+            published_at=str(published) if published else None,
+            meta={str(k): str(v) for k, v in (data.get("meta") or {}).items()},
+            source=data.get("source"),
+        )
+
+
+@dataclass
+class Attribution:
+    """A line or phrase in which a page credits an outlet.
+
+    ``form`` names the pattern (``来源``, ``媒体来源``, ``dateline`` ...) and ``outlet`` the name as written.
+    """
+
+    form: str
+    outlet: str
+    text: str
+
+
+@dataclass
+class CleanDocument:
+    """A document after cleaning: the text that is compared, and what cleaning found and removed."""
+
+    doc: Document
+    compared: str
+    """Main text with furniture and spinning removed, normalised, punctuation and spaces taken out."""
+    body: str
+    """The cleaned main text before normalisation (for display)."""
+    title: str | None
+    published_at: str | None
+    attributions: list[Attribution] = field(default_factory=list)
+    removed: list[tuple[str, str]] = field(default_factory=list)
+    """(reason, text) for every piece of the page left out of comparison."""
+    spun: bool = False
+    self_attributed: bool = False
+    """The page's own 来源 line names the page's own site (a sign of an aggregator)."""
+
+    @property
+    def id(self) -> str:
+        return self.doc.id
+
+    @property
+    def site(self) -> str:
+        return self.doc.site
+
+    @property
+    def attributed_source(self) -> str | None:
+        """The first outlet the page credits that is not the page itself."""
+        for attribution in self.attributions:
+            if attribution.form != "self":
+                return attribution.outlet
+        return None

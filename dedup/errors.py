@@ -1,0 +1,39 @@
+"""The one exception hierarchy of dedup. The CLI maps these to exit codes; the library only raises."""
+
+from __future__ import annotations
+
+
+class DedupError(Exception):
+    """Base of every error dedup raises on purpose."""
+
+
+class ConfigError(DedupError, ValueError):
+    """A configuration value is out of range or inconsistent."""
+
+
+class ConfigMismatchError(DedupError):
+    """An index was built under different hashing or normalisation settings."""
+
+
+class InputError(DedupError):
+    """One input (a file, or a line of a file) could not be turned into a document.
+
+    >>> str(InputError("a/b.jsonl", "malformed JSON: Expecting value", line=3))
+    'a/b.jsonl:3: malformed JSON: Expecting value'
+    """
+
+    def __init__(self, path: str, reason: str, line: int | None = None, kind: str = "invalid") -> None:
+        self.path = path
+        self.line = line
+        self.reason = reason
+        self.kind = kind
+        where = f"{path}:{line}" if line is not None else path
+        super().__init__(f"{where}: {reason}")
+
+    def __reduce__(self) -> tuple[type[InputError], tuple[str, str, int | None, str]]:
+        # Errors cross process boundaries in batch loading; keep every field through pickling.
+        return (InputError, (self.path, self.reason, self.line, self.kind))
+
+
+class StoreError(DedupError):
+    """The persistent index could not be opened, read or written."""

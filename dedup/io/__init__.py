@@ -1,0 +1,1 @@
+"""Edges that touch files: decoding bytes, extracting HTML, reading corpora."""

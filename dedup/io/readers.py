@@ -1,0 +1,241 @@
+"""Walk corpus directories and turn files into documents, reporting what cannot be read.
+
+Ids and sites follow the output contract: a page file's id is its path relative to the corpus
+directory; a JSON Lines record's id is its ``id`` field or ``RELPATH:LINE``. A document's site is
+the host of its URL, else the record's ``site`` field, else the first directory of its path.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from dedup.document import Document
+from dedup.errors import InputError
+from dedup.io.decoding import UndecodableError, declared_charset, decode, looks_binary
+from dedup.io.html import extract_html
+
+log = logging.getLogger("dedup")
+
+PAGE_SUFFIXES = (".txt", ".html", ".htm")
+RECORD_SUFFIXES = (".jsonl", ".jsonl.gz", ".json")
+SUPPORTED_SUFFIXES = PAGE_SUFFIXES + RECORD_SUFFIXES
+
+
+def site_of_url(url: str | None) -> str:
+    """The host of a URL, lower-cased, without port; ``""`` when there is none.
+
+    >>> site_of_url("https://Finance.Sina.com.cn:443/a/1.html")
+    'finance.sina.com.cn'
+    """
+    if not url:
+        return ""
+    try:
+        host = urlsplit(url.strip()).hostname or ""
+    except ValueError:
+        return ""
+    return host.lower()
+
+
+def _site_of_path(relpath: str) -> str:
+    parts = relpath.split("/")
+    return parts[0] if len(parts) > 1 else ""
+
+
+def supported(path: str) -> bool:
+    lower = path.lower()
+    return lower.endswith(SUPPORTED_SUFFIXES)
+
+
+@dataclass
+class Walk:
+    """Files found under the corpus roots, and what the walk itself could not use."""
+
+    files: list[tuple[Path, str]]
+    """(absolute path, id prefix relative to its root)"""
+    unsupported: int
+    errors: list[InputError]
+
+
+def walk(roots: Iterable[str | os.PathLike[str]]) -> Walk:
+    """List supported files under each root, sorted, following no symlinked directory twice."""
+    files: list[tuple[Path, str]] = []
+    unsupported = 0
+    errors: list[InputError] = []
+    for root_arg in roots:
+        root = Path(root_arg)
+        if root.is_file():
+            if supported(root.name):
+                files.append((root, root.name))
+            else:
+                unsupported += 1
+            continue
+        if not root.is_dir():
+            errors.append(InputError(str(root), "no such directory", kind="unreadable"))
+            continue
+        seen_dirs: set[tuple[int, int]] = set()
+
+        def onerror(exc: OSError) -> None:
+            errors.append(InputError(str(exc.filename or root), f"cannot list: {exc.strerror}", kind="unreadable"))
+
+        for dirpath, dirnames, filenames in os.walk(root, onerror=onerror, followlinks=True):
+            try:
+                st = os.stat(dirpath)
+            except OSError as exc:
+                errors.append(InputError(dirpath, f"cannot stat: {exc.strerror}", kind="unreadable"))
+                dirnames[:] = []
+                continue
+            key = (st.st_dev, st.st_ino)
+            if key in seen_dirs:
+                errors.append(InputError(dirpath, "directory visited twice (symlink loop)", kind="unreadable"))
+                dirnames[:] = []
+                continue
+            seen_dirs.add(key)
+            dirnames.sort()
+            for name in sorted(filenames):
+                full = Path(dirpath) / name
+                rel = full.relative_to(root).as_posix()
+                if supported(name):
+                    files.append((full, rel))
+                else:
+                    unsupported += 1
+    return Walk(files=files, unsupported=unsupported, errors=errors)
+
+
+def _read_bytes(path: Path, relpath: str, max_bytes: int) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise InputError(relpath, f"too large: {size} bytes > limit {max_bytes} (see --max-file-bytes)", kind="too_large")
+        with open(path, "rb") as handle:
+            return handle.read(max_bytes + 1)
+    except FileNotFoundError as exc:
+        raise InputError(relpath, "file vanished before it could be read", kind="unreadable") from exc
+    except OSError as exc:
+        raise InputError(relpath, f"cannot read: {exc.strerror or exc}", kind="unreadable") from exc
+
+
+def _decode_page(data: bytes, relpath: str, html: bool) -> str:
+    if looks_binary(data):
+        raise InputError(relpath, "binary content, not a text page", kind="binary")
+    try:
+        text, _ = decode(data, declared_charset(data) if html else None)
+    except UndecodableError as exc:
+        raise InputError(relpath, str(exc), kind="undecodable") from exc
+    return text
+
+
+def read_page(data: bytes, relpath: str) -> Document:
+    """A ``.txt`` or ``.html`` file's bytes as a document with the contract's id and site."""
+    is_html = relpath.lower().endswith((".html", ".htm"))
+    text = _decode_page(data, relpath, is_html)
+    if is_html:
+        page = extract_html(text)
+        url = page.url
+        site = site_of_url(url) or _site_of_path(relpath)
+        return Document(
+            id=relpath,
+            text="\n".join(page.lines),
+            site=site,
+            url=url,
+            title=page.title,
+            published_at=page.meta.get("article:published_time") or page.meta.get("pubdate"),
+            meta=page.meta,
+            source=relpath,
+        )
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    title = next((line.strip() for line in lines if line.strip()), None)
+    return Document(id=relpath, text=text, site=_site_of_path(relpath), title=title, source=relpath)
+
+
+def _record(obj: Any, relpath: str, line: int | None) -> Document:
+    where = f"{relpath}:{line}" if line is not None else relpath
+    if not isinstance(obj, dict):
+        raise InputError(relpath, f"record is a JSON {type(obj).__name__}, not an object", line=line, kind="malformed")
+    text = obj.get("text")
+    if text is None:
+        text = obj.get("content")
+    if not isinstance(text, str):
+        raise InputError(relpath, "record has no string 'text' field", line=line, kind="missing_text")
+    raw_id = obj.get("id")
+    doc_id = str(raw_id) if raw_id not in (None, "") else where
+    url = obj.get("url") if isinstance(obj.get("url"), str) else None
+    site = site_of_url(url) or (str(obj["site"]) if obj.get("site") else "") or _site_of_path(relpath)
+    title = obj.get("title") if isinstance(obj.get("title"), str) else None
+    published = obj.get("published_at") or obj.get("date") or obj.get("time")
+    meta = {k: str(v) for k, v in obj.items() if k in ("source", "author", "site_name") and v}
+    if obj.get("html") and isinstance(obj["html"], str) and not text.strip():
+        page = extract_html(obj["html"])
+        text = "\n".join(page.lines)
+        meta.update(page.meta)
+        title = title or page.title
+    return Document(
+        id=doc_id, text=text, site=site, url=url, title=title,
+        published_at=str(published) if published else None, meta=meta, source=where,
+    )
+
+
+def read_records(data: bytes, relpath: str) -> Iterator[Document | InputError]:
+    """Documents from a ``.jsonl``/``.jsonl.gz``/``.json`` file; a bad line yields an error and reading goes on."""
+    lower = relpath.lower()
+    if lower.endswith(".gz"):
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            yield InputError(relpath, f"broken gzip stream: {exc}", kind="undecodable")
+            return
+    if looks_binary(data):
+        yield InputError(relpath, "binary content, not JSON text", kind="binary")
+        return
+    try:
+        text, _ = decode(data)
+    except UndecodableError as exc:
+        yield InputError(relpath, str(exc), kind="undecodable")
+        return
+    if lower.endswith(".json"):
+        try:
+            parsed = json.loads(text)
+        except json.JSONDecodeError as exc:
+            yield InputError(relpath, f"malformed JSON: {exc.msg}", line=exc.lineno, kind="malformed")
+            return
+        items = parsed if isinstance(parsed, list) else [parsed]
+        for position, obj in enumerate(items):
+            try:
+                doc = _record(obj, relpath, None)
+                if doc.id == relpath:
+                    doc.id = f"{relpath}:{position + 1}"
+                yield doc
+            except InputError as exc:
+                yield exc
+        return
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield InputError(relpath, f"malformed JSON: {exc.msg}", line=number, kind="malformed")
+            continue
+        try:
+            yield _record(obj, relpath, number)
+        except InputError as exc:
+            yield exc
+
+
+def read_file(path: Path, relpath: str, max_bytes: int = 64 * 1024 * 1024) -> Iterator[Document | InputError]:
+    """Every document in one file, and an error for every part that could not be read."""
+    try:
+        data = _read_bytes(path, relpath, max_bytes)
+        if relpath.lower().endswith(RECORD_SUFFIXES):
+            yield from read_records(data, relpath)
+        else:
+            yield read_page(data, relpath)
+    except InputError as exc:
+        yield exc

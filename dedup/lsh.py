@@ -1,0 +1,80 @@
+"""Banded LSH over MinHash signature matrices: band keys and candidate pairs, all numpy."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dedup.shingle import mix64
+
+_EMPTY_PAIRS = np.zeros((0, 2), dtype=np.int64)
+
+
+def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """One 64-bit key per (document, band): shape ``(n, bands)``.
+
+    >>> sig = np.arange(12, dtype=np.uint32).reshape(2, 6)
+    >>> band_keys(sig, 3, 2).shape
+    (2, 3)
+    """
+    n, width = signatures.shape
+    if bands * rows > width:
+        raise ValueError(f"{bands} bands of {rows} rows need {bands * rows} signature values; signatures have {width}")
+    cols = signatures[:, : bands * rows].astype(np.uint64).reshape(n, bands, rows)
+    keys = np.zeros((n, bands), dtype=np.uint64)
+    for r in range(rows):
+        keys = mix64(keys ^ cols[:, :, r] ^ np.uint64(r * 0x9E3779B97F4A7C15 & 0xFFFFFFFFFFFFFFFF))
+    # Keys of different bands must never meet, so the band number goes into the key as well.
+    return mix64(keys + np.arange(bands, dtype=np.uint64)[None, :])
+
+
+def pairs_in_groups(keys: np.ndarray, max_group: int) -> np.ndarray:
+    """All index pairs ``(i, j)``, ``i < j``, of equal keys, skipping groups larger than ``max_group``."""
+    if len(keys) < 2:
+        return _EMPTY_PAIRS
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    starts = np.flatnonzero(np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1])))
+    sizes = np.diff(np.concatenate((starts, [len(keys)])))
+    group_of = np.repeat(np.arange(len(starts)), sizes)
+    allowed = (sizes >= 2) & (sizes <= max_group)
+    if not allowed.any():
+        return _EMPTY_PAIRS
+    keep = allowed[group_of]
+    found = []
+    limit = int(sizes[allowed].max())
+    positions = np.flatnonzero(keep)
+    for offset in range(1, limit):
+        positions = positions[positions + offset < len(keys)]
+        same = group_of[positions + offset] == group_of[positions]
+        positions = positions[same]
+        if positions.size == 0:
+            break
+        found.append(np.stack((order[positions], order[positions + offset]), axis=1))
+    if not found:
+        return _EMPTY_PAIRS
+    pairs = np.concatenate(found)
+    return np.sort(pairs, axis=1)
+
+
+def candidate_pairs(signatures: np.ndarray, bands: int, rows: int, max_bucket: int = 2000,
+                    valid: np.ndarray | None = None) -> np.ndarray:
+    """Distinct pairs of rows that agree on every row of at least one band, shape ``(m, 2)``.
+
+    ``valid`` masks rows that may take part (documents too short to judge are left out).
+    """
+    n = signatures.shape[0]
+    if n < 2:
+        return _EMPTY_PAIRS
+    index = np.arange(n) if valid is None else np.flatnonzero(valid)
+    if index.size < 2:
+        return _EMPTY_PAIRS
+    keys = band_keys(signatures[index], bands, rows)
+    encoded = []
+    for band in range(bands):
+        pairs = pairs_in_groups(keys[:, band], max_bucket)
+        if pairs.size:
+            encoded.append(index[pairs[:, 0]].astype(np.int64) * n + index[pairs[:, 1]])
+    if not encoded:
+        return _EMPTY_PAIRS
+    unique = np.unique(np.concatenate(encoded))
+    return np.stack((unique // n, unique % n), axis=1)

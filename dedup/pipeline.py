@@ -1,0 +1,166 @@
+"""The detector's stages put together: clean, learn site templates, shingle, sign, band, verify,
+cluster, choose. Every stage takes and returns plain records or arrays; this module holds no I/O.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from dedup.canonical import Choice, Member, choose, credits_other
+from dedup.clean import CleanOptions, clean
+from dedup.cluster import Edges, cluster
+from dedup.config import Config
+from dedup.document import CleanDocument, Document
+from dedup.lsh import candidate_pairs
+from dedup.outlets import OutletTable
+from dedup.shingle import jaccard_containment, shingle_hashes
+from dedup.signature import signatures
+from dedup.templates import SiteProfiles
+
+log = logging.getLogger("dedup")
+
+Progress = Callable[[str, int], None]
+
+
+@dataclass
+class Pair:
+    left: int
+    right: int
+    inter: int
+    jaccard: float
+    containment: float
+
+
+@dataclass
+class Cluster:
+    members: list[int]
+    choice: Choice
+    jaccard: list[float]
+    containment: list[float]
+
+    @property
+    def canonical(self) -> int:
+        return self.members[self.choice.canonical]
+
+
+@dataclass
+class ScanResult:
+    docs: list[CleanDocument]
+    shingles: list[np.ndarray]
+    labels: np.ndarray
+    clusters: list[Cluster]
+    candidates: np.ndarray
+    pairs: list[Pair]
+    profiles: SiteProfiles
+    config: Config
+    stats: dict[str, float] = field(default_factory=dict)
+
+    def cluster_of(self, index: int) -> Cluster | None:
+        label = int(self.labels[index])
+        return self._by_label().get(label)
+
+    def _by_label(self) -> dict[int, Cluster]:
+        cache = getattr(self, "_label_cache", None)
+        if cache is None:
+            cache = {int(self.labels[c.members[0]]): c for c in self.clusters}
+            self._label_cache = cache
+        return cache
+
+
+def clean_documents(docs: Iterable[Document], config: Config, outlets: OutletTable) -> list[CleanDocument]:
+    options = CleanOptions(to_simplified=config.to_simplified)
+    return [clean(doc, outlets, options) for doc in docs]
+
+
+def learn_profiles(cleaned: Sequence[CleanDocument]) -> SiteProfiles:
+    profiles = SiteProfiles()
+    for doc in cleaned:
+        profiles.observe(doc)
+    for doc in cleaned:
+        profiles.apply(doc)
+    return profiles
+
+
+def verify(shingles: Sequence[np.ndarray], candidates: np.ndarray, config: Config) -> list[Pair]:
+    """Keep the candidate pairs whose real shingle sets pass the containment threshold."""
+    kept = []
+    for i, j in candidates.tolist():
+        inter, jac, cont = jaccard_containment(shingles[i], shingles[j])
+        if cont >= config.threshold and jac >= config.min_jaccard:
+            kept.append(Pair(i, j, inter, jac, cont))
+    return kept
+
+
+def build_clusters(docs: Sequence[CleanDocument], shingles: Sequence[np.ndarray], pairs: Sequence[Pair],
+                   config: Config, outlets: OutletTable) -> tuple[np.ndarray, list[Cluster]]:
+    sizes = np.array([len(s) for s in shingles], dtype=np.int64)
+    edges = Edges(
+        np.array([p.left for p in pairs], dtype=np.int64),
+        np.array([p.right for p in pairs], dtype=np.int64),
+        np.array([p.inter for p in pairs], dtype=np.int64),
+    )
+    labels = cluster(sizes, edges, config.digest_share)
+    groups: dict[int, list[int]] = {}
+    for index, label in enumerate(labels.tolist()):
+        groups.setdefault(label, []).append(index)
+    inter_of = {(p.left, p.right): p.inter for p in pairs}
+    clusters = []
+    for members in groups.values():
+        choice_members = []
+        for m in members:
+            contains = sum(
+                1 for o in members
+                if o != m and inter_of.get((min(m, o), max(m, o)), 0) >= 0.8 * sizes[o]
+            )
+            choice_members.append(Member(docs[m], int(sizes[m]), contains))
+        choice = choose(choice_members, outlets)
+        canonical = members[choice.canonical]
+        jac, cont = [], []
+        for m in members:
+            if m == canonical:
+                jac.append(1.0)
+                cont.append(1.0)
+            else:
+                _, j, c = jaccard_containment(shingles[canonical], shingles[m])
+                jac.append(round(j, 4))
+                cont.append(round(c, 4))
+        clusters.append(Cluster(members, choice, jac, cont))
+    clusters.sort(key=lambda c: (-len(c.members), docs[c.canonical].id))
+    return labels, clusters
+
+
+def scan(docs: Iterable[Document], config: Config | None = None, outlets: OutletTable | None = None,
+         cleaned: list[CleanDocument] | None = None) -> ScanResult:
+    """Run the whole detector over a set of documents held in memory.
+
+    >>> text = "新华社北京9月23日电 工信部表示将加快培育一批有国际竞争力的先进制造业集群，推动区域协调发展。"
+    >>> r = scan([Document(id="a", text=text, site="a.cn"), Document(id="b", text=text, site="b.cn"),
+    ...           Document(id="c", text="完全不同的另一篇报道，讲的是农业农村部的早稻育秧进度。", site="c.cn")])
+    >>> [sorted(r.docs[m].id for m in c.members) for c in r.clusters if len(c.members) > 1]
+    [['a', 'b']]
+    """
+    config = config or Config()
+    outlets = outlets or OutletTable.default()
+    if cleaned is None:
+        cleaned = clean_documents(docs, config, outlets)
+    profiles = learn_profiles(cleaned)
+    shingles = [shingle_hashes(doc.compared, config.shingle_size) for doc in cleaned]
+    valid = np.array([len(s) >= config.min_shingles for s in shingles], dtype=bool)
+    sigs = signatures(shingles, config.num_perm, config.seed)
+    candidates = candidate_pairs(sigs, config.lsh_bands, config.lsh_rows, config.max_bucket, valid)
+    pairs = verify(shingles, candidates, config)
+    labels, clusters = build_clusters(cleaned, shingles, pairs, config, outlets)
+    log.info("scan: %d documents, %d candidate pairs, %d verified, %d clusters",
+             len(cleaned), len(candidates), len(pairs), len(clusters))
+    return ScanResult(
+        docs=cleaned, shingles=shingles, labels=labels, clusters=clusters, candidates=candidates,
+        pairs=pairs, profiles=profiles, config=config,
+        stats={"candidates": float(len(candidates)), "verified": float(len(pairs)), "too_short": float((~valid).sum())},
+    )
+
+
+__all__ = ["scan", "ScanResult", "Cluster", "Pair", "credits_other"]

@@ -1,0 +1,111 @@
+"""Turn scan results into the JSON Lines contract, the summary and explanations."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from dedup.canonical import credits_other
+from dedup.outlets import OutletTable
+from dedup.pipeline import Cluster, ScanResult
+from dedup.shingle import jaccard_containment
+
+
+def cluster_record(result: ScanResult, cluster: Cluster, number: int, outlets: OutletTable) -> dict[str, Any]:
+    """One output line of ``dedup scan``."""
+    members = []
+    order = sorted(range(len(cluster.members)), key=lambda k: (k != cluster.choice.canonical, result.docs[cluster.members[k]].id))
+    for k in order:
+        doc = result.docs[cluster.members[k]]
+        record: dict[str, Any] = {
+            "id": doc.id,
+            "site": doc.site,
+            "published_at": doc.published_at,
+            "jaccard": cluster.jaccard[k],
+            "containment": cluster.containment[k],
+            "role": cluster.choice.roles[k],
+        }
+        source = credits_other(doc, outlets)
+        if source:
+            record["attributed_source"] = source
+        if doc.doc.url:
+            record["url"] = doc.doc.url
+        if doc.title:
+            record["title"] = doc.title
+        members.append(record)
+    canonical = result.docs[cluster.canonical]
+    origin = {"outlet": cluster.choice.origin, "evidence": cluster.choice.evidence} if cluster.choice.origin else None
+    return {
+        "cluster_id": f"c{number:06d}",
+        "size": len(cluster.members),
+        "canonical_id": canonical.id,
+        "origin": origin,
+        "members": members,
+    }
+
+
+def records(result: ScanResult, min_size: int, outlets: OutletTable) -> list[dict[str, Any]]:
+    out = []
+    for cluster in result.clusters:
+        if len(cluster.members) >= min_size:
+            out.append(cluster_record(result, cluster, len(out) + 1, outlets))
+    return out
+
+
+def size_histogram(result: ScanResult) -> dict[str, int]:
+    counts: Counter[str] = Counter()
+    for cluster in result.clusters:
+        n = len(cluster.members)
+        label = str(n) if n <= 4 else ("5-9" if n < 10 else "10+")
+        counts[label] += 1
+    order = ["1", "2", "3", "4", "5-9", "10+"]
+    return {k: counts[k] for k in order if counts[k]}
+
+
+def explain(result: ScanResult, index: int, outlets: OutletTable, neighbours: int = 5) -> str:
+    """A readable account of one document: what was compared, removed, matched and why."""
+    doc = result.docs[index]
+    lines = [f"document {doc.id}", f"  site: {doc.site or '-'}    published: {doc.published_at or 'unknown'}"]
+    if doc.title:
+        lines.append(f"  title: {doc.title}")
+    if doc.attributions:
+        lines.append("  attributions: " + "; ".join(f"{a.form}={a.outlet}" for a in doc.attributions))
+    flags = [name for name, on in (("spun", doc.spun), ("self-attributed", doc.self_attributed)) if on]
+    if flags:
+        lines.append("  flags: " + ", ".join(flags))
+    lines.append(f"  compared text ({len(doc.compared)} chars, {len(result.shingles[index])} shingles):")
+    lines.append("    " + (doc.compared[:600] + ("…" if len(doc.compared) > 600 else "")))
+    if doc.removed:
+        lines.append(f"  removed ({len(doc.removed)}):")
+        for reason, text in doc.removed[:40]:
+            lines.append(f"    [{reason}] {text[:100]}")
+        if len(doc.removed) > 40:
+            lines.append(f"    … {len(doc.removed) - 40} more")
+    scored = []
+    for other in range(len(result.docs)):
+        if other == index or len(result.shingles[other]) == 0:
+            continue
+        inter, jac, cont = jaccard_containment(result.shingles[index], result.shingles[other])
+        if inter:
+            scored.append((cont, jac, other))
+    scored.sort(reverse=True)
+    candidate_set = {tuple(p) for p in result.candidates.tolist()}
+    lines.append(f"  nearest documents (threshold: containment >= {result.config.threshold}):")
+    for cont, jac, other in scored[:neighbours]:
+        pair = (min(index, other), max(index, other))
+        status = "verified" if cont >= result.config.threshold else "below threshold"
+        if pair not in candidate_set:
+            status += ", not an LSH candidate"
+        lines.append(f"    {result.docs[other].id}  jaccard={jac:.3f} containment={cont:.3f}  ({status})")
+    cluster = result.cluster_of(index)
+    if cluster is not None and len(cluster.members) > 1:
+        canonical = result.docs[cluster.canonical]
+        lines.append(f"  cluster of {len(cluster.members)}; canonical {canonical.id}; origin {cluster.choice.origin or '-'}")
+        for reason in cluster.choice.evidence:
+            lines.append(f"    evidence: {reason}")
+        lines.append("  ranking:")
+        for position, reasons in cluster.choice.ranking:
+            lines.append(f"    {result.docs[cluster.members[position]].id}: {'; '.join(reasons)}")
+    else:
+        lines.append("  not in any cluster")
+    return "\n".join(lines)
