@@ -20,19 +20,11 @@ from dedup.outlets import OutletTable
 from dedup.shingle import jaccard_containment, shingle_hashes
 from dedup.signature import signatures
 from dedup.templates import SiteProfiles
+from dedup.verify import Pair, numbers_of, verify
 
 log = logging.getLogger("dedup")
 
 Progress = Callable[[str, int], None]
-
-
-@dataclass
-class Pair:
-    left: int
-    right: int
-    inter: int
-    jaccard: float
-    containment: float
 
 
 @dataclass
@@ -83,16 +75,6 @@ def learn_profiles(cleaned: Sequence[CleanDocument]) -> SiteProfiles:
     for doc in cleaned:
         profiles.apply(doc)
     return profiles
-
-
-def verify(shingles: Sequence[np.ndarray], candidates: np.ndarray, config: Config) -> list[Pair]:
-    """Keep the candidate pairs whose real shingle sets pass the containment threshold."""
-    kept = []
-    for i, j in candidates.tolist():
-        inter, jac, cont = jaccard_containment(shingles[i], shingles[j])
-        if cont >= config.threshold and jac >= config.min_jaccard:
-            kept.append(Pair(i, j, inter, jac, cont))
-    return kept
 
 
 def build_clusters(docs: Sequence[CleanDocument], shingles: Sequence[np.ndarray], pairs: Sequence[Pair],
@@ -152,7 +134,8 @@ def scan(docs: Iterable[Document], config: Config | None = None, outlets: Outlet
     valid = np.array([len(s) >= config.min_shingles for s in shingles], dtype=bool)
     sigs = signatures(shingles, config.num_perm, config.seed)
     candidates = candidate_pairs(sigs, config.lsh_bands, config.lsh_rows, config.max_bucket, valid)
-    pairs = verify(shingles, candidates, config)
+    numbers = [numbers_of(doc.compared) for doc in cleaned]
+    pairs = verify(shingles, numbers, candidates, config)
     labels, clusters = build_clusters(cleaned, shingles, pairs, config, outlets)
     log.info("scan: %d documents, %d candidate pairs, %d verified, %d clusters",
              len(cleaned), len(candidates), len(pairs), len(clusters))
