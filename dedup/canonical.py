@@ -58,13 +58,26 @@ def credits(doc: CleanDocument, outlets: OutletTable) -> list[tuple[str, str]]:
     return out
 
 
+# Explicit credits outrank a bare 来源, which aggregators fill with their own name.
+_FORM_RANK = {"媒体来源": 0, "文章来源": 0, "稿件来源": 0, "原文链接": 0, "转载自": 1, "本文转载自": 1, "本文来源于": 1,
+              "本文来自": 1, "转自": 1, "preface": 1, "来源": 2, "dateline": 3}
+
+
 def credits_other(doc: CleanDocument, outlets: OutletTable) -> str | None:
-    """The first outlet a page credits that is not its own site's outlet."""
+    """The outlet a page credits as its source, when that is not its own site's outlet.
+
+    >>> from dedup.clean import clean
+    >>> from dedup.document import Document
+    >>> d = clean(Document(id="x", site="spam.example", text="T\\n2025-01-06 来源:某某网 媒体来源:中证网\\n正文。"))
+    >>> credits_other(d, OutletTable.default())
+    '中国证券报'
+    """
     own = outlets.by_site(doc.site)
-    for name, form in credits(doc, outlets):
-        if form != "own site" and (own is None or name != own.name):
-            return name
-    return None
+    others = [(name, form) for name, form in credits(doc, outlets)
+              if form != "own site" and (own is None or name != own.name)]
+    if not others:
+        return None
+    return min(others, key=lambda item: _FORM_RANK.get(item[1], 2))[0]
 
 
 def looks_spam(doc: CleanDocument, outlets: OutletTable) -> bool:

@@ -190,12 +190,27 @@ def find_spin_fragments(lines: list[str], title: str | None) -> dict[int, list[t
     for _, _, run in runs:
         for length in range(2, len(run) + 1):
             prefix_count[run[:length]] += 1
+    # A piece is "closed": where it recurs, it is mostly not the start of one longer recurring run
+    # (a true sentence opening such as 江城市 vs the injected piece 江城推 share the prefix 江城).
+    longest_extension: Counter[str] = Counter()
+    for prefix, count in prefix_count.items():
+        if len(prefix) > 2:
+            parent = prefix[:-1]
+            longest_extension[parent] = max(longest_extension[parent], count)
+    pieces = {
+        piece for piece, count in prefix_count.items()
+        if count >= 2 and longest_extension[piece] <= 0.5 * count
+    }
+    # Pieces partition the title: a piece that is the start of a longer piece is that piece's
+    # opening chars met at a genuine sentence start, not a piece of its own.
+    pieces = {piece for piece in pieces if not any(other != piece and other.startswith(piece) for other in pieces)}
     found: dict[int, list[tuple[int, int]]] = {}
     fragments: set[str] = set()
     for index, start, run in runs:
         for length in range(len(run), 1, -1):
-            if prefix_count[run[:length]] >= 2:
-                fragments.add(run[:length])
+            piece = run[:length]
+            if piece in pieces:
+                fragments.add(piece)
                 found.setdefault(index, []).append((start, start + length))
                 break
     hits = sum(len(spans) for spans in found.values())

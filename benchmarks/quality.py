@@ -1,0 +1,99 @@
+"""Quality benchmark: dedup against the plain datasketch pipeline on a labelled corpus.
+
+    python -m benchmarks.quality [--corpus ../shared/bench/dev/corpus] [--gold ../shared/bench/dev/gold.jsonl]
+
+Prints one table, dedup and the baseline side by side, with pairwise P/R/F1, ARI, B-cubed F1,
+canonical accuracy and origin accuracy, plus recall per transformation tag and wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from benchmarks.baseline import baseline_clusters
+from benchmarks.scoring import Gold, load_gold, score
+from dedup.batch import load
+from dedup.config import Config
+from dedup.io.readers import read_file, walk
+from dedup.outlets import OutletTable
+from dedup.pipeline import scan
+from dedup.report import records
+
+HERE = Path(__file__).resolve().parent
+DEV = HERE.parent.parent / "shared" / "bench" / "dev"
+
+
+def run_dedup(corpus: Path, config: Config) -> tuple[list[dict[str, Any]], float]:
+    started = time.perf_counter()
+    outlets = OutletTable.default()
+    loaded = load([str(corpus)], config)
+    result = scan([], config, outlets, cleaned=loaded.docs)
+    return records(result, 2, outlets), time.perf_counter() - started
+
+
+def run_baseline(corpus: Path) -> tuple[list[dict[str, Any]], float]:
+    started = time.perf_counter()
+    docs = []
+    for path, rel in walk([corpus]).files:
+        docs.extend(d for d in read_file(path, rel) if not isinstance(d, Exception))
+    return baseline_clusters(docs), time.perf_counter() - started
+
+
+def recall_by_tag(clusters: list[dict[str, Any]], gold: Gold) -> dict[str, tuple[float, int]]:
+    """For each transformation tag: share of copies with that tag that share a cluster with their story's original."""
+    cluster_of = {m["id"]: c["cluster_id"] for c in clusters for m in c["members"]}
+    hits: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for doc, story in gold.story.items():
+        original = gold.original.get(story)
+        if original is None or original == doc:
+            continue
+        joined = doc in cluster_of and cluster_of.get(doc) == cluster_of.get(original)
+        for tag in gold.kind[doc].split("+"):
+            hits[tag][0] += int(joined)
+            hits[tag][1] += 1
+    return {tag: (h / n, n) for tag, (h, n) in sorted(hits.items())}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", type=Path, default=DEV / "corpus")
+    parser.add_argument("--gold", type=Path, default=DEV / "gold.jsonl")
+    parser.add_argument("--outlets", type=Path, default=DEV / "outlets.json")
+    parser.add_argument("--no-baseline", action="store_true")
+    args = parser.parse_args(argv)
+    if not args.corpus.is_dir() or not args.gold.is_file():
+        print(f"corpus {args.corpus} or gold {args.gold} not found", file=sys.stderr)
+        return 2
+    gold = load_gold(args.gold, args.outlets)
+    rows: dict[str, dict[str, float]] = {}
+    tags: dict[str, dict[str, tuple[float, int]]] = {}
+    clusters, seconds = run_dedup(args.corpus, Config())
+    rows["dedup"] = score(clusters, gold) | {"seconds": seconds}
+    tags["dedup"] = recall_by_tag(clusters, gold)
+    if not args.no_baseline:
+        clusters, seconds = run_baseline(args.corpus)
+        rows["datasketch"] = score(clusters, gold) | {"seconds": seconds}
+        tags["datasketch"] = recall_by_tag(clusters, gold)
+    names = list(rows)
+    metrics = ["pair_precision", "pair_recall", "pair_f1", "pair_ari", "bcubed_f1", "canonical_acc", "origin_acc", "seconds"]
+    print(f"corpus: {args.corpus}  ({len(gold.story)} documents, {len(set(gold.story.values()))} stories)")
+    print(f"| metric | {' | '.join(names)} |")
+    print(f"|---|{'---|' * len(names)}")
+    for metric in metrics:
+        print(f"| {metric} | " + " | ".join(f"{rows[n][metric]:.3f}" if metric != "seconds" else f"{rows[n][metric]:.1f}"
+                                          for n in names) + " |")
+    print()
+    print(f"| copies joined to their original, by tag | {' | '.join(names)} | n |")
+    print(f"|---|{'---|' * len(names)}---|")
+    for tag in tags["dedup"]:
+        print(f"| {tag} | " + " | ".join(f"{tags[n][tag][0]:.3f}" for n in names) + f" | {tags['dedup'][tag][1]} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ARTICLE = [
+    "中证网讯（记者 周文）江城市工业和信息化局3月12日发布通知，今年将安排专项资金2.4亿元，支持全市中小制造企业开展数字化改造，单个企业最高可获得300万元补贴。",
+    "通知明确，补贴重点投向设备联网、生产管理系统上云和质量检测数字化三个方向。企业完成改造并通过第三方验收后，可按项目实际投资额的30%申请资金支持。",
+    "江城市工业和信息化局相关负责人介绍，截至去年底，全市规模以上工业企业关键工序数控化率为58.6%，较全国平均水平仍有差距，不少中小企业存在不敢转、不会转的顾虑。",
+    "为此，江城将遴选20家服务商组成数字化改造服务联盟，为企业免费提供诊断评估，并在年内建成5个行业级工业互联网平台，带动1000家以上企业上平台用平台。",
+]
+OTHER = [
+    "北湾港务集团4月2日披露，一季度港口完成集装箱吞吐量186万标准箱，同比增长10.4%，其中外贸航线增长13.1%，增速为近三年同期最高。",
+    "集团负责人表示，新开通的两条东南亚航线和海铁联运班列是增长的主要来源。一季度海铁联运箱量达到21万标准箱，同比增长近四成。",
+    "港口还在推进自动化码头二期工程，建成后年通过能力将增加300万标准箱。集团预计全年吞吐量有望突破800万标准箱。",
+]
+
+
+@pytest.fixture
+def article() -> list[str]:
+    return list(ARTICLE)
+
+
+@pytest.fixture
+def other_article() -> list[str]:
+    return list(OTHER)
+
+
+def write(root: Path, rel: str, text: str, encoding: str = "utf-8") -> Path:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode(encoding))
+    return path

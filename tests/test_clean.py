@@ -1,0 +1,100 @@
+import pytest
+
+from dedup.clean import clean, find_attributions, parse_time
+from dedup.document import Document
+
+TITLE = "江城推出中小企业数字化改造补贴"
+
+
+def test_furniture_lines_are_removed_with_reasons(article):
+    text = "\n".join([
+        f"当前位置:首页 > 财经 > {TITLE}", TITLE, "2024-03-12 09:30 来源:中国证券报", *article,
+        "责任编辑：王芳", "免责声明：本文仅代表作者个人观点，与本站无关。", "分享到：微信 微博", "（完）",
+        "推荐文章", "北湾港集装箱吞吐量首季增长一成", "北湾港务集团4月2日披露，一季度港口完成集装箱吞吐量 ...[详细]",
+    ])
+    doc = clean(Document(id="x.txt", text=text, title=f"当前位置:首页 > 财经 > {TITLE}", site="x.com"))
+    reasons = {reason for reason, _ in doc.removed}
+    assert {"breadcrumb", "title", "header", "staff credit", "legal notice", "share prompt", "end mark",
+            "recommendations"} <= reasons
+    assert doc.title == TITLE
+    assert doc.published_at == "2024-03-12T09:30:00+08:00"
+    assert "北湾港" not in doc.body and "王芳" not in doc.body
+    assert "专项资金24亿元" in doc.compared
+
+
+@pytest.mark.parametrize("line,form,outlet", [
+    ("来源：中国证券报", "来源", "中国证券报"),
+    ("媒体来源:中证网", "媒体来源", "中证网"),
+    ("文章来源：第一财经", "文章来源", "第一财经"),
+    ("稿件来源：新华社", "稿件来源", "新华社"),
+    ("本文来源于澎湃新闻", "本文来源于", "澎湃新闻"),
+    ("转载自上海证券报", "转载自", "上海证券报"),
+    ("据新京报报道，某地出台新规。", "据报道", "新京报"),
+])
+def test_attribution_forms(line, form, outlet):
+    from dedup.normalize import normalize
+
+    found = find_attributions(normalize(line))
+    assert [(a.form, a.outlet) for a in found] == [(form, outlet)]
+
+
+@pytest.mark.parametrize("first,outlet", [
+    ("中证网讯（记者 周文）江城市工业和信息化局发布通知", "中证网"),
+    ("新华社北京9月23日电 工信部规划司司长表示", "新华社"),
+    ("每经记者 熊帆 每经编辑 唐成明 市场关注焦点", "每经"),
+])
+def test_datelines_in_the_first_paragraph(first, outlet):
+    from dedup.normalize import normalize
+
+    found = find_attributions(normalize(first), first_paragraph=True)
+    assert ("dateline", outlet) in [(a.form, a.outlet) for a in found]
+
+
+def test_network_is_not_an_outlet():
+    from dedup.normalize import normalize
+
+    assert find_attributions(normalize("本文来源于网络，如有侵权请联系删除")) == []
+
+
+def test_self_attribution_via_site_name_and_outlet_resolution(article):
+    text = "\n".join([TITLE, "2025-01-06 15:54:29 [财经] 来源:云帆资讯网 媒体来源:中证网", *article])
+    doc = clean(Document(id="s.txt", text=text, title=TITLE, site="yunfan.example", meta={"og:site_name": "云帆资讯网"}))
+    assert doc.self_attributed
+    assert doc.attributed_source == "中国证券报"
+
+
+def test_spun_title_fragments_are_removed(article):
+    pieces = [TITLE[i:i + 3] for i in range(0, len(TITLE), 3)]
+    spun, turn = [], 0
+    for paragraph in article[:3]:
+        out = []
+        for ch in paragraph:
+            out.append(ch)
+            if ch in "，。":
+                out.append(pieces[turn % len(pieces)])
+                turn += 1
+        spun.append("".join(out))
+    doc = clean(Document(id="s.txt", text="\n".join([TITLE, *spun, article[3]]), title=TITLE, site="s.example"))
+    plain = clean(Document(id="o.txt", text="\n".join([TITLE, *article]), title=TITLE, site="o.example"))
+    assert doc.spun and not plain.spun
+    assert doc.compared == plain.compared
+
+
+def test_unspun_page_is_left_alone(article):
+    doc = clean(Document(id="o.txt", text="\n".join(article), title="江城市工业和信息化局发布通知", site="o.example"))
+    assert not doc.spun
+    assert not any(reason.startswith("spun") for reason, _ in doc.removed)
+
+
+def test_parse_time_forms():
+    assert parse_time("2018年12月11日 20:02") == "2018-12-11T20:02:00+08:00"
+    assert parse_time("2018/1/5") == "2018-01-05T00:00:00+08:00"
+    assert parse_time("2024-03-12T01:00:00Z") == "2024-03-12T01:00:00+00:00"
+    assert parse_time("没有日期") is None
+    assert parse_time("2018-13-45") is None
+
+
+def test_market_item_with_decimal_figures_is_not_taken_for_a_header():
+    text = "中国新闻网讯 8月16日，A股三大指数窄幅震荡。截至收盘，沪指跌1.51%，报3420.70点；深成指涨1.61%，报11497.46点。"
+    doc = clean(Document(id="m", text=text, title="8月16日A股收评", site="chinanews.com.cn"))
+    assert "3420" in doc.compared

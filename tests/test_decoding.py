@@ -1,0 +1,51 @@
+import codecs
+
+import pytest
+
+from dedup.io.decoding import UndecodableError, declared_charset, decode, looks_binary
+
+TEXT = "中国证券报记者获悉，两岸关系与产业链供应链稳定性备受关注。"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030", "gbk"])
+def test_decodes_common_chinese_encodings(encoding):
+    text, _ = decode(TEXT.encode(encoding))
+    assert text == TEXT
+
+
+def test_big5_is_told_apart_from_gbk():
+    traditional = "中國證券報記者獲悉，兩岸關係與產業鏈供應鏈穩定性備受關注，這是臺灣媒體的報導。"
+    text, name = decode(traditional.encode("big5"))
+    assert text == traditional
+    assert "big5" in name
+
+
+@pytest.mark.parametrize("bom,encoding", [(codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+                                          (codecs.BOM_UTF16_BE, "utf-16-be")])
+def test_byte_order_marks_win(bom, encoding):
+    text, _ = decode(bom + TEXT.encode(encoding))
+    assert text == TEXT
+
+
+def test_declared_charset_is_used_and_aliased():
+    page = '<html><head><meta http-equiv="Content-Type" content="text/html; charset=GB2312"></head>'.encode() + TEXT.encode("gbk")
+    assert declared_charset(page) == "gb18030"
+    text, name = decode(page, declared_charset(page))
+    assert TEXT in text and name == "gb18030"
+
+
+def test_wrong_declaration_falls_back():
+    page = b'<meta charset="utf-8">' + TEXT.encode("gb18030")
+    text, name = decode(page, declared_charset(page))
+    assert TEXT in text and name == "gb18030"
+
+
+def test_binary_is_detected_but_utf16_is_not():
+    assert looks_binary(b"\x89PNG\r\n\x1a\n" + bytes(200))
+    assert not looks_binary(codecs.BOM_UTF16_LE + TEXT.encode("utf-16-le"))
+    assert not looks_binary(TEXT.encode("utf-8"))
+
+
+def test_broken_bom_file_is_undecodable():
+    with pytest.raises(UndecodableError):
+        decode(codecs.BOM_UTF8 + b"\xff\xfe\xfa")

@@ -1,0 +1,50 @@
+import numpy as np
+
+from dedup.cluster import Edges, cluster, find_digests
+from dedup.config import Config
+from dedup.verify import numbers_agree, numbers_of, verify
+
+
+def test_formulaic_items_with_different_figures_disagree():
+    a = numbers_of("3月11日沪指涨081报306846点深成指涨127报952038点成交额9486亿元北向资金净买入6307亿元")
+    b = numbers_of("3月12日沪指跌038报305594点深成指跌092报943214点成交额8827亿元北向资金净买入1255亿元")
+    assert not numbers_agree(a, b)
+    edited = numbers_of("3月11日沪指涨081报306846点深成指涨127报952038点成交额9500亿元北向资金净买入6307亿元")
+    assert numbers_agree(a, edited)
+
+
+def test_verify_applies_threshold_and_figures():
+    s = [np.arange(0, 100, dtype=np.uint64), np.arange(50, 100, dtype=np.uint64), np.arange(80, 200, dtype=np.uint64)]
+    nums = [frozenset(), frozenset(), frozenset()]
+    pairs = verify(s, nums, np.array([[0, 1], [0, 2], [1, 2]]), Config(threshold=0.5))
+    assert [(p.left, p.right, p.inter) for p in pairs] == [(0, 1, 50)]
+
+
+def test_star_clusters_do_not_chain():
+    # A path 0-1-2-3 of pairwise matches: every member must match its cluster's centre directly,
+    # so the two ends never share a cluster.
+    sizes = np.array([100, 100, 100, 100])
+    labels = cluster(sizes, Edges(np.array([0, 1, 2]), np.array([1, 2, 3]), np.array([60, 70, 60])))
+    assert labels[0] != labels[3]
+    assert len(set(labels.tolist())) == 2
+
+
+def test_digest_page_joins_only_a_story_that_is_most_of_it():
+    # 0: story A (100), 1: story B (100), 2: digest holding A and B whole plus more (260).
+    sizes = np.array([100, 100, 260])
+    edges = Edges(np.array([0, 1]), np.array([2, 2]), np.array([100, 100]))
+    adjacency = [{2: 100}, {2: 100}, {0: 100, 1: 100}]
+    assert find_digests(sizes, adjacency) == {2: [0, 1]}
+    labels = cluster(sizes, edges, digest_share=0.5)
+    assert len(set(labels.tolist())) == 3
+    # When story A makes up most of the digest, the digest joins A and B stays apart.
+    sizes = np.array([150, 60, 200])
+    labels = cluster(sizes, Edges(np.array([0, 1]), np.array([2, 2]), np.array([150, 60])), digest_share=0.5)
+    assert labels[2] == labels[0] and labels[1] != labels[0]
+
+
+def test_partial_copies_of_one_story_are_not_a_digest():
+    sizes = np.array([300, 100, 150])
+    edges = Edges(np.array([0, 0, 1]), np.array([1, 2, 2]), np.array([100, 150, 100]))
+    labels = cluster(sizes, edges)
+    assert len(set(labels.tolist())) == 1
