@@ -90,7 +90,7 @@ def load(roots: list[str], config: Config, workers: int | None = None, outlet_fi
                 yield from pool.map(_load_chunk, chunks)
 
     seen: set[str] = set()
-    for chunk, items in zip(chunks, results()):
+    for chunk, items in zip(chunks, results(), strict=True):
         for item in items:
             if isinstance(item, InputError):
                 loaded.rejects.append(item)

@@ -372,10 +372,10 @@ def clean(doc: Document, outlets: OutletTable | None = None, options: CleanOptio
     for attribution in attributions:
         key = name_key(attribution.outlet)
         resolved = outlets.resolve(attribution.outlet)
-        if key in own_names or (own_outlet is not None and resolved is own_outlet):
-            if attribution.form in ("来源", "出处", "来自"):
-                attribution.form = "self"
-                self_attributed = True
+        names_itself = key in own_names or (own_outlet is not None and resolved is own_outlet)
+        if names_itself and attribution.form in ("来源", "出处", "来自"):
+            attribution.form = "self"
+            self_attributed = True
         if resolved is not None:
             attribution.outlet = resolved.name
     body = "\n".join(kept)

@@ -31,7 +31,7 @@ class Edges:
 
 def _adjacency(n: int, edges: Edges) -> list[dict[int, int]]:
     adjacency: list[dict[int, int]] = [{} for _ in range(n)]
-    for i, j, inter in zip(edges.left.tolist(), edges.right.tolist(), edges.inter.tolist()):
+    for i, j, inter in zip(edges.left.tolist(), edges.right.tolist(), edges.inter.tolist(), strict=True):
         adjacency[i][j] = inter
         adjacency[j][i] = inter
     return adjacency

@@ -45,7 +45,7 @@ def cluster_record(result: ScanResult, cluster: Cluster, number: int, outlets: O
 
 
 def records(result: ScanResult, min_size: int, outlets: OutletTable) -> list[dict[str, Any]]:
-    out = []
+    out: list[dict[str, Any]] = []
     for cluster in result.clusters:
         if len(cluster.members) >= min_size:
             out.append(cluster_record(result, cluster, len(out) + 1, outlets))

@@ -28,7 +28,7 @@ def test_byte_order_marks_win(bom, encoding):
 
 
 def test_declared_charset_is_used_and_aliased():
-    page = '<html><head><meta http-equiv="Content-Type" content="text/html; charset=GB2312"></head>'.encode() + TEXT.encode("gbk")
+    page = b'<html><head><meta http-equiv="Content-Type" content="text/html; charset=GB2312"></head>' + TEXT.encode("gbk")
     assert declared_charset(page) == "gb18030"
     text, name = decode(page, declared_charset(page))
     assert TEXT in text and name == "gb18030"

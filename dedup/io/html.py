@@ -19,7 +19,7 @@ _FURNITURE_CLASS = re.compile(
     re.IGNORECASE,
 )
 _BLOCK_TAGS = frozenset(
-    "p div li ul ol h1 h2 h3 h4 h5 h6 tr td th table section article blockquote pre br dd dt dl header main".split()
+    ["p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th", "table", "section", "article", "blockquote", "pre", "br", "dd", "dt", "dl", "header", "main"]
 )
 _CONTAINER_TAGS = ("article", "main", "section", "div", "td")
 _CJK = re.compile(r"[\u3400-\u9fff]")

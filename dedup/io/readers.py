@@ -82,7 +82,7 @@ def walk(roots: Iterable[str | os.PathLike[str]]) -> Walk:
             continue
         seen_dirs: set[tuple[int, int]] = set()
 
-        def onerror(exc: OSError) -> None:
+        def onerror(exc: OSError, root: Path = root) -> None:
             errors.append(InputError(str(exc.filename or root), f"cannot list: {exc.strerror}", kind="unreadable"))
 
         for dirpath, dirnames, filenames in os.walk(root, onerror=onerror, followlinks=True):

@@ -1,0 +1,34 @@
+from benchmarks.scoring import Gold, bcubed, canonical_accuracy, origin_accuracy, pairwise, score
+
+
+def _gold():
+    return Gold(story={"a": "S1", "b": "S1", "c": "S1", "d": "S2", "e": "S3"}, original={"S1": "a", "S2": "d"},
+                origin={"S1": "中国证券报", "S2": "新华社", "S3": "人民日报"}, kind={}, aliases={"中证网": "中国证券报"})
+
+
+def test_perfect_prediction_scores_one():
+    clusters = [{"cluster_id": "c1", "canonical_id": "a", "origin": {"outlet": "中证网"},
+                 "members": [{"id": "a"}, {"id": "b"}, {"id": "c"}]}]
+    result = score(clusters, _gold())
+    assert result["pair_f1"] == 1.0 and result["pair_ari"] == 1.0 and result["bcubed_f1"] == 1.0
+    assert result["canonical_acc"] == 1.0 and result["origin_acc"] == 1.0
+
+
+def test_known_pairwise_and_ari_values():
+    pred = {"a": "x", "b": "x", "c": "y", "d": "y", "e": "z"}
+    gold = _gold().story
+    r = pairwise(pred, gold)
+    # gold pairs: ab ac bc; predicted: ab cd; true positive: ab
+    assert r["precision"] == 0.5 and abs(r["recall"] - 1 / 3) < 1e-9
+    # ARI by hand: index 1, expected 2*3/10 = 0.6, max 2.5 -> (1-0.6)/(2.5-0.6)
+    assert abs(r["ari"] - (0.4 / 1.9)) < 1e-9
+    b = bcubed(pred, gold)
+    # a, b: 2/2 of their cluster share their story; c, d: 1/2; e: 1/1
+    assert abs(b["precision"] - (1 + 1 + 1 / 2 + 1 / 2 + 1) / 5) < 1e-9
+
+
+def test_canonical_and_origin_accuracy_count_wrong_choices():
+    clusters = [{"cluster_id": "c1", "canonical_id": "b", "origin": {"outlet": "新华社"},
+                 "members": [{"id": "a"}, {"id": "b"}, {"id": "c"}]}]
+    assert canonical_accuracy(clusters, _gold()) == (0.0, 1)
+    assert origin_accuracy(clusters, _gold()) == (0.0, 1)
