@@ -40,7 +40,7 @@ def baseline_clusters(docs: list[Document], k: int = 5, num_perm: int = 128, thr
     groups: dict[int, list[int]] = {}
     for index in range(len(docs)):
         groups.setdefault(_find(parent, index), []).append(index)
-    out = []
+    out: list[dict[str, Any]] = []
     for members in groups.values():
         if len(members) < 2:
             continue

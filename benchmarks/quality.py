@@ -19,6 +19,7 @@ from benchmarks.baseline import baseline_clusters
 from benchmarks.scoring import Gold, load_gold, score
 from dedup.batch import load
 from dedup.config import Config
+from dedup.document import Document
 from dedup.io.readers import read_file, walk
 from dedup.outlets import OutletTable
 from dedup.pipeline import scan
@@ -38,7 +39,7 @@ def run_dedup(corpus: Path, config: Config) -> tuple[list[dict[str, Any]], float
 
 def run_baseline(corpus: Path) -> tuple[list[dict[str, Any]], float]:
     started = time.perf_counter()
-    docs = []
+    docs: list[Document] = []
     for path, rel in walk([corpus]).files:
         docs.extend(d for d in read_file(path, rel) if not isinstance(d, Exception))
     return baseline_clusters(docs), time.perf_counter() - started
