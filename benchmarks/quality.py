@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.baseline import baseline_clusters
-from benchmarks.scoring import Gold, load_gold, score
+from benchmarks.scoring import Gold, accuracy_by_case, load_gold, score
 from dedup.batch import load
 from dedup.config import Config
 from dedup.document import Document
@@ -76,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     clusters, seconds = run_dedup(args.corpus, Config())
     rows["dedup"] = score(clusters, gold) | {"seconds": seconds}
     tags["dedup"] = recall_by_tag(clusters, gold)
+    cases = accuracy_by_case(clusters, gold)
     if not args.no_baseline:
         clusters, seconds = run_baseline(args.corpus)
         rows["datasketch"] = score(clusters, gold) | {"seconds": seconds}
@@ -93,6 +94,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"|---|{'---|' * len(names)}---|")
     for tag in tags["dedup"]:
         print(f"| {tag} | " + " | ".join(f"{tags[n][tag][0]:.3f}" for n in names) + f" | {tags['dedup'][tag][1]} |")
+    print()
+    print("| dedup, by case | stories | canonical right | origin right |")
+    print("|---|---|---|---|")
+    for case, row in cases.items():
+        print(f"| {case} | {int(row['stories'])} | {row['canonical_acc']:.3f} | {row['origin_acc']:.3f} |")
     return 0
 
 

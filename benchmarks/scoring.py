@@ -157,3 +157,41 @@ def score(clusters: list[dict[str, Any]], gold: Gold) -> dict[str, float]:
     out["canonical_acc"], out["canonical_n"] = canonical_accuracy(clusters, gold)
     out["origin_acc"], out["origin_n"] = origin_accuracy(clusters, gold)
     return out
+
+
+def stories_by_case(clusters: list[dict[str, Any]], gold: Gold) -> dict[str, list[str]]:
+    """Multi-document stories grouped by the difficulty they pose for choosing the original.
+
+    ``backdated``: a copy carries an earlier time than the original (times as the prediction reports
+    them); ``self-attributing spam``: a copy's site names itself as the source (gold tag ``attr_self``).
+    """
+    published = {m["id"]: m.get("published_at") for c in clusters for m in c["members"]}
+    by_story: dict[str, list[str]] = defaultdict(list)
+    for doc, story in gold.story.items():
+        by_story[story].append(doc)
+    cases: dict[str, list[str]] = defaultdict(list)
+    for story, docs in by_story.items():
+        if len(docs) < 2:
+            continue
+        original = gold.original.get(story)
+        cases["original present" if original else "original absent"].append(story)
+        if original and published.get(original):
+            first = published[original]
+            if any(published.get(d) and published[d] < first for d in docs if d != original):
+                cases["backdated copy"].append(story)
+        if any("attr_self" in gold.kind.get(d, "") for d in docs):
+            cases["self-attributing spam"].append(story)
+    return dict(cases)
+
+
+def accuracy_by_case(clusters: list[dict[str, Any]], gold: Gold) -> dict[str, dict[str, float]]:
+    """Canonical and origin accuracy per case of :func:`stories_by_case`."""
+    canonical_of = {m["id"]: c["canonical_id"] for c in clusters for m in c["members"]}
+    out: dict[str, dict[str, float]] = {}
+    for case, stories in stories_by_case(clusters, gold).items():
+        with_original = [s for s in stories if s in gold.original]
+        canonical = (sum(1 for s in with_original if canonical_of.get(gold.original[s]) == gold.original[s]) / len(with_original)
+                     if with_original else float("nan"))
+        origin, n = origin_accuracy(clusters, gold, stories)
+        out[case] = {"stories": float(n), "canonical_acc": canonical, "origin_acc": origin}
+    return out

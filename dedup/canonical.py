@@ -18,8 +18,9 @@ from dedup.outlets import OutletTable
 CREDIT_FORMS = frozenset({
     "来源", "媒体来源", "文章来源", "稿件来源", "信息来源", "新闻来源", "内容来源", "出处", "来自",
     "本文来源于", "本文来自", "本文转载自", "转载自", "转自", "本文首发于", "首发于", "原文链接", "dateline", "preface",
-    "wire", "据报道",
+    "wire",
 })
+# "据XX报道" inside a story quotes a source of the news, not the outlet the text was taken from.
 LOW_KINDS = frozenset({"portal", "aggregator"})
 
 

@@ -22,7 +22,7 @@ CHINA_TZ = timezone(timedelta(hours=8))
 
 _NAME = r"([\w·&]{2,24}?)"
 _SOURCE_LINE = re.compile(
-    r"(媒体来源|文章来源|稿件来源|信息来源|新闻来源|内容来源|来源|出处|来自)\s*[:]\s*([\w·&]{2,30})"
+    r"(媒体来源|文章来源|稿件来源|信息来源|新闻来源|内容来源|来源|出处|来自)\s*[:]\s*([\w·&]{2,30}(?: [a-z][a-z&]{1,11}){0,3})"
 )
 _FROM_PHRASE = re.compile(r"(本文来源于|本文来自|本文转载自|转载自|转自|本文首发于|首发于)\s*[:]?\s*([\w·&]{2,30})")
 _ORIGINAL_TITLE = re.compile(r"原标题\s*[:]\s*(.+)")
@@ -109,8 +109,18 @@ def parse_time(text: str | None) -> str | None:
     return moment.isoformat()
 
 
+_DATE_TAIL = re.compile(r"\d{1,2}月\d{1,2}日.*$")
+_PLACE_TAIL = re.compile(r"^(.+?(?:网|报|社|台|新闻|财经))[\u4e00-\u9fff]{1,4}$")
+
+
 def _outlet_name(raw: str) -> str | None:
-    name = raw.strip(" ·:,.")
+    # "中国经济网杭州11月27日" in a dateline: the outlet, then the place and the date.
+    name = raw
+    if _DATE_TAIL.search(name):
+        name = _DATE_TAIL.sub("", name)
+        place = _PLACE_TAIL.match(name)
+        name = place.group(1) if place else name
+    name = name.strip(" ·:,.")
     for tail in ("编辑", "作者", "记者", "责任编辑", "发布时间", "时间", "原标题"):
         if tail in name and not name.startswith(tail):
             name = name[: name.index(tail)]

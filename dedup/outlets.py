@@ -77,6 +77,12 @@ class OutletTable:
         for suffix in ("客户端", "记者", "网站", "网", "讯"):
             if key.endswith(suffix) and key[: -len(suffix)] in self._by_name:
                 return self._by_name[key[: -len(suffix)]]
+        # "澎湃新闻·澎湃", "第一财经·一财网": a compound of names of one outlet.
+        for part in re.split(r"[·•・|/]", normalize(name)):
+            if part.strip() and name_key(part) != key:
+                found = self.resolve(part)
+                if found is not None:
+                    return found
         return None
 
     def by_site(self, site: str | None) -> Outlet | None:

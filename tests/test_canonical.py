@@ -68,3 +68,11 @@ def test_outlet_table_aliases_domains_and_extension(tmp_path):
     table.extend_from_file(extra)
     assert table.resolve("江城网").name == "江城日报"
     assert table.by_site("www.jcdaily.example").name == "江城日报"
+
+
+def test_a_source_quoted_in_the_story_is_not_the_origin():
+    body = "据伊朗媒体报道，当地时间周二油价上涨。" + BODY
+    original = _doc("stcn.com/a.html", "stcn.com", "2018-10-02 18:47 来源：证券时报", body=body)
+    copies = [_doc(f"p{i}.example/a.txt", f"p{i}.example", "2018-10-02 19:00 来源：证券时报网", body=body) for i in range(3)]
+    choice = choose([Member(original, 50)] + [Member(c, 50) for c in copies], TABLE)
+    assert choice.origin == "证券时报" and choice.canonical == 0

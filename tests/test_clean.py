@@ -98,3 +98,28 @@ def test_market_item_with_decimal_figures_is_not_taken_for_a_header():
     text = "中国新闻网讯 8月16日，A股三大指数窄幅震荡。截至收盘，沪指跌1.51%，报3420.70点；深成指涨1.61%，报11497.46点。"
     doc = clean(Document(id="m", text=text, title="8月16日A股收评", site="chinanews.com.cn"))
     assert "3420" in doc.compared
+
+
+def test_dateline_with_place_and_date_names_the_outlet():
+    from dedup.normalize import normalize
+
+    found = find_attributions(normalize("中国经济网杭州11月27日讯（记者 王强）浙江省发布新规"), first_paragraph=True)
+    assert ("dateline", "中国经济网") in [(a.form, a.outlet) for a in found]
+
+
+def test_english_wire_bylines_and_latin_outlet_names():
+    from dedup.normalize import normalize
+    from dedup.outlets import OutletTable
+
+    found = find_attributions(normalize("BEIJING (Reuters) - China's factory activity grew in March."))
+    assert [(a.form, OutletTable.default().canonical_name(a.outlet)) for a in found] == [("wire", "路透社")]
+    found = find_attributions(normalize("来源：The Paper"))
+    assert OutletTable.default().canonical_name(found[0].outlet) == "澎湃新闻"
+
+
+def test_compound_outlet_names_resolve():
+    from dedup.outlets import OutletTable
+
+    table = OutletTable.default()
+    assert table.resolve("第一财经·一财网").name == "第一财经"
+    assert table.resolve("中国证券报·中证网").name == "中国证券报"

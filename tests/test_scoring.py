@@ -32,3 +32,20 @@ def test_canonical_and_origin_accuracy_count_wrong_choices():
                  "members": [{"id": "a"}, {"id": "b"}, {"id": "c"}]}]
     assert canonical_accuracy(clusters, _gold()) == (0.0, 1)
     assert origin_accuracy(clusters, _gold()) == (0.0, 1)
+
+
+def test_cases_split_present_absent_and_backdated():
+    from benchmarks.scoring import accuracy_by_case
+
+    gold = Gold(story={"a": "S1", "b": "S1", "x": "S2", "y": "S2"}, original={"S1": "a"},
+                origin={"S1": "中国证券报", "S2": "新华社"}, kind={"b": "spam+attr_self"}, aliases={})
+    clusters = [
+        {"cluster_id": "c1", "canonical_id": "b", "origin": {"outlet": "中国证券报"},
+         "members": [{"id": "a", "published_at": "2024-03-12"}, {"id": "b", "published_at": "2020-01-01"}]},
+        {"cluster_id": "c2", "canonical_id": "x", "origin": None, "members": [{"id": "x"}, {"id": "y"}]},
+    ]
+    cases = accuracy_by_case(clusters, gold)
+    assert cases["original present"] == {"stories": 1.0, "canonical_acc": 0.0, "origin_acc": 1.0}
+    assert cases["backdated copy"]["canonical_acc"] == 0.0
+    assert cases["self-attributing spam"]["stories"] == 1.0
+    assert cases["original absent"]["origin_acc"] == 0.0
