@@ -18,7 +18,7 @@ from dedup.outlets import OutletTable
 CREDIT_FORMS = frozenset({
     "来源", "媒体来源", "文章来源", "稿件来源", "信息来源", "新闻来源", "内容来源", "出处", "来自",
     "本文来源于", "本文来自", "本文转载自", "转载自", "转自", "本文首发于", "首发于", "原文链接", "dateline", "preface",
-    "wire",
+    "wire", "meta source",
 })
 # "据XX报道" inside a story quotes a source of the news, not the outlet the text was taken from.
 LOW_KINDS = frozenset({"portal", "aggregator"})
@@ -60,7 +60,7 @@ def credits(doc: CleanDocument, outlets: OutletTable) -> list[tuple[str, str]]:
 
 
 # Explicit credits outrank a bare 来源, which aggregators fill with their own name.
-_FORM_RANK = {"媒体来源": 0, "文章来源": 0, "稿件来源": 0, "原文链接": 0, "转载自": 1, "本文转载自": 1, "本文来源于": 1,
+_FORM_RANK = {"meta source": 0, "媒体来源": 0, "文章来源": 0, "稿件来源": 0, "原文链接": 0, "转载自": 1, "本文转载自": 1, "本文来源于": 1,
               "本文来自": 1, "转自": 1, "preface": 1, "来源": 2, "dateline": 3}
 
 

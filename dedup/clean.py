@@ -61,13 +61,15 @@ _RECS_HEADER = re.compile(
     r"^(推荐文章|推荐阅读|相关阅读|相关文章|相关新闻|相关报道|热点阅读|热门阅读|热门推荐|热门文章|热点推荐|猜你喜欢|"
     r"延伸阅读|为您推荐|精彩推荐|更多精彩|最新文章|最新资讯|热门资讯|今日推荐|图文推荐|相关推荐|大家都在看|精彩图片|排行榜)\s*[:]?$"
 )
+# Markup that names the outlet a page reproduces (article:author and author name people: not sources).
+_META_SOURCE_KEYS = ("source", "article:source", "og:article:source", "dc.source", "citation_publisher", "mediaid")
 _CATEGORY_TAG = re.compile(r"\[[\w]{1,6}\]")
 _DATE_RE = re.compile(
     r"(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})\s*日?"
     r"(?:[T\s]*(\d{1,2})\s*[:时]\s*(\d{1,2})(?:\s*[:分]\s*(\d{1,2}))?)?"
     r"(?:\s*(Z|[+-]\d{2}:?\d{2}))?"
 )
-_HEADER_HINT = re.compile(r"来源|作者|编辑|发布|时间|浏览|阅读|\d{4}\s*[-年/.]\s*\d{1,2}")
+_HEADER_HINT = re.compile(r"来源|作者|编辑|发布|时间|浏览|阅读|分钟前|小时前|天前|昨天|今天|\d{4}\s*[-年/.]\s*\d{1,2}")
 _BOUNDARY = ",.;!?:、。;!?:\"“”'‘’ ()\t"
 
 
@@ -78,19 +80,50 @@ class CleanOptions:
     to_simplified: bool = True
 
 
-def parse_time(text: str | None) -> str | None:
+_RELATIVE = re.compile(r"(\d{1,3})\s*(分钟|小时|天)前|(今天|昨天|前天)\s*(\d{1,2}):(\d{2})")
+
+
+def _relative_time(text: str, base: str | None) -> str | None:
+    if not base:
+        return None
+    match = _RELATIVE.search(text)
+    if not match:
+        return None
+    try:
+        moment = datetime.fromisoformat(base)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=CHINA_TZ)
+    if match.group(1):
+        unit = {"分钟": timedelta(minutes=1), "小时": timedelta(hours=1), "天": timedelta(days=1)}[match.group(2)]
+        return (moment - int(match.group(1)) * unit).replace(microsecond=0).isoformat()
+    days_back = {"今天": 0, "昨天": 1, "前天": 2}[match.group(3)]
+    day = moment - timedelta(days=days_back)
+    try:
+        return day.replace(hour=int(match.group(4)), minute=int(match.group(5)), second=0, microsecond=0).isoformat()
+    except ValueError:
+        return None
+
+
+def parse_time(text: str | None, base: str | None = None) -> str | None:
     """The first date (and time) in a string, as ISO 8601; China time when no zone is given.
+
+    Relative times (``3小时前``, ``昨天 10:20``) are read against ``base``, the time the page was
+    fetched, when it is known.
 
     >>> parse_time("2018年12月11日 20:02　来源：经济观察网")
     '2018-12-11T20:02:00+08:00'
     >>> parse_time("2018-12-11T19:13:00+08:00")
     '2018-12-11T19:13:00+08:00'
+    >>> parse_time("3小时前 来源：新华网", base="2024-03-12T12:00:00+08:00")
+    '2024-03-12T09:00:00+08:00'
     """
     if not text:
         return None
     match = _DATE_RE.search(text)
     if not match:
-        return None
+        return _relative_time(text, base)
     year, month, day, hour, minute, second, zone = match.groups()
     try:
         tz = CHINA_TZ
@@ -259,7 +292,13 @@ def clean(doc: Document, outlets: OutletTable | None = None, options: CleanOptio
     to_simplified = options.to_simplified
     removed: list[tuple[str, str]] = []
     attributions: list[Attribution] = []
-    published = parse_time(doc.published_at) if doc.published_at else None
+    fetched = doc.meta.get("fetched_at") or doc.meta.get("crawled_at")
+    published = parse_time(doc.published_at, fetched) if doc.published_at else None
+    for key in _META_SOURCE_KEYS:
+        value = doc.meta.get(key)
+        name = _outlet_name(normalize(value, to_simplified)) if value else None
+        if name:
+            attributions.append(Attribution("meta source", name, f"<meta {key}={value}>"))
 
     title = normalize(doc.title, to_simplified).strip() if doc.title else None
     if title and _BREADCRUMB.search(title):
@@ -297,18 +336,18 @@ def clean(doc: Document, outlets: OutletTable | None = None, options: CleanOptio
             and len(line) <= 100
             and "。" not in line
             and bool(_HEADER_HINT.search(line))
-            and (any(a.form != "dateline" for a in found) or parse_time(line) is not None)
+            and (any(a.form != "dateline" for a in found) or parse_time(line, fetched) is not None)
         )
         if is_header:
             attributions.extend(a for a in found if a.form != "dateline")
-            published = published or parse_time(line)
+            published = published or parse_time(line, fetched)
             removed.append(("header", line))
             continue
         source_only = found and len(line) <= 60 and any(a.form not in ("dateline", "据报道") for a in found)
         if source_only:
             attributions.extend(found)
             if not body_started:
-                published = published or parse_time(line)
+                published = published or parse_time(line, fetched)
             removed.append(("attribution", line))
             continue
         title_match = _ORIGINAL_TITLE.match(line)

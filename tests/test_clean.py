@@ -123,3 +123,12 @@ def test_compound_outlet_names_resolve():
     table = OutletTable.default()
     assert table.resolve("第一财经·一财网").name == "第一财经"
     assert table.resolve("中国证券报·中证网").name == "中国证券报"
+
+
+def test_meta_source_tag_is_a_credit_and_relative_times_use_the_fetch_time(article):
+    doc = clean(Document(id="p.html", site="portal.example", title="T", text="3小时前\n" + "\n".join(article),
+                         published_at=None, meta={"source": "中证网", "fetched_at": "2024-03-12T12:00:00+08:00",
+                                                  "article:author": "周文"}))
+    assert ("meta source", "中国证券报") in [(a.form, a.outlet) for a in doc.attributions]
+    assert doc.published_at == "2024-03-12T09:00:00+08:00"
+    assert all(a.outlet != "周文" for a in doc.attributions)

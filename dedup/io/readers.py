@@ -170,7 +170,7 @@ def _record(obj: Any, relpath: str, line: int | None) -> Document:
     site = site_of_url(url) or (str(obj["site"]) if obj.get("site") else "") or _site_of_path(relpath)
     title = obj.get("title") if isinstance(obj.get("title"), str) else None
     published = obj.get("published_at") or obj.get("date") or obj.get("time")
-    meta = {k: str(v) for k, v in obj.items() if k in ("source", "author", "site_name") and v}
+    meta = {k: str(v) for k, v in obj.items() if k in ("source", "author", "site_name", "fetched_at", "crawled_at") and v}
     if obj.get("html") and isinstance(obj["html"], str) and not text.strip():
         page = extract_html(obj["html"])
         text = "\n".join(page.lines)
