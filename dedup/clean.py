@@ -37,7 +37,7 @@ _WIRE_EN = re.compile(r"\((reuters|ap|afp|bloomberg|xinhua|dow jones)\)\s*[-—�
 # Names that are not outlets although they stand where a source does.
 _NOT_OUTLETS = frozenset(name_key(n) for n in (
     "网络", "互联网", "网友", "本站", "综合", "网络整理", "综合整理", "整理", "网络转载", "未知", "作者", "本网", "公司公告",
-    "公告", "记者", "其他", "资料", "官网", "微信公众号", "公众号", "新闻", "编辑",
+    "公告", "记者", "其他", "资料", "官网", "微信公众号", "公众号", "新闻", "编辑", "合作媒体", "新浪合作媒体", "网易合作媒体",
 ))
 
 # --- furniture -------------------------------------------------------------------------------
