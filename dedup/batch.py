@@ -14,7 +14,7 @@ from dedup.clean import CleanOptions, clean
 from dedup.config import Config
 from dedup.document import CleanDocument
 from dedup.errors import InputError
-from dedup.io.readers import read_file, walk
+from dedup.io.readers import Walk, read_file, walk
 from dedup.outlets import OutletTable
 
 log = logging.getLogger("dedup")
@@ -64,13 +64,13 @@ def _load_chunk(chunk: list[tuple[str, str]]) -> list[CleanDocument | InputError
 
 
 def load(roots: list[str], config: Config, workers: int | None = None, outlet_file: str | None = None,
-         progress: Callable[[int], None] | None = None) -> Loaded:
+         progress: Callable[[int], None] | None = None, walked: Walk | None = None) -> Loaded:
     """Read and clean every supported file under the roots.
 
     Documents come back in walk order whatever the number of workers. An empty document is both
     reported (so the user learns of it) and kept (it is never matched: it has no shingles).
     """
-    walked = walk(roots)
+    walked = walked if walked is not None else walk(roots)
     loaded = Loaded(rejects=list(walked.errors), files=len(walked.files), unsupported=walked.unsupported)
     tasks = [(str(path), rel) for path, rel in walked.files]
     chunk_size = 32

@@ -63,7 +63,6 @@ _RECS_HEADER = re.compile(
 )
 # Markup that names the outlet a page reproduces (article:author and author name people: not sources).
 _META_SOURCE_KEYS = ("source", "article:source", "og:article:source", "dc.source", "citation_publisher", "mediaid")
-_CATEGORY_TAG = re.compile(r"\[[\w]{1,6}\]")
 _DATE_RE = re.compile(
     r"(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})\s*日?"
     r"(?:[T\s]*(\d{1,2})\s*[:时]\s*(\d{1,2})(?:\s*[:分]\s*(\d{1,2}))?)?"

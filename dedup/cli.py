@@ -64,11 +64,13 @@ def _outlets(outlet_file: str | None) -> OutletTable:
 def _load_with_progress(dirs: tuple[str, ...], config: Config, workers: int | None, outlet_file: str | None) -> Loaded:
     from dedup.io.readers import walk
 
-    total = len(walk(dirs).files)
+    walked = walk(dirs)
+    total = len(walked.files)
     show = sys.stderr.isatty() and total > 200
     bar_context = click.progressbar(length=total, label="reading", file=sys.stderr) if show else nullcontext(None)
     with bar_context as bar:
-        return load(list(dirs), config, workers, outlet_file, progress=bar.update if bar is not None else None)
+        return load(list(dirs), config, workers, outlet_file, progress=bar.update if bar is not None else None,
+                    walked=walked)
 
 
 def _report_rejects(loaded: Loaded, rejects_path: str | None) -> None:

@@ -5,12 +5,12 @@ cluster, choose. Every stage takes and returns plain records or arrays; this mod
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from dedup.canonical import Choice, Member, choose, credits_other
+from dedup.canonical import Choice, Member, choose
 from dedup.clean import CleanOptions, clean
 from dedup.cluster import Edges, cluster
 from dedup.config import Config
@@ -23,8 +23,6 @@ from dedup.templates import SiteProfiles
 from dedup.verify import Pair, numbers_of, verify
 
 log = logging.getLogger("dedup")
-
-Progress = Callable[[str, int], None]
 
 
 @dataclass
@@ -146,4 +144,4 @@ def scan(docs: Iterable[Document], config: Config | None = None, outlets: Outlet
     )
 
 
-__all__ = ["scan", "ScanResult", "Cluster", "Pair", "credits_other"]
+__all__ = ["scan", "ScanResult", "Cluster", "Pair"]
