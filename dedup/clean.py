@@ -168,19 +168,20 @@ def find_attributions(line: str, first_paragraph: bool = False) -> list[Attribut
     [('来源', '庚癸之呼网'), ('媒体来源', '中国证券报')]
     """
     found: list[Attribution] = []
-    for match in _SOURCE_LINE.finditer(line):
+    has_colon = ":" in line
+    for match in _SOURCE_LINE.finditer(line) if has_colon else ():
         name = _outlet_name(match.group(2))
         if name:
             found.append(Attribution(match.group(1), name, match.group(0)))
-    for match in _FROM_PHRASE.finditer(line):
+    for match in _FROM_PHRASE.finditer(line) if ("转" in line or "本文" in line or "首发" in line) else ():
         name = _outlet_name(match.group(2))
         if name:
             found.append(Attribution(match.group(1), name, match.group(0)))
-    for match in _REPORTED_BY.finditer(line):
+    for match in _REPORTED_BY.finditer(line) if "据" in line else ():
         name = _outlet_name(match.group(1))
         if name:
             found.append(Attribution("据报道", name, match.group(0)))
-    for match in _WIRE_EN.finditer(line):
+    for match in _WIRE_EN.finditer(line) if "(" in line else ():
         found.append(Attribution("wire", match.group(1), match.group(0)))
     if first_paragraph:
         for pattern in (_DATELINE_WIRE, _DATELINE_XUN, _DATELINE_REPORTER):
@@ -196,10 +197,12 @@ def find_attributions(line: str, first_paragraph: bool = False) -> list[Attribut
 # --- spinning --------------------------------------------------------------------------------
 
 
-def _clause_starts(line: str) -> list[int]:
-    starts = [0]
-    starts.extend(i + 1 for i, ch in enumerate(line[:-1]) if ch in _BOUNDARY)
-    return starts
+_CLAUSE_START = re.compile("[" + re.escape(_BOUNDARY) + "]+(?=[^ ])")
+
+
+def _count_clause_starts(line: str) -> int:
+    """Clauses in a line: the line start and every run of boundary marks followed by text."""
+    return int(bool(line) and line[0] != " ") + sum(1 for _ in _CLAUSE_START.finditer(line))
 
 
 def find_spin_fragments(lines: list[str], title: str | None) -> dict[int, list[tuple[int, int]]]:
@@ -214,20 +217,19 @@ def find_spin_fragments(lines: list[str], title: str | None) -> dict[int, list[t
     title_chars = set(compact(title))
     if len(title_chars) < 4:
         return {}
+    # A run of title characters (up to 10) standing at a clause start: the line start, or right after
+    # punctuation or a space.
     runs: list[tuple[int, int, str]] = []
-    boundaries_per_line: Counter[int] = Counter()
     for index, line in enumerate(lines):
-        for start in _clause_starts(line):
-            while start < len(line) and line[start] == " ":
-                start += 1
-            if start >= len(line):
+        size = len(line)
+        starts = [match.end() for match in _CLAUSE_START.finditer(line)]
+        for start in [0, *starts] if line else starts:
+            if start + 1 >= size or line[start] not in title_chars or line[start + 1] not in title_chars:
                 continue
-            boundaries_per_line[index] += 1
-            end = start
-            while end < len(line) and end - start < 10 and line[end] in title_chars:
+            end = start + 2
+            while end < size and end - start < 10 and line[end] in title_chars:
                 end += 1
-            if end - start >= 2:
-                runs.append((index, start, line[start:end]))
+            runs.append((index, start, line[start:end]))
     prefix_count: Counter[str] = Counter()
     for _, _, run in runs:
         for length in range(2, len(run) + 1):
@@ -257,9 +259,9 @@ def find_spin_fragments(lines: list[str], title: str | None) -> dict[int, list[t
                 break
     hits = sum(len(spans) for spans in found.values())
     # Judge only the lines that hold fragments: spinners often treat just the first paragraphs.
-    boundaries = sum(boundaries_per_line[index] for index in found)
-    covered = set("".join(fragments))
-    if hits < 4 or len(fragments) < 2 or hits < 0.3 * boundaries or len(covered) < 0.4 * len(title_chars):
+    if hits < 4 or len(fragments) < 2 or len(set("".join(fragments))) < 0.4 * len(title_chars):
+        return {}
+    if hits < 0.3 * sum(_count_clause_starts(lines[index]) for index in found):
         return {}
     return found
 
@@ -304,10 +306,11 @@ def clean(doc: Document, outlets: OutletTable | None = None, options: CleanOptio
         # A text page's first line can be the breadcrumb; its last segment is the title.
         title = re.split(r"\s*[>»]\s*", title)[-1].strip() or None
     title_key = compact(title) if title else ""
-    raw_lines = [normalize(line, to_simplified).strip() for line in doc.text.replace("\r", "\n").split("\n")]
+    raw_lines = [line.strip() for line in normalize(doc.text.replace("\r", "\n"), to_simplified).split("\n")]
     lines = [line for line in raw_lines if line]
 
     kept: list[str] = []
+    kept_keys: list[str] = []  # compact(line) of each kept line, so the compared text is not rebuilt
     in_recs = False
     body_started = False
     for position, line in enumerate(lines):
@@ -322,7 +325,7 @@ def clean(doc: Document, outlets: OutletTable | None = None, options: CleanOptio
             in_recs = True
             removed.append(("recommendations", line))
             continue
-        if _BREADCRUMB.search(line) and len(line) < 200:
+        if len(line) < 200 and _BREADCRUMB.search(line):
             removed.append(("breadcrumb", line))
             continue
         if title_key and key == title_key and not body_started:
@@ -353,7 +356,7 @@ def clean(doc: Document, outlets: OutletTable | None = None, options: CleanOptio
         if title_match:
             removed.append(("original title", line))
             continue
-        link = _ORIGINAL_LINK.search(line)
+        link = _ORIGINAL_LINK.search(line) if "原文" in line else None
         if link:
             from dedup.io.readers import site_of_url
 
@@ -362,57 +365,64 @@ def clean(doc: Document, outlets: OutletTable | None = None, options: CleanOptio
                 attributions.append(Attribution("原文链接", owner.name, link.group(0)))
             removed.append(("attribution", line))
             continue
-        if _STAFF.match(line) and len(line) <= 60:
+        if len(line) <= 60 and _STAFF.match(line):
             removed.append(("staff credit", line))
             continue
-        if _LEGAL.search(line) and len(line) <= 200:
+        if len(line) <= 200 and _LEGAL.search(line):
             attributions.extend(a for a in found if a.form in ("本文来源于", "本文来自", "转载自"))
             removed.append(("legal notice", line))
             continue
-        if _PROMPT.match(line) and len(line) <= 80:
+        if len(line) <= 80 and _PROMPT.match(line):
             removed.append(("share prompt", line))
             continue
         if _END_MARK.match(line) or _SIBLING.match(line):
             removed.append(("end mark", line))
             continue
-        if _MORE.search(line):
+        if "[" in line and _MORE.search(line):
             removed.append(("recommendations", line))
             continue
-        preface = _PREFACE.search(line)
+        preface = _PREFACE.search(line) if "编者按" in line else None
         if preface:
             credited = _PREFACE_SOURCE.search(preface.group(0))
             if credited and _outlet_name(credited.group(1)):
                 attributions.append(Attribution("preface", credited.group(1), preface.group(0)))
             removed.append(("editor's preface", preface.group(0)))
             line = line.replace(preface.group(0), "").strip()
-            if not compact(line):
+            key = compact(line)
+            if not key:
                 continue
-        inline = _STAFF_INLINE.search(line)
+        inline = _STAFF_INLINE.search(line) if "编" in line else None
         if inline:
             removed.append(("staff credit", inline.group(0)))
             line = line.replace(inline.group(0), "").strip()
+            key = compact(line)
         attributions.extend(found)
         if not body_started and found and any(a.form == "dateline" for a in found):
             removed.append(("dateline", next(a.text for a in found if a.form == "dateline")))
         body_started = True
         kept.append(line)
+        kept_keys.append(key)
 
     spun = False
     spans = find_spin_fragments(kept, title)
     if spans:
         spun = True
         cleaned: list[str] = []
-        for index, line in enumerate(kept):
+        cleaned_keys: list[str] = []
+        for index, (line, key) in enumerate(zip(kept, kept_keys, strict=True)):
             if index not in spans:
                 cleaned.append(line)
+                cleaned_keys.append(key)
                 continue
             stripped = _remove_spans(line, spans[index])
+            stripped_key = compact(stripped)
             removed.extend(("spun title fragment", line[s:e]) for s, e in spans[index])
-            if len(spans[index]) >= 3 and len(compact(stripped)) <= 40:
+            if len(spans[index]) >= 3 and len(stripped_key) <= 40:
                 removed.append(("spin advert", stripped))
                 continue
             cleaned.append(stripped)
-        kept = cleaned
+            cleaned_keys.append(stripped_key)
+        kept, kept_keys = cleaned, cleaned_keys
 
     own_names = {name_key(n) for n in (doc.meta.get("og:site_name"), doc.meta.get("site_name")) if n}
     own_outlet = outlets.by_site(doc.site)
@@ -429,7 +439,7 @@ def clean(doc: Document, outlets: OutletTable | None = None, options: CleanOptio
     body = "\n".join(kept)
     return CleanDocument(
         doc=doc,
-        compared=compact(body),
+        compared="".join(kept_keys),
         body=body,
         title=title,
         published_at=published,
