@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from dedup.shingle import mix64
@@ -65,15 +67,27 @@ def candidate_pairs(signatures: np.ndarray, bands: int, rows: int, max_bucket: i
     n = signatures.shape[0]
     if n < 2:
         return _EMPTY_PAIRS
+    keys = band_keys(signatures, bands, rows)
+    return candidate_pairs_from_keys(lambda band: keys[:, band], n, bands, max_bucket, valid)
+
+
+def candidate_pairs_from_keys(column: Callable[[int], np.ndarray], n: int, bands: int, max_bucket: int = 2000,
+                              valid: np.ndarray | None = None) -> np.ndarray:
+    """:func:`candidate_pairs` from band keys fetched one band at a time (``column(band)``: n keys).
+
+    Only one band's keys need to be in memory at once besides the pairs found.
+    """
     index = np.arange(n) if valid is None else np.flatnonzero(valid)
     if index.size < 2:
         return _EMPTY_PAIRS
-    keys = band_keys(signatures[index], bands, rows)
     encoded = []
     for band in range(bands):
-        pairs = pairs_in_groups(keys[:, band], max_bucket)
+        keys = column(band)
+        pairs = pairs_in_groups(keys[index], max_bucket)
         if pairs.size:
             encoded.append(index[pairs[:, 0]].astype(np.int64) * n + index[pairs[:, 1]])
+        if len(encoded) > 8:
+            encoded = [np.unique(np.concatenate(encoded))]
     if not encoded:
         return _EMPTY_PAIRS
     unique = np.unique(np.concatenate(encoded))

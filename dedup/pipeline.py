@@ -5,7 +5,7 @@ cluster, choose. Every stage takes and returns plain records or arrays; this mod
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,10 +27,24 @@ log = logging.getLogger("dedup")
 
 @dataclass
 class Cluster:
+    """Member document indices, their similarity to the canonical copy, and the choice made.
+
+    A lone document's choice is made only when asked for (most documents of a large corpus are
+    alone, and nobody reads their choice unless they ask for clusters of one).
+    """
+
     members: list[int]
-    choice: Choice
+    chosen: Choice | None
     jaccard: list[float]
     containment: list[float]
+    chooser: Callable[[], Choice] | None = None
+
+    @property
+    def choice(self) -> Choice:
+        if self.chosen is None:
+            assert self.chooser is not None
+            self.chosen = self.chooser()
+        return self.chosen
 
     @property
     def canonical(self) -> int:
@@ -39,8 +53,8 @@ class Cluster:
 
 @dataclass
 class ScanResult:
-    docs: list[CleanDocument]
-    shingles: list[np.ndarray]
+    docs: Sequence[CleanDocument]
+    shingles: Sequence[np.ndarray]
     labels: np.ndarray
     clusters: list[Cluster]
     candidates: np.ndarray
@@ -75,9 +89,14 @@ def learn_profiles(cleaned: Sequence[CleanDocument]) -> SiteProfiles:
     return profiles
 
 
-def build_clusters(docs: Sequence[CleanDocument], shingles: Sequence[np.ndarray], pairs: Sequence[Pair],
-                   config: Config, outlets: OutletTable) -> tuple[np.ndarray, list[Cluster]]:
-    sizes = np.array([len(s) for s in shingles], dtype=np.int64)
+def build_clusters(doc_of: Callable[[int], CleanDocument], shingles_of: Callable[[int], np.ndarray],
+                   sizes: np.ndarray, pairs: Sequence[Pair], config: Config,
+                   outlets: OutletTable) -> tuple[np.ndarray, list[Cluster]]:
+    """Cluster the verified pairs and choose each cluster's canonical copy and origin.
+
+    Documents and shingle sets are fetched through ``doc_of`` and ``shingles_of`` only for members
+    of clusters of two or more, so a caller can keep them on disk.
+    """
     edges = Edges(
         np.array([p.left for p in pairs], dtype=np.int64),
         np.array([p.right for p in pairs], dtype=np.int64),
@@ -90,6 +109,12 @@ def build_clusters(docs: Sequence[CleanDocument], shingles: Sequence[np.ndarray]
     inter_of = {(p.left, p.right): p.inter for p in pairs}
     clusters = []
     for members in groups.values():
+        if len(members) == 1:
+            only = members[0]
+            clusters.append(Cluster(members, None, [1.0], [1.0],
+                                    chooser=lambda only=only: choose([Member(doc_of(only), int(sizes[only]), 0)], outlets)))
+            continue
+        docs = {m: doc_of(m) for m in members}
         choice_members = []
         for m in members:
             contains = sum(
@@ -99,17 +124,19 @@ def build_clusters(docs: Sequence[CleanDocument], shingles: Sequence[np.ndarray]
             choice_members.append(Member(docs[m], int(sizes[m]), contains))
         choice = choose(choice_members, outlets)
         canonical = members[choice.canonical]
+        canonical_shingles = shingles_of(canonical)
         jac, cont = [], []
         for m in members:
             if m == canonical:
                 jac.append(1.0)
                 cont.append(1.0)
             else:
-                _, j, c = jaccard_containment(shingles[canonical], shingles[m])
+                _, j, c = jaccard_containment(canonical_shingles, shingles_of(m))
                 jac.append(round(j, 4))
                 cont.append(round(c, 4))
         clusters.append(Cluster(members, choice, jac, cont))
-    clusters.sort(key=lambda c: (-len(c.members), docs[c.canonical].id))
+    order_key = {id(c): doc_of(c.canonical).id if len(c.members) > 1 else "" for c in clusters}
+    clusters.sort(key=lambda c: (-len(c.members), order_key[id(c)], c.members[0]))
     return labels, clusters
 
 
@@ -134,7 +161,8 @@ def scan(docs: Iterable[Document], config: Config | None = None, outlets: Outlet
     candidates = candidate_pairs(sigs, config.lsh_bands, config.lsh_rows, config.max_bucket, valid)
     numbers = [numbers_of(doc.compared) for doc in cleaned]
     pairs = verify(shingles, numbers, candidates, config)
-    labels, clusters = build_clusters(cleaned, shingles, pairs, config, outlets)
+    sizes = np.array([len(s) for s in shingles], dtype=np.int64)
+    labels, clusters = build_clusters(cleaned.__getitem__, shingles.__getitem__, sizes, pairs, config, outlets)
     log.info("scan: %d documents, %d candidate pairs, %d verified, %d clusters",
              len(cleaned), len(candidates), len(pairs), len(clusters))
     return ScanResult(

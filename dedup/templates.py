@@ -1,14 +1,18 @@
 """What each site repeats on every page: template lines and the name it gives itself as source.
 
-Learned from the corpus itself, in one pass (:meth:`SiteProfiles.observe` every document, then
-:meth:`SiteProfiles.apply`). The counts are plain dicts, so an index can store and update them.
+Learned from the corpus itself: :meth:`SiteProfiles.observe` every document, then
+:meth:`SiteProfiles.apply`. Lines are counted under a 64-bit key of (site, compacted line), so the
+state is a few integer counters that an index can store and update, and a worker process can
+compute the keys of its documents without holding the profiles.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from hashlib import blake2b
 
 from dedup.document import CleanDocument
 from dedup.normalize import compact
@@ -16,11 +20,38 @@ from dedup.outlets import name_key
 
 MIN_SITE_DOCS = 5
 """Sites with fewer documents than this teach nothing: a shared line could be one story's copies."""
+MAX_LINE_CHARS = 300
+"""Longer lines are article text, never template."""
+
+
+def line_key(site: str, compacted: str) -> int:
+    """The 64-bit key under which a site's (compacted) line is counted.
+
+    >>> line_key("a.cn", "本站提示") == line_key("a.cn", "本站提示") != line_key("b.cn", "本站提示")
+    True
+    """
+    digest = blake2b(compacted.encode("utf-8", "surrogatepass"), digest_size=8, key=site.encode("utf-8")[:64])
+    return int.from_bytes(digest.digest(), "little")
+
+
+def document_line_keys(site: str, body: str) -> set[int]:
+    """The distinct keys of a document's countable body lines."""
+    keys = set()
+    for line in body.split("\n"):
+        key = compact(line)
+        if 0 < len(key) <= MAX_LINE_CHARS:
+            keys.add(line_key(site, key))
+    return keys
+
+
+def source_names(doc: CleanDocument) -> set[str]:
+    """The names a page gives as its 来源 (candidates for the site's own name)."""
+    return {name_key(a.outlet) for a in doc.attributions if a.form in ("来源", "self")}
 
 
 @dataclass
 class SiteProfiles:
-    """Per-site counts of body lines and of the names given as 来源.
+    """Per-site document counts, counts of line keys and of the names given as 来源.
 
     >>> profiles = SiteProfiles()
     >>> profiles.is_template("a.com", "本站提示")
@@ -28,27 +59,31 @@ class SiteProfiles:
     """
 
     docs: Counter[str] = field(default_factory=Counter)
-    lines: dict[str, Counter[str]] = field(default_factory=dict)
+    lines: Counter[int] = field(default_factory=Counter)
     sources: dict[str, Counter[str]] = field(default_factory=dict)
     min_share: float = 0.05
     min_count: int = 4
 
     def observe(self, doc: CleanDocument) -> None:
-        site = doc.site
+        self.observe_keys(doc.site, document_line_keys(doc.site, doc.body), source_names(doc))
+
+    def observe_keys(self, site: str, keys: Iterable[int], names: Iterable[str]) -> None:
+        """Count one document of ``site`` from its line keys and source names."""
         self.docs[site] += 1
-        keys = {compact(line) for line in doc.body.split("\n")}
-        counter = self.lines.setdefault(site, Counter())
-        counter.update(key for key in keys if 0 < len(key) <= 300)
-        names = {name_key(a.outlet) for a in doc.attributions if a.form in ("来源", "self")}
+        self.lines.update(keys)
         self.sources.setdefault(site, Counter()).update(names)
 
-    def _needed(self, site: str) -> float:
+    def needed(self, site: str) -> float:
+        """How many of a site's pages must carry a line for it to be template (inf: site too small)."""
+        if self.docs[site] < MIN_SITE_DOCS:
+            return math.inf
         return max(self.min_count, math.ceil(self.min_share * self.docs[site]))
 
-    def is_template(self, site: str, key: str) -> bool:
-        if self.docs[site] < MIN_SITE_DOCS:
+    def is_template(self, site: str, compacted: str) -> bool:
+        needed = self.needed(site)
+        if needed == math.inf or not 0 < len(compacted) <= MAX_LINE_CHARS:
             return False
-        return self.lines.get(site, Counter()).get(key, 0) >= self._needed(site)
+        return self.lines.get(line_key(site, compacted), 0) >= needed
 
     def self_name(self, site: str) -> str | None:
         """The name a site gives as 来源 on at least half of its pages (its own name)."""
@@ -58,23 +93,31 @@ class SiteProfiles:
         name, count = counter.most_common(1)[0]
         return name if count >= max(3, 0.5 * self.docs[site]) else None
 
-    def apply(self, doc: CleanDocument) -> CleanDocument:
-        """Drop the site's template lines from a document and mark self-attribution; returns it."""
-        site = doc.site
-        if self.docs[site] >= MIN_SITE_DOCS:
-            kept = []
-            for line in doc.body.split("\n"):
-                if self.is_template(site, compact(line)):
-                    doc.removed.append(("site template", line))
-                else:
-                    kept.append(line)
-            if len(kept) != doc.body.count("\n") + 1:
-                doc.body = "\n".join(kept)
-                doc.compared = compact(doc.body)
-        own = self.self_name(site)
+    def drop_templates(self, doc: CleanDocument) -> CleanDocument:
+        """Drop the site's template lines from a document's body and compared text; returns it."""
+        if self.needed(doc.site) == math.inf:
+            return doc
+        kept = []
+        for line in doc.body.split("\n"):
+            if self.is_template(doc.site, compact(line)):
+                doc.removed.append(("site template", line))
+            else:
+                kept.append(line)
+        if len(kept) != doc.body.count("\n") + 1:
+            doc.body = "\n".join(kept)
+            doc.compared = compact(doc.body)
+        return doc
+
+    def mark_self(self, doc: CleanDocument) -> CleanDocument:
+        """Turn a 来源 that names the site's own name into a self-attribution; returns the document."""
+        own = self.self_name(doc.site)
         if own:
             for attribution in doc.attributions:
                 if attribution.form == "来源" and name_key(attribution.outlet) == own:
                     attribution.form = "self"
                     doc.self_attributed = True
         return doc
+
+    def apply(self, doc: CleanDocument) -> CleanDocument:
+        """Both :meth:`drop_templates` and :meth:`mark_self`."""
+        return self.mark_self(self.drop_templates(doc))

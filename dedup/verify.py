@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -10,6 +11,7 @@ import numpy as np
 
 from dedup.config import Config
 from dedup.shingle import jaccard_containment
+from dedup.sketch import intersection_size
 
 _NUMBER = re.compile(r"\d+")
 
@@ -25,41 +27,53 @@ class Pair:
     containment: float
 
 
-def numbers_of(compared: str) -> frozenset[str]:
-    """The distinct digit runs of a compared text.
+def numbers_of(compared: str) -> np.ndarray:
+    """The distinct digit runs of a compared text, each hashed to 64 bits (sorted uint64).
 
-    >>> sorted(numbers_of("沪指跌151报342070点"))
-    ['151', '342070']
+    >>> len(numbers_of("沪指跌151报342070点，跌151"))
+    2
     """
-    return frozenset(_NUMBER.findall(compared))
+    runs = set(_NUMBER.findall(compared))
+    return np.array(sorted(zlib.crc32(run.encode()) | len(run) << 32 for run in runs), dtype=np.uint64)
 
 
-def numbers_agree(a: frozenset[str], b: frozenset[str], min_numbers: int = 4, share: float = 0.5) -> bool:
+def figures_agree(size_a: int, size_b: int, shared: int, min_numbers: int = 4, share: float = 0.5) -> bool:
     """False when two texts both carry several numbers and mostly different ones.
 
     Same-day market wrap-ups and rate notices share their sentences word for word and differ only
     in figures; copies of one report share their figures (a light edit changes one or two).
 
-    >>> numbers_agree(frozenset({"1", "22", "333", "4444"}), frozenset({"5", "66", "777", "8888"}))
-    False
-    >>> numbers_agree(frozenset({"1", "22"}), frozenset({"5", "66"}))
-    True
+    >>> figures_agree(4, 4, 0), figures_agree(2, 2, 0), figures_agree(6, 5, 4)
+    (False, True, True)
     """
-    smaller = min(len(a), len(b))
+    smaller = min(size_a, size_b)
     if smaller < min_numbers:
         return True
-    return len(a & b) >= share * smaller
+    return shared >= share * smaller
 
 
-def verify(shingles: Sequence[np.ndarray], numbers: Sequence[frozenset[str]], candidates: np.ndarray,
+def numbers_agree(a: np.ndarray, b: np.ndarray) -> bool:
+    """:func:`figures_agree` on two :func:`numbers_of` arrays."""
+    return figures_agree(len(a), len(b), int(intersection_size(a, b)))
+
+
+def check_pair(a: np.ndarray, b: np.ndarray, numbers_a: np.ndarray, numbers_b: np.ndarray,
+               config: Config) -> tuple[int, float, float] | None:
+    """``(intersection, Jaccard, containment)`` when two documents are one story, else None."""
+    inter, jac, cont = jaccard_containment(a, b)
+    if cont < config.threshold or jac < config.min_jaccard:
+        return None
+    if not numbers_agree(numbers_a, numbers_b):
+        return None
+    return inter, jac, cont
+
+
+def verify(shingles: Sequence[np.ndarray], numbers: Sequence[np.ndarray], candidates: np.ndarray,
            config: Config) -> list[Pair]:
     """Keep the candidate pairs whose shingle sets pass the containment threshold and whose figures agree."""
     kept = []
     for i, j in candidates.tolist():
-        inter, jac, cont = jaccard_containment(shingles[i], shingles[j])
-        if cont < config.threshold or jac < config.min_jaccard:
-            continue
-        if not numbers_agree(numbers[i], numbers[j]):
-            continue
-        kept.append(Pair(i, j, inter, jac, cont))
+        checked = check_pair(shingles[i], shingles[j], numbers[i], numbers[j], config)
+        if checked is not None:
+            kept.append(Pair(i, j, *checked))
     return kept

@@ -14,8 +14,8 @@ def test_formulaic_items_with_different_figures_disagree():
 
 
 def test_verify_applies_threshold_and_figures():
-    s = [np.arange(0, 100, dtype=np.uint64), np.arange(50, 100, dtype=np.uint64), np.arange(80, 200, dtype=np.uint64)]
-    nums = [frozenset(), frozenset(), frozenset()]
+    s = [np.arange(0, 100, dtype=np.uint32), np.arange(50, 100, dtype=np.uint32), np.arange(80, 200, dtype=np.uint32)]
+    nums = [numbers_of("") for _ in range(3)]
     pairs = verify(s, nums, np.array([[0, 1], [0, 2], [1, 2]]), Config(threshold=0.5))
     assert [(p.left, p.right, p.inter) for p in pairs] == [(0, 1, 50)]
 

@@ -11,6 +11,7 @@ import gzip
 import json
 import logging
 import os
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -182,15 +183,87 @@ def _record(obj: Any, relpath: str, line: int | None) -> Document:
     )
 
 
+def _decode_line(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        # One line in another encoding (files glued together from several crawlers): guess for it alone.
+        text, _ = decode(raw)
+        return text
+
+
+def parse_record_line(raw: bytes, relpath: str, number: int) -> Document | InputError | None:
+    """One JSON Lines record as a document, an error naming the line, or None for a blank line."""
+    if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    if not raw.strip():
+        return None
+    if b"\x00" in raw:
+        return InputError(relpath, "NUL bytes in a JSON line (binary data?)", line=number, kind="binary")
+    try:
+        text = _decode_line(raw)
+    except UndecodableError as exc:
+        return InputError(relpath, str(exc), line=number, kind="undecodable")
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return InputError(relpath, f"malformed JSON: {exc.msg}", line=number, kind="malformed")
+    try:
+        return _record(obj, relpath, number)
+    except InputError as exc:
+        return exc
+
+
+def _whole_file_records(path: Path, relpath: str) -> bool:
+    """Record files that cannot be split at newline bytes: JSON arrays and UTF-16/32 text."""
+    if relpath.lower().endswith(".json"):
+        return True
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4)
+    except OSError:
+        return False
+    return head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff"))
+
+
+def record_lines(path: Path, relpath: str, max_line_bytes: int) -> Iterator[tuple[int, bytes] | InputError]:
+    """``(line number, raw bytes)`` of a ``.jsonl``/``.jsonl.gz`` file, read as a stream.
+
+    A file of any size is read in bounded memory; a line longer than ``max_line_bytes`` is
+    reported and skipped; a file that breaks off (truncated gzip, I/O error) is reported where it
+    broke and the lines before it are kept.
+    """
+    number = 0
+    try:
+        opener = gzip.open if relpath.lower().endswith(".gz") else open
+        with opener(path, "rb") as handle:
+            head = handle.peek(8192)[:8192] if hasattr(handle, "peek") else b""
+            if looks_binary(head):
+                yield InputError(relpath, "binary content, not JSON text", kind="binary")
+                return
+            while True:
+                raw = handle.readline(max_line_bytes + 1)
+                if not raw:
+                    return
+                number += 1
+                if len(raw) > max_line_bytes and not raw.endswith(b"\n"):
+                    yield InputError(relpath, f"record longer than {max_line_bytes} bytes (see --max-file-bytes)",
+                                     line=number, kind="too_large")
+                    while raw and not raw.endswith(b"\n"):
+                        raw = handle.readline(1 << 20)
+                    continue
+                yield number, raw
+    except FileNotFoundError:
+        yield InputError(relpath, "file vanished before it could be read", kind="unreadable")
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        yield InputError(relpath, f"broken gzip stream after line {number}: {exc}", line=number + 1, kind="undecodable")
+    except OSError as exc:
+        yield InputError(relpath, f"cannot read after line {number}: {exc.strerror or exc}", line=number + 1,
+                         kind="unreadable")
+
+
 def read_records(data: bytes, relpath: str) -> Iterator[Document | InputError]:
-    """Documents from a ``.jsonl``/``.jsonl.gz``/``.json`` file; a bad line yields an error and reading goes on."""
-    lower = relpath.lower()
-    if lower.endswith(".gz"):
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            yield InputError(relpath, f"broken gzip stream: {exc}", kind="undecodable")
-            return
+    """Documents from the bytes of a ``.json`` file (or UTF-16/32 JSON Lines); a bad record yields an error."""
     if looks_binary(data):
         yield InputError(relpath, "binary content, not JSON text", kind="binary")
         return
@@ -199,7 +272,7 @@ def read_records(data: bytes, relpath: str) -> Iterator[Document | InputError]:
     except UndecodableError as exc:
         yield InputError(relpath, str(exc), kind="undecodable")
         return
-    if lower.endswith(".json"):
+    if relpath.lower().endswith(".json"):
         try:
             parsed = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -216,21 +289,26 @@ def read_records(data: bytes, relpath: str) -> Iterator[Document | InputError]:
                 yield exc
         return
     for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield InputError(relpath, f"malformed JSON: {exc.msg}", line=number, kind="malformed")
-            continue
-        try:
-            yield _record(obj, relpath, number)
-        except InputError as exc:
-            yield exc
+        item = parse_record_line(line.encode("utf-8", "surrogatepass"), relpath, number)
+        if item is not None:
+            yield item
 
 
 def read_file(path: Path, relpath: str, max_bytes: int = 64 * 1024 * 1024) -> Iterator[Document | InputError]:
-    """Every document in one file, and an error for every part that could not be read."""
+    """Every document in one file, and an error for every part that could not be read.
+
+    Pages and ``.json`` files larger than ``max_bytes`` are rejected; JSON Lines files are streamed,
+    and the limit applies to each record.
+    """
+    if relpath.lower().endswith((".jsonl", ".jsonl.gz")) and not _whole_file_records(path, relpath):
+        for item in record_lines(path, relpath, max_bytes):
+            if isinstance(item, InputError):
+                yield item
+                continue
+            doc = parse_record_line(item[1], relpath, item[0])
+            if doc is not None:
+                yield doc
+        return
     try:
         data = _read_bytes(path, relpath, max_bytes)
         if relpath.lower().endswith(RECORD_SUFFIXES):

@@ -1,0 +1,46 @@
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup.shingle import shingle_hashes
+from dedup.signature import signature
+from dedup.sketch import sketch, sketch_many
+
+
+def test_fast_path_equals_reference_on_an_article(article):
+    text = "".join(article)
+    shingles, sig = sketch(text, 5, 128, 1)
+    assert np.array_equal(shingles, shingle_hashes(text, 5))
+    assert np.array_equal(sig, signature(shingle_hashes(text, 5), 128, 1))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=400), st.integers(min_value=1, max_value=9), st.sampled_from([16, 64, 128]),
+       st.integers(min_value=0, max_value=5))
+def test_fast_path_equals_reference_on_any_text(text, k, num_perm, seed):
+    shingles, sig = sketch(text, k, num_perm, seed)
+    reference = shingle_hashes(text, k)
+    assert shingles.dtype == np.uint32 and np.array_equal(shingles, reference)
+    assert np.array_equal(sig, signature(reference, num_perm, seed))
+
+
+def test_empty_text_has_no_shingles_and_the_empty_signature():
+    shingles, sig = sketch("", 5, 128, 1)
+    assert shingles.size == 0 and bool((sig == np.uint32(0xFFFFFFFF)).all())
+
+
+def test_many_matches_one_by_one(article, other_article):
+    texts = ["".join(article), "".join(other_article), "短"]
+    sets, sigs = sketch_many(texts, 5, 128, 1)
+    for text, shingles, sig in zip(texts, sets, sigs, strict=True):
+        one_set, one_sig = sketch(text, 5, 128, 1)
+        assert np.array_equal(shingles, one_set) and np.array_equal(sig, one_sig)
+
+
+def test_bad_shingle_size_is_refused():
+    try:
+        sketch("abc", 0, 128, 1)
+    except ValueError as exc:
+        assert "at least 1" in str(exc)
+    else:
+        raise AssertionError("k=0 was accepted")
