@@ -71,8 +71,8 @@ class SpoolReader:
             os.close(fd)
         self._fds.clear()
 
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:  # noqa: BLE001 - interpreter shutdown
-            pass
+    def __enter__(self) -> SpoolReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
