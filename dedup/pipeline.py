@@ -89,6 +89,11 @@ def learn_profiles(cleaned: Sequence[CleanDocument]) -> SiteProfiles:
     return profiles
 
 
+def _lone_chooser(doc_of: Callable[[int], CleanDocument], index: int, sizes: np.ndarray,
+                  outlets: OutletTable) -> Callable[[], Choice]:
+    return lambda: choose([Member(doc_of(index), int(sizes[index]), 0)], outlets)
+
+
 def build_clusters(doc_of: Callable[[int], CleanDocument], shingles_of: Callable[[int], np.ndarray],
                    sizes: np.ndarray, pairs: Sequence[Pair], config: Config,
                    outlets: OutletTable) -> tuple[np.ndarray, list[Cluster]]:
@@ -110,9 +115,7 @@ def build_clusters(doc_of: Callable[[int], CleanDocument], shingles_of: Callable
     clusters = []
     for members in groups.values():
         if len(members) == 1:
-            only = members[0]
-            clusters.append(Cluster(members, None, [1.0], [1.0],
-                                    chooser=lambda only=only: choose([Member(doc_of(only), int(sizes[only]), 0)], outlets)))
+            clusters.append(Cluster(members, None, [1.0], [1.0], chooser=_lone_chooser(doc_of, members[0], sizes, outlets)))
             continue
         docs = {m: doc_of(m) for m in members}
         choice_members = []
