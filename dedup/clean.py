@@ -200,6 +200,23 @@ def find_attributions(line: str, first_paragraph: bool = False) -> list[Attribut
 _CLAUSE_START = re.compile("[" + re.escape(_BOUNDARY) + "]+(?=[^ ])")
 
 
+_CLAUSE_WORDS = re.compile("[" + re.escape(_BOUNDARY) + r"]+(\w{2,10})")
+_LEADING_WORDS = re.compile(r"\w{2,10}")
+
+
+def _clause_openings(line: str) -> list[str]:
+    """The first (up to ten) word characters of every clause that opens with two or more."""
+    leading = _LEADING_WORDS.match(line)
+    openings: list[str] = _CLAUSE_WORDS.findall(line)
+    return [leading.group(0), *openings] if leading else openings
+
+
+def _clause_opening_starts(line: str) -> list[int]:
+    """Where the openings of :func:`_clause_openings` start, in the same order."""
+    starts = [match.start(1) for match in _CLAUSE_WORDS.finditer(line)]
+    return [0, *starts] if _LEADING_WORDS.match(line) else starts
+
+
 def _count_clause_starts(line: str) -> int:
     """Clauses in a line: the line start and every run of boundary marks followed by text."""
     return int(bool(line) and line[0] != " ") + sum(1 for _ in _CLAUSE_START.finditer(line))
@@ -218,18 +235,17 @@ def find_spin_fragments(lines: list[str], title: str | None) -> dict[int, list[t
     if len(title_chars) < 4:
         return {}
     # A run of title characters (up to 10) standing at a clause start: the line start, or right after
-    # punctuation or a space.
-    runs: list[tuple[int, int, str]] = []
+    # punctuation or a space. Runs are found on the words that open clauses (collected by the regex
+    # engine); their positions are looked up only if the page turns out to be spun.
+    runs: list[tuple[int, int, str]] = []  # (line index, clause ordinal, run)
     for index, line in enumerate(lines):
-        size = len(line)
-        starts = [match.end() for match in _CLAUSE_START.finditer(line)]
-        for start in [0, *starts] if line else starts:
-            if start + 1 >= size or line[start] not in title_chars or line[start + 1] not in title_chars:
+        for ordinal, opening in enumerate(_clause_openings(line)):
+            if opening[0] not in title_chars or opening[1] not in title_chars:
                 continue
-            end = start + 2
-            while end < size and end - start < 10 and line[end] in title_chars:
+            end = 2
+            while end < len(opening) and opening[end] in title_chars:
                 end += 1
-            runs.append((index, start, line[start:end]))
+            runs.append((index, ordinal, opening[:end]))
     prefix_count: Counter[str] = Counter()
     for _, _, run in runs:
         for length in range(2, len(run) + 1):
@@ -248,21 +264,25 @@ def find_spin_fragments(lines: list[str], title: str | None) -> dict[int, list[t
     # Pieces partition the title: a piece that is the start of a longer piece is that piece's
     # opening chars met at a genuine sentence start, not a piece of its own.
     pieces = {piece for piece in pieces if not any(other != piece and other.startswith(piece) for other in pieces)}
-    found: dict[int, list[tuple[int, int]]] = {}
+    found_ordinals: dict[int, list[tuple[int, int]]] = {}
     fragments: set[str] = set()
-    for index, start, run in runs:
+    for index, ordinal, run in runs:
         for length in range(len(run), 1, -1):
             piece = run[:length]
             if piece in pieces:
                 fragments.add(piece)
-                found.setdefault(index, []).append((start, start + length))
+                found_ordinals.setdefault(index, []).append((ordinal, length))
                 break
-    hits = sum(len(spans) for spans in found.values())
+    hits = sum(len(spans) for spans in found_ordinals.values())
     # Judge only the lines that hold fragments: spinners often treat just the first paragraphs.
     if hits < 4 or len(fragments) < 2 or len(set("".join(fragments))) < 0.4 * len(title_chars):
         return {}
-    if hits < 0.3 * sum(_count_clause_starts(lines[index]) for index in found):
+    if hits < 0.3 * sum(_count_clause_starts(lines[index]) for index in found_ordinals):
         return {}
+    found: dict[int, list[tuple[int, int]]] = {}
+    for index, spans in found_ordinals.items():
+        starts = _clause_opening_starts(lines[index])
+        found[index] = [(starts[ordinal], starts[ordinal] + length) for ordinal, length in spans]
     return found
 
 
@@ -440,6 +460,7 @@ def clean(doc: Document, outlets: OutletTable | None = None, options: CleanOptio
     return CleanDocument(
         doc=doc,
         compared="".join(kept_keys),
+        compared_lines=kept_keys,
         body=body,
         title=title,
         published_at=published,

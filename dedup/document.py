@@ -82,6 +82,8 @@ class CleanDocument:
     attributions: list[Attribution] = field(default_factory=list)
     removed: list[tuple[str, str]] = field(default_factory=list)
     """(reason, text) for every piece of the page left out of comparison."""
+    compared_lines: list[str] = field(default_factory=list)
+    """The compacted form of each line of ``body`` (``compared`` is their concatenation)."""
     spun: bool = False
     self_attributed: bool = False
     """The page's own 来源 line names the page's own site (a sign of an aggregator)."""

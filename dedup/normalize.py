@@ -14,6 +14,8 @@ _INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180
                         "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\U000e0000-\U000e0fff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# All three in one pass.
+_DROP = re.compile(f"{_INVISIBLE.pattern}|{_CONTROL.pattern}|{_SURROGATE.pattern}")
 _SPACE = re.compile(r"[ \t\u00a0\u2000-\u200a\u3000]+")
 _NOT_WORD = re.compile(r"[\W_]+")
 
@@ -29,11 +31,14 @@ _COMMON_WIDE = tuple((chr(code), chr(code - 0xFEE0)) for code in (0xFF0C, 0xFF1A
                                                                     0xFF05)) + (("\u3000", " "),)
 
 
-def _nfkc(text: str) -> str:
+def _nfkc(text: str) -> tuple[str, bool]:
+    """NFKC of the text, and whether the full transform had to run."""
     for wide, narrow in _COMMON_WIDE:
         if wide in text:
             text = text.replace(wide, narrow)
-    return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
+    if unicodedata.is_normalized("NFKC", text):
+        return text, False
+    return unicodedata.normalize("NFKC", text), True
 
 
 def normalize(text: str, to_simplified: bool = True) -> str:
@@ -45,15 +50,13 @@ def normalize(text: str, to_simplified: bool = True) -> str:
     >>> normalize("ＡＢＣ，兩岸關係　１２３")
     'abc,两岸关系 123'
     """
-    text = _SURROGATE.sub("", text)
-    text = _INVISIBLE.sub("", text)
-    text = _CONTROL.sub("", text)
-    text = _nfkc(text)
+    text, first = _nfkc(_DROP.sub("", text))
     if to_simplified:
         text = _t2s().convert(text)
-    text = _nfkc(text.casefold())
-    # casefold/NFKC can bring invisible characters back (e.g. from compatibility forms).
-    text = _INVISIBLE.sub("", text)
+    text, second = _nfkc(text.casefold())
+    if first or second:
+        # NFKC can bring invisible characters back (from compatibility forms).
+        text = _INVISIBLE.sub("", text)
     return _SPACE.sub(" ", text)
 
 

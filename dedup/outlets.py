@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -20,6 +21,7 @@ KINDS = ("wire", "newspaper", "magazine", "broadcaster", "digital", "government"
 _NAME_NOISE = re.compile(r"[\s·•・\-—_()（）《》\"'“”]+")
 
 
+@lru_cache(maxsize=65536)
 def name_key(name: str) -> str:
     """A comparison key for an outlet name: normalised, without spaces, dots and brackets.
 
@@ -51,12 +53,16 @@ class OutletTable:
     outlets: list[Outlet] = field(default_factory=list)
     _by_name: dict[str, Outlet] = field(default_factory=dict, repr=False)
     _by_domain: dict[str, Outlet] = field(default_factory=dict, repr=False)
+    _resolved: dict[str, Outlet | None] = field(default_factory=dict, repr=False)
+    _sites: dict[str, Outlet | None] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         for outlet in list(self.outlets):
             self._index(outlet)
 
     def _index(self, outlet: Outlet) -> None:
+        self._resolved.clear()
+        self._sites.clear()
         for name in (outlet.name, *outlet.aliases):
             self._by_name[name_key(name)] = outlet
         for domain in outlet.domains:
@@ -71,6 +77,14 @@ class OutletTable:
         """The outlet a written name refers to, or None. Tolerates a trailing 网/客户端/记者 suffix."""
         if not name:
             return None
+        if name in self._resolved:
+            return self._resolved[name]
+        found = self._resolve(name)
+        if len(self._resolved) < 100_000:
+            self._resolved[name] = found
+        return found
+
+    def _resolve(self, name: str) -> Outlet | None:
         key = name_key(name)
         if key in self._by_name:
             return self._by_name[key]
@@ -89,13 +103,19 @@ class OutletTable:
         """The outlet that owns a host, matching the longest registered domain suffix."""
         if not site:
             return None
+        if site in self._sites:
+            return self._sites[site]
         host = site.lower().removeprefix("www.")
         parts = host.split(".")
+        found = None
         for start in range(len(parts) - 1):
             candidate = ".".join(parts[start:])
             if candidate in self._by_domain:
-                return self._by_domain[candidate]
-        return None
+                found = self._by_domain[candidate]
+                break
+        if len(self._sites) < 100_000:
+            self._sites[site] = found
+        return found
 
     def canonical_name(self, name: str) -> str:
         outlet = self.resolve(name)

@@ -48,6 +48,8 @@ class Cluster:
 
     @property
     def canonical(self) -> int:
+        if len(self.members) == 1:
+            return self.members[0]
         return self.members[self.choice.canonical]
 
 
@@ -113,6 +115,7 @@ def build_clusters(doc_of: Callable[[int], CleanDocument], shingles_of: Callable
         groups.setdefault(label, []).append(index)
     inter_of = {(p.left, p.right): p.inter for p in pairs}
     clusters = []
+    canonical_id: dict[int, str] = {}
     for members in groups.values():
         if len(members) == 1:
             clusters.append(Cluster(members, None, [1.0], [1.0], chooser=_lone_chooser(doc_of, members[0], sizes, outlets)))
@@ -138,8 +141,8 @@ def build_clusters(doc_of: Callable[[int], CleanDocument], shingles_of: Callable
                 jac.append(round(j, 4))
                 cont.append(round(c, 4))
         clusters.append(Cluster(members, choice, jac, cont))
-    order_key = {id(c): doc_of(c.canonical).id if len(c.members) > 1 else "" for c in clusters}
-    clusters.sort(key=lambda c: (-len(c.members), order_key[id(c)], c.members[0]))
+        canonical_id[canonical] = docs[canonical].id
+    clusters.sort(key=lambda c: (-len(c.members), canonical_id.get(c.canonical, ""), c.members[0]))
     return labels, clusters
 
 

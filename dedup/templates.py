@@ -34,14 +34,17 @@ def line_key(site: str, compacted: str) -> int:
     return int.from_bytes(digest.digest(), "little")
 
 
-def document_line_keys(site: str, body: str) -> set[int]:
+def compacted_lines(doc: CleanDocument) -> list[str]:
+    """The compacted form of each line of the document's body."""
+    lines = doc.body.split("\n")
+    if len(doc.compared_lines) == len(lines):
+        return doc.compared_lines
+    return [compact(line) for line in lines]
+
+
+def document_line_keys(doc: CleanDocument) -> set[int]:
     """The distinct keys of a document's countable body lines."""
-    keys = set()
-    for line in body.split("\n"):
-        key = compact(line)
-        if 0 < len(key) <= MAX_LINE_CHARS:
-            keys.add(line_key(site, key))
-    return keys
+    return {line_key(doc.site, key) for key in compacted_lines(doc) if 0 < len(key) <= MAX_LINE_CHARS}
 
 
 def source_names(doc: CleanDocument) -> set[str]:
@@ -65,7 +68,7 @@ class SiteProfiles:
     min_count: int = 4
 
     def observe(self, doc: CleanDocument) -> None:
-        self.observe_keys(doc.site, document_line_keys(doc.site, doc.body), source_names(doc))
+        self.observe_keys(doc.site, document_line_keys(doc), source_names(doc))
 
     def observe_keys(self, site: str, keys: Iterable[int], names: Iterable[str]) -> None:
         """Count one document of ``site`` from its line keys and source names."""
@@ -97,15 +100,17 @@ class SiteProfiles:
         """Drop the site's template lines from a document's body and compared text; returns it."""
         if self.needed(doc.site) == math.inf:
             return doc
-        kept = []
-        for line in doc.body.split("\n"):
-            if self.is_template(doc.site, compact(line)):
+        kept, kept_keys = [], []
+        for line, key in zip(doc.body.split("\n"), compacted_lines(doc), strict=True):
+            if self.is_template(doc.site, key):
                 doc.removed.append(("site template", line))
             else:
                 kept.append(line)
+                kept_keys.append(key)
         if len(kept) != doc.body.count("\n") + 1:
             doc.body = "\n".join(kept)
-            doc.compared = compact(doc.body)
+            doc.compared_lines = kept_keys
+            doc.compared = "".join(kept_keys)
         return doc
 
     def mark_self(self, doc: CleanDocument) -> CleanDocument:

@@ -214,7 +214,7 @@ def parse_record_line(raw: bytes, relpath: str, number: int) -> Document | Input
         return exc
 
 
-def _whole_file_records(path: Path, relpath: str) -> bool:
+def whole_file_records(path: Path, relpath: str) -> bool:
     """Record files that cannot be split at newline bytes: JSON arrays and UTF-16/32 text."""
     if relpath.lower().endswith(".json"):
         return True
@@ -300,7 +300,7 @@ def read_file(path: Path, relpath: str, max_bytes: int = 64 * 1024 * 1024) -> It
     Pages and ``.json`` files larger than ``max_bytes`` are rejected; JSON Lines files are streamed,
     and the limit applies to each record.
     """
-    if relpath.lower().endswith((".jsonl", ".jsonl.gz")) and not _whole_file_records(path, relpath):
+    if relpath.lower().endswith((".jsonl", ".jsonl.gz")) and not whole_file_records(path, relpath):
         for item in record_lines(path, relpath, max_bytes):
             if isinstance(item, InputError):
                 yield item

@@ -1,0 +1,564 @@
+"""Scan a corpus directory on all cores in bounded memory: the path ``dedup scan`` takes.
+
+Stages, each run by worker processes over small units of work, results taken in walk order:
+
+1. read and clean every document; sketch it (shingles, MinHash, band keys, figures); count its
+   body lines under site-salted keys. Bodies, sketches and the cleaned records go to per-process
+   scratch files; the coordinator keeps only compact columns and the band keys.
+2. from the line counts, find each site's template lines; documents that carry one are cleaned of
+   them and sketched again (usually a minority: pages of aggregator and portal sites).
+3. LSH over the band keys, one band at a time; verification of candidates on the exact shingle
+   sets read back from scratch; clustering and the choice of canonical copy and origin.
+
+The result is the same as :func:`dedup.pipeline.scan` on the same documents (the benchmark and the
+test suite check it); only where things are kept differs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import multiprocessing
+import os
+import pickle
+import shutil
+import tempfile
+import time
+from array import array
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, TypeVar, overload
+
+import numpy as np
+
+from dedup.clean import CleanOptions, clean
+from dedup.config import Config
+from dedup.document import CleanDocument, Document
+from dedup.errors import InputError
+from dedup.io.readers import Walk, parse_record_line, read_file, record_lines, walk, whole_file_records
+from dedup.lsh import band_keys, candidate_pairs_from_keys
+from dedup.normalize import compact
+from dedup.outlets import OutletTable
+from dedup.pipeline import ScanResult, build_clusters
+from dedup.sketch import sketch
+from dedup.spool import Spool, SpoolReader
+from dedup.templates import MIN_SITE_DOCS, SiteProfiles, document_line_keys, line_key, source_names
+from dedup.verify import Pair, check_pair, numbers_of
+
+log = logging.getLogger("dedup")
+
+Progress = Callable[[str, int, int], None]
+"""``progress(stage, done, total)``: called as work completes (``total`` may grow for streams)."""
+
+LINES_PER_UNIT = 256
+PAGES_PER_UNIT = 32
+DOCS_PER_REDO_UNIT = 128
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+# --- work units ------------------------------------------------------------------------------
+
+@dataclass
+class _Unit:
+    kind: str  # "pages" (files read by the worker), "lines" (raw JSON lines), "error"
+    files: list[tuple[str, str]] = field(default_factory=list)
+    relpath: str = ""
+    lines: list[tuple[int, bytes]] = field(default_factory=list)
+    size: int = 0
+    error: InputError | None = None
+
+
+def _units(walked: Walk, max_bytes: int) -> Iterator[_Unit]:
+    pages: list[tuple[str, str]] = []
+    pages_size = 0
+    for path, rel in walked.files:
+        try:
+            size = path.stat().st_size
+        except OSError:
+            size = 0
+        streamed = rel.lower().endswith((".jsonl", ".jsonl.gz")) and not whole_file_records(path, rel)
+        if not streamed:
+            pages.append((str(path), rel))
+            pages_size += size
+            if len(pages) >= PAGES_PER_UNIT or rel.lower().endswith(".json"):
+                yield _Unit("pages", files=pages, size=pages_size)
+                pages, pages_size = [], 0
+            continue
+        if pages:  # documents keep walk order
+            yield _Unit("pages", files=pages, size=pages_size)
+            pages, pages_size = [], 0
+        batch: list[tuple[int, bytes]] = []
+        batch_size = 0
+        for item in record_lines(path, rel, max_bytes):
+            if isinstance(item, InputError):
+                yield _Unit("error", error=item)
+                continue
+            batch.append(item)
+            batch_size += len(item[1])
+            if len(batch) >= LINES_PER_UNIT:
+                yield _Unit("lines", relpath=rel, lines=batch, size=batch_size)
+                batch, batch_size = [], 0
+        yield _Unit("lines", relpath=rel, lines=batch, size=batch_size)
+    if pages:
+        yield _Unit("pages", files=pages, size=pages_size)
+
+
+def _documents(unit: _Unit, max_bytes: int) -> Iterator[Document | InputError]:
+    if unit.kind == "pages":
+        for path, rel in unit.files:
+            yield from read_file(Path(path), rel, max_bytes)
+    else:
+        for number, raw in unit.lines:
+            item = parse_record_line(raw, unit.relpath, number)
+            if item is not None:
+                yield item
+
+
+# --- worker side -----------------------------------------------------------------------------
+
+_STATE: dict[str, Any] = {}
+
+
+def _init_worker(config: Config, outlet_file: str | None, scratch: str) -> None:
+    outlets = OutletTable.default()
+    if outlet_file:
+        outlets.extend_from_file(outlet_file)
+    _STATE.clear()
+    _STATE.update(config=config, outlets=outlets, options=CleanOptions(to_simplified=config.to_simplified),
+                  spool=Spool(Path(scratch) / f"{os.getpid()}.spool"), reader=SpoolReader())
+
+
+@dataclass
+class _Sketched:
+    n_shingles: int
+    n_numbers: int
+    where: tuple[int, int]
+    signature: np.ndarray
+
+
+def _sketch_compared(compared: str, config: Config, spool: Spool) -> _Sketched:
+    shingles, signature = sketch(compared, config.shingle_size, config.num_perm, config.seed)
+    numbers = numbers_of(compared)
+    where = spool.append(shingles.tobytes() + numbers.tobytes())
+    return _Sketched(len(shingles), len(numbers), where, signature)
+
+
+@dataclass
+class _DocOut:
+    id: str
+    site: str
+    names: tuple[str, ...]
+    line_keys: np.ndarray
+    body: tuple[int, int]
+    entry: tuple[int, int]
+    sketched: _Sketched
+
+
+def _slim(doc: CleanDocument) -> CleanDocument:
+    """What the chooser and the output need of a cleaned document, without its texts."""
+    return replace(doc, doc=replace(doc.doc, text="", meta={}), compared="", body="", removed=[], compared_lines=[])
+
+
+def _clean_unit(unit: _Unit) -> tuple[str, list[_DocOut | InputError], np.ndarray]:
+    config: Config = _STATE["config"]
+    spool: Spool = _STATE["spool"]
+    items: list[_DocOut | InputError] = []
+    signatures = []
+    for item in _documents(unit, config.max_file_bytes):
+        if isinstance(item, InputError):
+            items.append(item)
+            continue
+        try:
+            cleaned = clean(item, _STATE["outlets"], _STATE["options"])
+        except Exception as exc:  # a cleaner bug must not end the run; the page is reported
+            log.exception("cleaning failed for %s", item.id)
+            items.append(InputError(item.source or item.id, f"cleaning failed: {exc!r}", kind="internal"))
+            continue
+        if not cleaned.compared:
+            items.append(InputError(item.source or item.id, "empty after cleaning (no article text)", kind="empty"))
+        sketched = _sketch_compared(cleaned.compared, config, spool)
+        body = spool.append(cleaned.body.encode("utf-8", "surrogatepass"))
+        entry = spool.append(pickle.dumps(_slim(cleaned), protocol=pickle.HIGHEST_PROTOCOL))
+        keys = np.fromiter(document_line_keys(cleaned), dtype=np.uint64)
+        items.append(_DocOut(cleaned.id, cleaned.site, tuple(source_names(cleaned)), keys, body, entry, sketched))
+        signatures.append(sketched.signature)
+    spool.flush()
+    keys = (band_keys(np.array(signatures), config.lsh_bands, config.lsh_rows) if signatures
+            else np.zeros((0, config.lsh_bands), dtype=np.uint64))
+    for out in items:
+        if isinstance(out, _DocOut):
+            out.sketched.signature = _NO_SIGNATURE
+    return str(spool.path), items, keys
+
+
+_NO_SIGNATURE = np.zeros(0, dtype=np.uint32)
+
+
+@dataclass
+class _Redo:
+    index: int
+    site: str
+    body_path: str
+    body: tuple[int, int]
+    drop: frozenset[int]
+
+
+def _redo_unit(tasks: list[_Redo]) -> tuple[str, list[tuple[int, _Sketched]], np.ndarray]:
+    """Drop the given template lines from each body and sketch it again."""
+    config: Config = _STATE["config"]
+    spool: Spool = _STATE["spool"]
+    reader: SpoolReader = _STATE["reader"]
+    out = []
+    for task in tasks:
+        body = reader.read(task.body_path, *task.body).decode("utf-8", "surrogatepass")
+        kept = [line for line in body.split("\n") if line_key(task.site, compact(line)) not in task.drop]
+        out.append((task.index, _sketch_compared(compact("\n".join(kept)), config, spool)))
+    spool.flush()
+    signatures = np.array([s.signature for _, s in out]) if out else np.zeros((0, config.num_perm), np.uint32)
+    keys = band_keys(signatures, config.lsh_bands, config.lsh_rows)
+    for _, sketched in out:
+        sketched.signature = _NO_SIGNATURE
+    return str(spool.path), out, keys
+
+
+# --- coordinator side ------------------------------------------------------------------------
+
+def _ordered(pool: Executor | None, fn: Callable[[T], R], tasks: Iterable[T], window: int) -> Iterator[tuple[T, R]]:
+    """``(task, fn(task))`` in task order, with at most ``window`` tasks in flight."""
+    if pool is None:
+        for task in tasks:
+            yield task, fn(task)
+        return
+    pending: deque[tuple[T, Any]] = deque()
+    for task in tasks:
+        pending.append((task, pool.submit(fn, task)))
+        if len(pending) >= window:
+            done, future = pending.popleft()
+            yield done, future.result()
+    while pending:
+        done, future = pending.popleft()
+        yield done, future.result()
+
+
+class _Columns:
+    """Per-document facts the coordinator keeps, as compact typed arrays."""
+
+    def __init__(self) -> None:
+        self.site = array("i")
+        self.body_file, self.body_off, self.body_len = array("i"), array("q"), array("i")
+        self.entry_file, self.entry_off, self.entry_len = array("i"), array("q"), array("i")
+        self.sketch_file, self.sketch_off = array("i"), array("q")
+        self.n_shingles, self.n_numbers = array("i"), array("i")
+
+    def __len__(self) -> int:
+        return len(self.site)
+
+    def set_sketch(self, index: int, file: int, sketched: _Sketched) -> None:
+        self.sketch_file[index] = file
+        self.sketch_off[index] = sketched.where[0]
+        self.n_shingles[index] = sketched.n_shingles
+        self.n_numbers[index] = sketched.n_numbers
+
+
+class _Lazy(Sequence[T]):
+    """A read-only sequence whose items are fetched on demand."""
+
+    def __init__(self, size: int, fetch: Callable[[int], T]) -> None:
+        self._size, self._fetch = size, fetch
+
+    def __len__(self) -> int:
+        return self._size
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[T]: ...
+
+    def __getitem__(self, index: int | slice) -> T | Sequence[T]:
+        if isinstance(index, slice):
+            return [self._fetch(i) for i in range(*index.indices(self._size))]
+        if not -self._size <= index < self._size:
+            raise IndexError(index)
+        return self._fetch(index % self._size)
+
+
+@dataclass
+class CorpusScan:
+    """The outcome of :func:`scan_corpus`; close it (or use ``with``) to delete the scratch files.
+
+    ``result.docs`` and ``result.shingles`` are read from the scratch files on demand, so write
+    the output before closing.
+    """
+
+    result: ScanResult
+    rejects: list[InputError]
+    files: int
+    unsupported: int
+    documents: int
+    duplicate_ids: int
+    seconds: dict[str, float]
+    scratch: Path
+    reader: SpoolReader
+
+    def close(self) -> None:
+        self.reader.close()
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+    def __enter__(self) -> CorpusScan:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def scan_corpus(roots: Sequence[str | os.PathLike[str]], config: Config | None = None,
+                outlets: OutletTable | None = None, outlet_file: str | None = None, workers: int | None = None,
+                progress: Progress | None = None, scratch_dir: str | None = None,
+                walked: Walk | None = None) -> CorpusScan:
+    """Read, clean and cluster every supported file under ``roots`` on ``workers`` processes.
+
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> text = "新华社北京9月23日电 工信部表示将加快培育一批有国际竞争力的先进制造业集群，推动区域协调发展。"
+    >>> for name in ("a", "b"):
+    ...     _ = (folder / name).mkdir(), (folder / name / "1.txt").write_text("标题\\n" + text, encoding="utf-8")
+    >>> with scan_corpus([folder], workers=1) as outcome:
+    ...     [sorted(outcome.result.docs[m].id for m in c.members) for c in outcome.result.clusters]
+    [['a/1.txt', 'b/1.txt']]
+    """
+    config = config or Config()
+    if outlets is None:
+        outlets = OutletTable.default()
+        if outlet_file:
+            outlets.extend_from_file(outlet_file)
+    workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
+    started = time.perf_counter()
+    walked = walked if walked is not None else walk(roots)
+    scratch = Path(tempfile.mkdtemp(prefix="dedup-scan-", dir=scratch_dir))
+    reader = SpoolReader()
+    try:
+        return _scan(walked, config, outlets, outlet_file, workers, progress, scratch, reader, started)
+    except BaseException:
+        reader.close()
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+
+
+def _scan(walked: Walk, config: Config, outlets: OutletTable, outlet_file: str | None, workers: int,
+          progress: Progress | None, scratch: Path, reader: SpoolReader, started: float) -> CorpusScan:
+    report = progress or (lambda stage, done, total: None)
+    seconds: dict[str, float] = {}
+    rejects = list(walked.errors)
+    files: list[str] = []
+    file_number: dict[str, int] = {}
+
+    def number_of(path: str) -> int:
+        if path not in file_number:
+            file_number[path] = len(files)
+            files.append(path)
+        return file_number[path]
+
+    columns = _Columns()
+    site_number: dict[str, int] = {}
+    sites: list[str] = []
+    profiles = SiteProfiles()
+    seen: set[str] = set()
+    duplicate_ids = 0
+    key_chunks: list[np.ndarray] = []
+    line_keys: list[np.ndarray] = []
+    line_owners: list[np.ndarray] = []
+
+    pool: ProcessPoolExecutor | None = None
+    if workers > 1:
+        # forkserver: the parent may hold native state (OpenCC, lexbor, numba) that does not survive fork().
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"),
+                                   initializer=_init_worker, initargs=(config, outlet_file, str(scratch)))
+    else:
+        _init_worker(config, outlet_file, str(scratch))
+    try:
+        # Stage 1: read, clean, sketch.
+        total_bytes = 0
+        for path, _ in walked.files:
+            with contextlib.suppress(OSError):
+                total_bytes += path.stat().st_size
+        done_bytes = 0
+
+        for unit, outcome in _ordered(pool, _clean_unit_or_skip, _units(walked, config.max_file_bytes),
+                                      4 * max(workers, 1)):
+            done_bytes += unit.size
+            report("reading", done_bytes, total_bytes)
+            if outcome is None:
+                assert unit.error is not None
+                rejects.append(unit.error)
+                continue
+            spool_path, items, keys = outcome
+            file = number_of(spool_path)
+            accepted = np.zeros(len(keys), dtype=bool)
+            unit_keys: list[np.ndarray] = []
+            unit_owners: list[np.ndarray] = []
+            row = 0
+            for item in items:
+                if isinstance(item, InputError):
+                    rejects.append(item)
+                    continue
+                this_row, row = row, row + 1
+                if item.id in seen:
+                    duplicate_ids += 1
+                    rejects.append(InputError(item.id, f"duplicate document id {item.id!r}; kept the first",
+                                              kind="duplicate_id"))
+                    continue
+                seen.add(item.id)
+                accepted[this_row] = True
+                index = len(columns)
+                if item.site not in site_number:
+                    site_number[item.site] = len(sites)
+                    sites.append(item.site)
+                columns.site.append(site_number[item.site])
+                columns.body_file.append(file)
+                columns.body_off.append(item.body[0])
+                columns.body_len.append(item.body[1])
+                columns.entry_file.append(file)
+                columns.entry_off.append(item.entry[0])
+                columns.entry_len.append(item.entry[1])
+                columns.sketch_file.append(file)
+                columns.sketch_off.append(item.sketched.where[0])
+                columns.n_shingles.append(item.sketched.n_shingles)
+                columns.n_numbers.append(item.sketched.n_numbers)
+                profiles.docs[item.site] += 1
+                if item.names:
+                    profiles.sources.setdefault(item.site, Counter()).update(item.names)
+                if len(item.line_keys):
+                    unit_keys.append(item.line_keys)
+                    unit_owners.append(np.full(len(item.line_keys), index, dtype=np.int64))
+            key_chunks.append(keys[accepted])
+            if unit_keys:
+                line_keys.append(np.concatenate(unit_keys))
+                line_owners.append(np.concatenate(unit_owners))
+        seen.clear()
+        n = len(columns)
+        seconds["read_clean_sketch"] = time.perf_counter() - started
+
+        # Stage 2: site templates.
+        mark = time.perf_counter()
+        redo_index, redo_keys = _templates(profiles, sites, columns, line_keys, line_owners, files, pool, workers,
+                                           config, report, number_of)
+        line_keys.clear()
+        line_owners.clear()
+        seconds["templates"] = time.perf_counter() - mark
+    finally:
+        if pool is not None:
+            pool.shutdown()
+
+    # Stage 3: candidates, verification, clusters.
+    mark = time.perf_counter()
+    n_shingles = np.frombuffer(columns.n_shingles, dtype=np.int32).astype(np.int64) if n else np.zeros(0, np.int64)
+    valid = n_shingles >= config.min_shingles
+
+    def column(band: int) -> np.ndarray:
+        keys = np.concatenate([chunk[:, band] for chunk in key_chunks]) if key_chunks else np.zeros(0, np.uint64)
+        if len(redo_index):
+            keys[redo_index] = redo_keys[:, band]
+        return keys
+
+    candidates = candidate_pairs_from_keys(column, n, config.lsh_bands, config.max_bucket, valid) if n >= 2 \
+        else np.zeros((0, 2), dtype=np.int64)
+    key_chunks.clear()
+    seconds["lsh"] = time.perf_counter() - mark
+
+    @lru_cache(maxsize=8192)
+    def sketch_of(index: int) -> tuple[np.ndarray, np.ndarray]:
+        ns, nn = columns.n_shingles[index], columns.n_numbers[index]
+        data = reader.read(files[columns.sketch_file[index]], columns.sketch_off[index], 4 * ns + 8 * nn)
+        return np.frombuffer(data, dtype=np.uint32, count=ns), np.frombuffer(data, dtype=np.uint64, offset=4 * ns)
+
+    mark = time.perf_counter()
+    pairs: list[Pair] = []
+    total_pairs = len(candidates)
+    for position, (i, j) in enumerate(candidates.tolist()):
+        (sa, na), (sb, nb) = sketch_of(i), sketch_of(j)
+        checked = check_pair(sa, sb, na, nb, config)
+        if checked is not None:
+            pairs.append(Pair(i, j, *checked))
+        if position % 20000 == 0 or position == total_pairs - 1:
+            report("verifying", position + 1, total_pairs)
+    seconds["verify"] = time.perf_counter() - mark
+
+    def doc_of(index: int) -> CleanDocument:
+        data = reader.read(files[columns.entry_file[index]], columns.entry_off[index], columns.entry_len[index])
+        doc: CleanDocument = pickle.loads(data)
+        return profiles.mark_self(doc)
+
+    mark = time.perf_counter()
+    labels, clusters = build_clusters(doc_of, lambda index: sketch_of(index)[0], n_shingles, pairs, config, outlets)
+    seconds["cluster"] = time.perf_counter() - mark
+    seconds["total"] = time.perf_counter() - started
+    log.info("scan: %d documents, %d candidate pairs, %d verified, %d clusters", n, len(candidates), len(pairs),
+             len(clusters))
+    result = ScanResult(
+        docs=_Lazy(n, doc_of), shingles=_Lazy(n, lambda index: sketch_of(index)[0]), labels=labels, clusters=clusters,
+        candidates=candidates, pairs=pairs, profiles=profiles, config=config,
+        stats={"candidates": float(len(candidates)), "verified": float(len(pairs)),
+               "too_short": float((~valid).sum())},
+    )
+    return CorpusScan(result=result, rejects=rejects, files=len(walked.files), unsupported=walked.unsupported,
+                      documents=n, duplicate_ids=duplicate_ids, seconds=seconds, scratch=scratch, reader=reader)
+
+
+def _clean_unit_or_skip(unit: _Unit) -> tuple[str, list[_DocOut | InputError], np.ndarray] | None:
+    return None if unit.kind == "error" else _clean_unit(unit)
+
+
+def _templates(profiles: SiteProfiles, sites: list[str], columns: _Columns, line_keys: list[np.ndarray],
+               line_owners: list[np.ndarray], files: list[str], pool: ProcessPoolExecutor | None, workers: int,
+               config: Config, report: Progress, number_of: Callable[[str], int]) -> tuple[np.ndarray, np.ndarray]:
+    """Learn the sites' template lines; clean and sketch again the documents that carry them.
+
+    Returns the indices of the documents sketched again and their new band keys.
+    """
+    empty = np.zeros(0, dtype=np.int64), np.zeros((0, config.lsh_bands), dtype=np.uint64)
+    if not line_keys:
+        return empty
+    keys = np.concatenate(line_keys)
+    owners = np.concatenate(line_owners)
+    distinct, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    frequent = counts >= profiles.min_count
+    profiles.lines.update(dict(zip(distinct[frequent].tolist(), counts[frequent].tolist(), strict=True)))
+    site_docs = np.array([profiles.docs[s] for s in sites], dtype=np.float64)
+    needed = np.where(site_docs >= MIN_SITE_DOCS,
+                      np.maximum(profiles.min_count, np.ceil(profiles.min_share * site_docs)), math.inf)
+    doc_site = np.frombuffer(columns.site, dtype=np.int32)
+    template = counts[inverse] >= needed[doc_site[owners]]
+    if not template.any():
+        return empty
+    owners, keys = owners[template], keys[template]
+    order = np.argsort(owners, kind="stable")
+    owners, keys = owners[order], keys[order]
+    docs, starts = np.unique(owners, return_index=True)
+    bounds = np.append(starts, len(owners))
+    tasks = [
+        _Redo(int(doc), sites[columns.site[doc]], files[columns.body_file[doc]],
+              (columns.body_off[doc], columns.body_len[doc]), frozenset(keys[bounds[k]:bounds[k + 1]].tolist()))
+        for k, doc in enumerate(docs.tolist())
+    ]
+    units = [tasks[i : i + DOCS_PER_REDO_UNIT] for i in range(0, len(tasks), DOCS_PER_REDO_UNIT)]
+    new_keys = np.zeros((len(tasks), config.lsh_bands), dtype=np.uint64)
+    position = 0
+    for _, (spool_path, items, band) in _ordered(pool, _redo_unit, units, 4 * max(workers, 1)):
+        file = number_of(spool_path)
+        for index, sketched in items:
+            columns.set_sketch(index, file, sketched)
+        new_keys[position : position + len(items)] = band
+        position += len(items)
+        report("site templates", position, len(tasks))
+    log.info("templates: %d documents carried site template lines and were sketched again", len(tasks))
+    return docs.astype(np.int64), new_keys
+
+
+__all__ = ["scan_corpus", "CorpusScan"]
