@@ -15,11 +15,12 @@ import click
 from dedup import __version__
 from dedup.batch import Loaded, load
 from dedup.config import Config
+from dedup.corpus import CorpusScan, scan_corpus
 from dedup.errors import ConfigError, DedupError, InputError
 from dedup.outlets import OutletTable
-from dedup.pipeline import ScanResult, scan
+from dedup.pipeline import scan
+from dedup.report import cluster_record, size_histogram
 from dedup.report import explain as explain_text
-from dedup.report import records, size_histogram
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_REJECTED = 0, 1, 2, 3
 
@@ -73,9 +74,37 @@ def _load_with_progress(dirs: tuple[str, ...], config: Config, workers: int | No
                     walked=walked)
 
 
-def _report_rejects(loaded: Loaded, rejects_path: str | None) -> None:
+class _StageBars:
+    """One progress bar per stage on stderr, only when stderr is a terminal."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty()
+        self.stage: str | None = None
+        self.bar: Any = None
+        self.shown = 0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if stage != self.stage:
+            self.close()
+            self.stage, self.shown = stage, 0
+            self.bar = click.progressbar(length=max(total, 1), label=stage, file=sys.stderr)
+            self.bar.__enter__()
+        if self.bar is not None:
+            self.bar.length = max(total, done, 1)
+            self.bar.update(done - self.shown)
+            self.shown = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+def _report_rejects(rejects: list[InputError], rejects_path: str | None) -> None:
     shown = 0
-    for error in loaded.rejects:
+    for error in rejects:
         if error.kind == "empty":
             continue
         if shown < 20:
@@ -85,19 +114,20 @@ def _report_rejects(loaded: Loaded, rejects_path: str | None) -> None:
         click.echo(f"dedup: … and {shown - 20} more rejected inputs (see --rejects)", err=True)
     if rejects_path:
         with open(rejects_path, "w", encoding="utf-8") as handle:
-            for error in loaded.rejects:
+            for error in rejects:
                 handle.write(json.dumps({"path": error.path, "line": error.line, "kind": error.kind, "reason": error.reason},
                                         ensure_ascii=False) + "\n")
 
 
-def _summary(loaded: Loaded, result: ScanResult, written: int, seconds: float) -> str:
-    rejected = sum(1 for e in loaded.rejects if e.kind != "empty")
-    empty = sum(1 for e in loaded.rejects if e.kind == "empty")
+def _summary(outcome: CorpusScan, written: int, seconds: float) -> str:
+    result = outcome.result
+    rejected = sum(1 for e in outcome.rejects if e.kind != "empty")
+    empty = sum(1 for e in outcome.rejects if e.kind == "empty")
     hist = ", ".join(f"{k}: {v}" for k, v in size_histogram(result).items())
     in_clusters = sum(len(c.members) for c in result.clusters if len(c.members) > 1)
     return "\n".join([
-        f"dedup scan: {len(loaded.docs)} documents from {loaded.files} files "
-        f"({loaded.unsupported} unsupported files skipped, {rejected} inputs rejected, {empty} empty after cleaning)",
+        f"dedup scan: {outcome.documents} documents from {outcome.files} files "
+        f"({outcome.unsupported} unsupported files skipped, {rejected} inputs rejected, {empty} empty after cleaning)",
         f"  {sum(1 for c in result.clusters if len(c.members) > 1)} clusters of 2+ holding {in_clusters} documents; "
         f"cluster sizes {{{hist}}}",
         f"  {int(result.stats.get('candidates', 0))} candidate pairs, {int(result.stats.get('verified', 0))} verified; "
@@ -133,20 +163,26 @@ def scan_command(dirs: tuple[str, ...], output: str | None, min_size: int, rejec
     started = time.perf_counter()
     config = _make_config(threshold, shingle_size, num_perm, no_t2s, max_file_bytes)
     outlets = _outlets(outlet_file)
-    loaded = _load_with_progress(dirs, config, workers, outlet_file)
-    hard_rejects = [e for e in loaded.rejects if e.kind != "empty"]
-    if strict and hard_rejects:
-        click.echo(f"dedup: rejected {hard_rejects[0]} (--strict: stopping)", err=True)
+    bars = _StageBars()
+    try:
+        outcome = scan_corpus(list(dirs), config, outlets, outlet_file, workers, progress=bars, strict=strict)
+    except InputError as error:
+        bars.close()
+        click.echo(f"dedup: rejected {error} (--strict: stopping)", err=True)
         sys.exit(EXIT_REJECTED)
-    result = scan([], config, outlets, cleaned=loaded.docs)
-    lines = records(result, min_size, outlets)
-    handle: TextIO
-    with (open(output, "w", encoding="utf-8") if output else nullcontext(sys.stdout)) as handle:
-        for line in lines:
-            handle.write(json.dumps(line, ensure_ascii=False) + "\n")
-    _report_rejects(loaded, rejects_path)
-    click.echo(_summary(loaded, result, len(lines), time.perf_counter() - started), err=True)
-    if hard_rejects:
+    bars.close()
+    with outcome:
+        handle: TextIO
+        written = 0
+        with (open(output, "w", encoding="utf-8") if output else nullcontext(sys.stdout)) as handle:
+            for cluster in outcome.result.clusters:
+                if len(cluster.members) >= min_size:
+                    written += 1
+                    handle.write(json.dumps(cluster_record(outcome.result, cluster, written, outlets),
+                                            ensure_ascii=False) + "\n")
+        _report_rejects(outcome.rejects, rejects_path)
+        click.echo(_summary(outcome, written, time.perf_counter() - started), err=True)
+    if any(e.kind != "empty" for e in outcome.rejects):
         sys.exit(EXIT_REJECTED)
 
 

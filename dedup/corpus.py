@@ -321,8 +321,12 @@ class CorpusScan:
 def scan_corpus(roots: Sequence[str | os.PathLike[str]], config: Config | None = None,
                 outlets: OutletTable | None = None, outlet_file: str | None = None, workers: int | None = None,
                 progress: Progress | None = None, scratch_dir: str | None = None,
-                walked: Walk | None = None) -> CorpusScan:
+                walked: Walk | None = None, strict: bool = False) -> CorpusScan:
     """Read, clean and cluster every supported file under ``roots`` on ``workers`` processes.
+
+    Inputs that cannot be used are collected in ``rejects`` and the scan goes on; with ``strict``
+    the first one (other than a document left empty by cleaning) raises it as an
+    :class:`~dedup.errors.InputError` instead.
 
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -344,7 +348,7 @@ def scan_corpus(roots: Sequence[str | os.PathLike[str]], config: Config | None =
     scratch = Path(tempfile.mkdtemp(prefix="dedup-scan-", dir=scratch_dir))
     reader = SpoolReader()
     try:
-        return _scan(walked, config, outlets, outlet_file, workers, progress, scratch, reader, started)
+        return _scan(walked, config, outlets, outlet_file, workers, progress, scratch, reader, started, strict)
     except BaseException:
         reader.close()
         shutil.rmtree(scratch, ignore_errors=True)
@@ -352,10 +356,12 @@ def scan_corpus(roots: Sequence[str | os.PathLike[str]], config: Config | None =
 
 
 def _scan(walked: Walk, config: Config, outlets: OutletTable, outlet_file: str | None, workers: int,
-          progress: Progress | None, scratch: Path, reader: SpoolReader, started: float) -> CorpusScan:
+          progress: Progress | None, scratch: Path, reader: SpoolReader, started: float,
+          strict: bool) -> CorpusScan:
     report = progress or (lambda stage, done, total: None)
     seconds: dict[str, float] = {}
-    rejects = list(walked.errors)
+    rejects = _Rejects(strict)
+    rejects.extend(walked.errors)
     files: list[str] = []
     file_number: dict[str, int] = {}
 
@@ -454,7 +460,7 @@ def _scan(walked: Walk, config: Config, outlets: OutletTable, outlet_file: str |
         seconds["templates"] = time.perf_counter() - mark
     finally:
         if pool is not None:
-            pool.shutdown()
+            pool.shutdown(cancel_futures=True)
 
     # Stage 3: candidates, verification, clusters.
     mark = time.perf_counter()
@@ -507,8 +513,25 @@ def _scan(walked: Walk, config: Config, outlets: OutletTable, outlet_file: str |
         stats={"candidates": float(len(candidates)), "verified": float(len(pairs)),
                "too_short": float((~valid).sum())},
     )
-    return CorpusScan(result=result, rejects=rejects, files=len(walked.files), unsupported=walked.unsupported,
+    return CorpusScan(result=result, rejects=list(rejects), files=len(walked.files), unsupported=walked.unsupported,
                       documents=n, duplicate_ids=duplicate_ids, seconds=seconds, scratch=scratch, reader=reader)
+
+
+class _Rejects(list[InputError]):
+    """The rejected inputs; in strict mode the first real one is raised."""
+
+    def __init__(self, strict: bool) -> None:
+        super().__init__()
+        self.strict = strict
+
+    def append(self, error: InputError) -> None:
+        if self.strict and error.kind != "empty":
+            raise error
+        super().append(error)
+
+    def extend(self, errors: Iterable[InputError]) -> None:
+        for error in errors:
+            self.append(error)
 
 
 def _clean_unit_or_skip(unit: _Unit) -> tuple[str, list[_DocOut | InputError], np.ndarray] | None:
