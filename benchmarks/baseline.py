@@ -51,3 +51,26 @@ def baseline_clusters(docs: list[Document], k: int = 5, num_perm: int = 128, thr
             "members": [{"id": docs[m].id} for m in members],
         })
     return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m benchmarks.baseline DIR -o OUT.jsonl``: the baseline as a command, for timing."""
+    import argparse
+    import json
+
+    from dedup.io.readers import read_file, walk
+
+    parser = argparse.ArgumentParser(description="plain datasketch pipeline over a corpus directory")
+    parser.add_argument("corpus")
+    parser.add_argument("-o", "--output", required=True)
+    args = parser.parse_args(argv)
+    docs: list[Document] = []
+    for path, rel in walk([args.corpus]).files:
+        docs.extend(d for d in read_file(path, rel) if isinstance(d, Document))
+    with open(args.output, "w", encoding="utf-8") as handle:
+        for cluster in baseline_clusters(docs):
+            handle.write(json.dumps(cluster, ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    main()

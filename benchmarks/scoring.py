@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from math import comb
 from pathlib import Path
 from typing import Any
@@ -25,16 +25,19 @@ class Gold:
     kind: dict[str, str]
     aliases: dict[str, str]
     """normalised outlet name or alias -> canonical outlet name"""
+    site: dict[str, str] = field(default_factory=dict)
+    """document -> its site"""
 
 
 def load_gold(path: str | Path, outlets_path: str | Path | None = None) -> Gold:
-    story, original, origin, kind = {}, {}, {}, {}
+    story, original, origin, kind, site = {}, {}, {}, {}, {}
     for line in Path(path).read_text(encoding="utf-8").splitlines():
         if not line.strip():
             continue
         row = json.loads(line)
         story[row["id"]] = row["story"]
         kind[row["id"]] = row.get("kind", "")
+        site[row["id"]] = row.get("site", "")
         if row.get("is_original"):
             original[row["story"]] = row["id"]
         if row.get("origin_outlet"):
@@ -42,11 +45,13 @@ def load_gold(path: str | Path, outlets_path: str | Path | None = None) -> Gold:
     aliases: dict[str, str] = {}
     if outlets_path and Path(outlets_path).exists():
         table = json.loads(Path(outlets_path).read_text(encoding="utf-8"))
-        for name, entry in table.items():
+        # Either {name: {"aliases": [...]}} or dedup's own [{"name", "aliases", ...}] format.
+        entries = table.items() if isinstance(table, dict) else ((row["name"], row) for row in table)
+        for name, entry in entries:
             aliases[name] = name
             for alias in entry.get("aliases", []):
                 aliases[alias] = name
-    return Gold(story, original, origin, kind, aliases)
+    return Gold(story, original, origin, kind, aliases, site)
 
 
 def read_prediction(path: str | Path) -> list[dict[str, Any]]:

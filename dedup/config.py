@@ -43,6 +43,9 @@ class Config:
     """Optional extra floor on Jaccard similarity for a verified pair."""
     min_shingles: int = 8
     """Documents with fewer distinct shingles than this are never matched (too short to judge)."""
+    short_shingles: int = 150
+    """Below this many shingles a document is a short item (flash, notice): its figures are checked
+    from two up (a flash template with other figures is another flash), not from four."""
     max_bucket: int = 2000
     """LSH buckets holding more documents than this are treated as template collisions and skipped."""
     digest_share: float = 0.5
@@ -68,6 +71,8 @@ class Config:
                 raise ConfigError(f"{name} must be in (0, 1]; got {value}")
         if not 0.0 <= self.min_jaccard <= 1.0:
             raise ConfigError(f"min_jaccard must be in [0, 1]; got {self.min_jaccard}")
+        if self.short_shingles < 0:
+            raise ConfigError(f"short_shingles must not be negative; got {self.short_shingles}")
         if self.min_shingles < 1:
             raise ConfigError(f"min_shingles must be at least 1; got {self.min_shingles}")
 

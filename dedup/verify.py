@@ -59,11 +59,19 @@ def numbers_agree(a: np.ndarray, b: np.ndarray) -> bool:
 
 def check_pair(a: np.ndarray, b: np.ndarray, numbers_a: np.ndarray, numbers_b: np.ndarray,
                config: Config) -> tuple[int, float, float] | None:
-    """``(intersection, Jaccard, containment)`` when two documents are one story, else None."""
+    """``(intersection, Jaccard, containment)`` when two documents are one story, else None.
+
+    One story: containment at least ``config.threshold`` and figures that agree
+    (:func:`figures_agree`, judged from two figures up when the smaller document has fewer than
+    ``config.short_shingles`` shingles, from four otherwise).
+    """
     inter, jac, cont = jaccard_containment(a, b)
     if cont < config.threshold or jac < config.min_jaccard:
         return None
-    if not numbers_agree(numbers_a, numbers_b):
+    short = min(len(a), len(b)) < config.short_shingles
+    # Short items carry few figures, and a flash whose figures differ is another flash.
+    if not figures_agree(len(numbers_a), len(numbers_b), int(intersection_size(numbers_a, numbers_b)),
+                         min_numbers=2 if short else 4):
         return None
     return inter, jac, cont
 

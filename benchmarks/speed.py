@@ -1,0 +1,242 @@
+"""Speed benchmark: signature throughput against datasketch and rensa, and end-to-end scans.
+
+    python -m benchmarks.speed [--sizes 10000,100000,1000000] [--data /tmp/dedup-bench]
+                               [--baseline-up-to 100000] [--sample 2000] [--json results.json]
+
+For each size N it generates (once, seeded, kept under ``--data``) N documents of about 1,500
+characters with a share of reposts (:mod:`benchmarks.generate`), then:
+
+* signature throughput on the same documents' compared texts: dedup's compiled path, datasketch
+  ``MinHash.update_batch`` with its default hash (SHA-1 of each shingle), and rensa's ``RMinHash``;
+  all three take the text and shingle it themselves; printed as docs/s and as ratios to datasketch;
+* ``dedup scan`` wall time and peak resident memory (summed over the process and its workers,
+  sampled every 0.1 s) and the same for the plain datasketch pipeline (``benchmarks.baseline``) up
+  to ``--baseline-up-to`` documents;
+* the fast path's clusters against the reference path's (in-memory, numpy signatures) on the dev
+  corpus when ``../shared`` is there, else on a generated labelled corpus: they must be identical.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks.generate import write_speed_corpus
+from dedup.clean import CleanOptions, clean
+from dedup.config import Config
+from dedup.document import Document
+from dedup.io.readers import read_file, walk
+from dedup.outlets import OutletTable
+from dedup.sketch import sketch
+
+HERE = Path(__file__).resolve().parent
+DEV = HERE.parent.parent / "shared" / "bench" / "dev" / "corpus"
+
+
+# --- measuring -------------------------------------------------------------------------------
+
+def _tree_rss(root: int) -> int:
+    """Resident bytes of a process and all its descendants (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(entry))
+        except (OSError, IndexError, ValueError):
+            continue
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        stack.extend(children.get(pid, []))
+        try:
+            with open(f"/proc/{pid}/statm") as handle:
+                total += int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def run_measured(command: list[str]) -> dict[str, float]:
+    """Run a command; return its wall time and the peak RSS of its process tree."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss(process.pid))
+            done.wait(0.1)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, stderr = process.communicate()
+    done.set()
+    sampler.join()
+    wall = time.perf_counter() - started
+    if process.returncode not in (0, 3):
+        raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}): {stderr.decode(errors='replace')[-2000:]}")
+    return {"seconds": wall, "peak_rss_mib": peak / 2**20}
+
+
+def _best_rate(fn: Any, count: int, repeats: int) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - started)
+    return count / best
+
+
+def signature_throughput(texts: list[str], config: Config) -> dict[str, float]:
+    """Documents per second from compared text to a 128-permutation signature, three ways."""
+    from datasketch import MinHash
+
+    k, num_perm = config.shingle_size, config.num_perm
+    sketch(texts[0], k, num_perm, config.seed)  # compile / load the cached kernel outside the timing
+
+    def ours() -> None:
+        for text in texts:
+            sketch(text, k, num_perm, config.seed)
+
+    def datasketch() -> None:
+        for text in texts:
+            m = MinHash(num_perm=num_perm, seed=config.seed)
+            m.update_batch([text[i : i + k].encode("utf-8") for i in range(max(1, len(text) - k + 1))])
+
+    rates = {"dedup": _best_rate(ours, len(texts), 5), "datasketch": _best_rate(datasketch, len(texts), 2)}
+    try:
+        from rensa import RMinHash
+    except ImportError:
+        return rates
+
+    def rensa() -> None:
+        for text in texts:
+            m = RMinHash(num_perm=num_perm, seed=config.seed)
+            m.update([text[i : i + k] for i in range(max(1, len(text) - k + 1))])
+
+    rates["rensa"] = _best_rate(rensa, len(texts), 3)
+    return rates
+
+
+def compared_texts(corpus: Path, sample: int, config: Config) -> list[str]:
+    outlets, options = OutletTable.default(), CleanOptions(to_simplified=config.to_simplified)
+    texts: list[str] = []
+    for path, rel in walk([corpus]).files:
+        for item in read_file(path, rel):
+            if isinstance(item, Document):
+                texts.append(clean(item, outlets, options).compared)
+                if len(texts) >= sample:
+                    return texts
+    return texts
+
+
+# --- fast path against reference path ---------------------------------------------------------
+
+def paths_agree(corpus: Path) -> tuple[bool, int]:
+    """Whether the corpus path and the in-memory reference path write identical clusters."""
+    from dedup.batch import load
+    from dedup.corpus import scan_corpus
+    from dedup.pipeline import scan
+    from dedup.report import records
+
+    config, outlets = Config(), OutletTable.default()
+    with scan_corpus([corpus], config, outlets) as outcome:
+        fast = records(outcome.result, 2, outlets)
+    loaded = load([str(corpus)], config)
+    reference = records(scan([], config, outlets, cleaned=loaded.docs), 2, outlets)
+    return fast == reference, len(fast)
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "dedup-bench")
+    parser.add_argument("--baseline-up-to", type=int, default=100_000)
+    parser.add_argument("--sample", type=int, default=2000, help="documents for the signature throughput test")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    config = Config()
+    report: dict[str, Any] = {
+        "date": time.strftime("%Y-%m-%d"), "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}", "runs": [],
+    }
+    print(f"# dedup speed benchmark, {report['date']}, {report['machine']}")
+    for n in sizes:
+        corpus = args.data / f"speed-{n}-seed{args.seed}"
+        write_speed_corpus(corpus, n, args.seed)
+        run: dict[str, Any] = {"documents": n}
+        texts = compared_texts(corpus, args.sample, config)
+        rates = signature_throughput(texts, config)
+        run["signature_docs_per_s"] = rates
+        out = args.data / f"out-{n}.jsonl"
+        run["dedup_scan"] = run_measured([sys.executable, "-m", "dedup.cli", "scan", str(corpus), "-o", str(out)])
+        if n <= args.baseline_up_to:
+            run["datasketch_pipeline"] = run_measured([sys.executable, "-m", "benchmarks.baseline", str(corpus),
+                                                       "-o", str(args.data / f"baseline-{n}.jsonl")])
+        report["runs"].append(run)
+        _print_run(run)
+    reference = DEV if DEV.is_dir() else None
+    if reference is None:
+        from benchmarks.synthetic import write_quality_corpus
+
+        reference = args.data / "quality-seed7"
+        if not (reference / "gold.jsonl").exists():
+            write_quality_corpus(reference, 600, 7)
+        reference = reference / "corpus"
+    same, count = paths_agree(reference)
+    report["fast_equals_reference"] = {"corpus": str(reference), "identical": same, "clusters": count}
+    print(f"\nfast path vs reference path on {reference}: {'identical' if same else 'DIFFERENT'} ({count} clusters)")
+    if len(report["runs"]) > 1:
+        print("\n| N | scan s | s per 1k docs |")
+        print("|---|---|---|")
+        for run in report["runs"]:
+            seconds = run["dedup_scan"]["seconds"]
+            print(f"| {run['documents']:,} | {seconds:.1f} | {1000 * seconds / run['documents']:.2f} |")
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    if not same:
+        sys.exit(1)
+
+
+def _print_run(run: dict[str, Any]) -> None:
+    rates = run["signature_docs_per_s"]
+    print(f"\n## N = {run['documents']:,}")
+    print("| signature path | docs/s | × datasketch |")
+    print("|---|---|---|")
+    for name, rate in rates.items():
+        print(f"| {name} | {rate:,.0f} | {rate / rates['datasketch']:.1f} |")
+    if "rensa" in rates:
+        print(f"dedup / rensa: {rates['dedup'] / rates['rensa']:.2f}x")
+    print("| end to end | wall s | peak RSS MiB |")
+    print("|---|---|---|")
+    for name in ("dedup_scan", "datasketch_pipeline"):
+        if name in run:
+            print(f"| {name} | {run[name]['seconds']:.1f} | {run[name]['peak_rss_mib']:.0f} |")
+    if "datasketch_pipeline" in run:
+        ratio = run["datasketch_pipeline"]["seconds"] / run["dedup_scan"]["seconds"]
+        print(f"dedup scan is {ratio:.1f}x faster than the datasketch pipeline")
+
+
+if __name__ == "__main__":
+    np.seterr(all="ignore")
+    main()

@@ -1,0 +1,81 @@
+"""The corpus path (what `dedup scan` runs) against the in-memory reference path, on generated data."""
+
+import json
+
+import pytest
+
+from benchmarks.generate import write_speed_corpus
+from benchmarks.scoring import load_gold, score
+from benchmarks.synthetic import write_quality_corpus
+from dedup.batch import load
+from dedup.config import Config
+from dedup.corpus import scan_corpus
+from dedup.errors import InputError
+from dedup.outlets import OutletTable
+from dedup.pipeline import scan
+from dedup.report import records
+
+
+@pytest.fixture(scope="module")
+def labelled(tmp_path_factory):
+    out = tmp_path_factory.mktemp("synthetic")
+    write_quality_corpus(out, stories=60, seed=3)
+    return out
+
+
+def test_generated_corpus_is_reproducible(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    write_quality_corpus(a, stories=15, seed=5)
+    write_quality_corpus(b, stories=15, seed=5)
+    assert (a / "gold.jsonl").read_bytes() == (b / "gold.jsonl").read_bytes()
+    ids = {json.loads(line)["id"] for line in (a / "gold.jsonl").read_text(encoding="utf-8").splitlines()}
+    with scan_corpus([a / "corpus"], workers=1) as outcome:
+        assert {outcome.result.docs[k].id for k in range(outcome.documents)} == ids
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_corpus_path_equals_reference_path(labelled, workers):
+    config, outlets = Config(), OutletTable.default()
+    with scan_corpus([labelled / "corpus"], config, outlets, workers=workers) as outcome:
+        fast = records(outcome.result, 1, outlets)
+    loaded = load([str(labelled / "corpus")], config, workers=1)
+    reference = records(scan([], config, outlets, cleaned=loaded.docs), 1, outlets)
+    assert fast == reference
+
+
+def test_quality_gate_on_generated_corpus(labelled):
+    outlets = OutletTable.default()
+    with scan_corpus([labelled / "corpus"], workers=1) as outcome:
+        found = records(outcome.result, 2, outlets)
+    figures = score(found, load_gold(labelled / "gold.jsonl", labelled / "outlets.json"))
+    assert figures["pair_precision"] >= 0.95 and figures["pair_recall"] >= 0.95
+    assert figures["canonical_acc"] >= 0.9 and figures["origin_acc"] >= 0.9
+
+
+def test_speed_corpus_reposts_are_found(tmp_path):
+    write_speed_corpus(tmp_path, 1000, seed=2, workers=1)
+    reposts = {}
+    for line in (tmp_path / "part0000" / "chunk000000.jsonl").read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        if row["repost"]:
+            reposts[row["id"]] = row["repost"]
+    with scan_corpus([tmp_path], workers=1) as outcome:
+        result = outcome.result
+        together = sum(1 for copy, original in reposts.items()
+                       if result.labels[_index(result, copy)] == result.labels[_index(result, original)])
+    assert reposts and together / len(reposts) >= 0.98
+
+
+def _index(result, doc_id):
+    return next(k for k in range(len(result.docs)) if result.docs[k].id == doc_id)
+
+
+def test_strict_raises_the_first_reject(tmp_path, article):
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "a.txt").write_text("\n".join(article), encoding="utf-8")
+    (tmp_path / "s" / "b.jsonl").write_bytes(b'{"id": "x", "text": "ok"}\n{broken\n')
+    with scan_corpus([tmp_path], workers=1) as outcome:
+        assert [(e.kind, e.line) for e in outcome.rejects] == [("malformed", 2)]
+    with pytest.raises(InputError) as caught:
+        scan_corpus([tmp_path], workers=1, strict=True)
+    assert caught.value.line == 2 and "b.jsonl" in caught.value.path
