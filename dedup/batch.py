@@ -10,12 +10,13 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dedup.clean import CleanOptions, clean
+from dedup.clean import CleanOptions, clean, rejected_after_cleaning, usable
 from dedup.config import Config
 from dedup.document import CleanDocument
 from dedup.errors import InputError
 from dedup.io.readers import Walk, read_file, walk
 from dedup.outlets import OutletTable
+from dedup.shingle import shingle_hashes
 
 log = logging.getLogger("dedup")
 
@@ -51,15 +52,19 @@ def _load_chunk(chunk: list[tuple[str, str]]) -> list[CleanDocument | InputError
             if isinstance(item, InputError):
                 out.append(item)
                 continue
+            refused = usable(item, config.max_doc_chars)
+            if refused is not None:
+                out.append(refused)
+                continue
             try:
                 cleaned = clean(item, outlets, options)
             except Exception as exc:  # a cleaner bug must not end the run; the page is reported
                 log.exception("cleaning failed for %s", item.id)
                 out.append(InputError(item.source or item.id, f"cleaning failed: {exc!r}", kind="internal"))
                 continue
-            if not cleaned.compared:
-                out.append(InputError(item.source or item.id, "empty after cleaning (no article text)", kind="empty"))
-            out.append(cleaned)
+            refused = rejected_after_cleaning(cleaned, len(shingle_hashes(cleaned.compared, config.shingle_size)),
+                                              config.min_shingles)
+            out.append(refused if refused is not None else cleaned)
     return out
 
 
@@ -67,8 +72,8 @@ def load(roots: list[str], config: Config, workers: int | None = None, outlet_fi
          progress: Callable[[int], None] | None = None, walked: Walk | None = None) -> Loaded:
     """Read and clean every supported file under the roots.
 
-    Documents come back in walk order whatever the number of workers. An empty document is both
-    reported (so the user learns of it) and kept (it is never matched: it has no shingles).
+    Documents come back in walk order whatever the number of workers. Documents that cannot be
+    compared (empty or too short after cleaning, too long) are reported and left out.
     """
     walked = walked if walked is not None else walk(roots)
     loaded = Loaded(rejects=list(walked.errors), files=len(walked.files), unsupported=walked.unsupported)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from dedup.document import Attribution, CleanDocument, Document
+from dedup.errors import InputError
 from dedup.normalize import compact, normalize
 from dedup.outlets import OutletTable, name_key
 
@@ -298,6 +299,25 @@ def _remove_spans(line: str, spans: list[tuple[int, int]]) -> str:
         last = end
     out.append(line[last:])
     return "".join(out)
+
+
+def usable(doc: Document, max_chars: int) -> InputError | None:
+    """Why a document cannot be cleaned at all (too long), or None."""
+    if len(doc.text) > max_chars:
+        return InputError(doc.source or doc.id, f"text of {len(doc.text)} characters exceeds the limit of {max_chars} "
+                          "(see --max-doc-chars)", kind="too_large")
+    return None
+
+
+def rejected_after_cleaning(doc: CleanDocument, shingles: int, min_shingles: int) -> InputError | None:
+    """Why a cleaned document cannot take part in matching (nothing or too little text), or None."""
+    where = doc.doc.source or doc.id
+    if not doc.compared:
+        return InputError(where, "empty after cleaning (no article text)", kind="empty")
+    if shingles < min_shingles:
+        return InputError(where, f"too short to compare after cleaning ({len(doc.compared)} characters, "
+                          f"{shingles} distinct shingles; at least {min_shingles} needed)", kind="empty")
+    return None
 
 
 def clean(doc: Document, outlets: OutletTable | None = None, options: CleanOptions | None = None) -> CleanDocument:

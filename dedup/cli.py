@@ -37,7 +37,9 @@ def _config_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--num-perm", type=int, default=defaults.num_perm, show_default=True, help="MinHash permutations."),
         click.option("--no-t2s", is_flag=True, help="Do not convert Traditional characters to Simplified."),
         click.option("--max-file-bytes", type=int, default=defaults.max_file_bytes, show_default=True,
-                     help="Reject files larger than this."),
+                     help="Reject pages and single JSON records larger than this (JSON Lines files are streamed)."),
+        click.option("--max-doc-chars", type=int, default=defaults.max_doc_chars, show_default=True,
+                     help="Reject documents whose text is longer than this."),
         click.option("--outlets", "outlet_file", type=click.Path(exists=True, dir_okay=False), default=None,
                      help="JSON file of extra outlets (name, aliases, domains, kind)."),
         click.option("--workers", type=int, default=None, help="Processes for reading and cleaning (default: all cores)."),
@@ -47,12 +49,13 @@ def _config_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def _make_config(threshold: float, shingle_size: int, num_perm: int, no_t2s: bool, max_file_bytes: int) -> Config:
+def _make_config(threshold: float, shingle_size: int, num_perm: int, no_t2s: bool, max_file_bytes: int,
+                 max_doc_chars: int) -> Config:
     bands, rows = Config().lsh_bands, Config().lsh_rows
     if bands * rows > num_perm:
         bands = max(1, num_perm // rows)
     return Config(threshold=threshold, shingle_size=shingle_size, num_perm=num_perm, to_simplified=not no_t2s,
-                  max_file_bytes=max_file_bytes, lsh_bands=bands, lsh_rows=rows)
+                  max_file_bytes=max_file_bytes, max_doc_chars=max_doc_chars, lsh_bands=bands, lsh_rows=rows)
 
 
 def _outlets(outlet_file: str | None) -> OutletTable:
@@ -105,8 +108,6 @@ class _StageBars:
 def _report_rejects(rejects: list[InputError], rejects_path: str | None) -> None:
     shown = 0
     for error in rejects:
-        if error.kind == "empty":
-            continue
         if shown < 20:
             click.echo(f"dedup: rejected {error}", err=True)
         shown += 1
@@ -121,13 +122,13 @@ def _report_rejects(rejects: list[InputError], rejects_path: str | None) -> None
 
 def _summary(outcome: CorpusScan, written: int, seconds: float) -> str:
     result = outcome.result
-    rejected = sum(1 for e in outcome.rejects if e.kind != "empty")
+    rejected = len(outcome.rejects)
     empty = sum(1 for e in outcome.rejects if e.kind == "empty")
     hist = ", ".join(f"{k}: {v}" for k, v in size_histogram(result).items())
     in_clusters = sum(len(c.members) for c in result.clusters if len(c.members) > 1)
     return "\n".join([
         f"dedup scan: {outcome.documents} documents from {outcome.files} files "
-        f"({outcome.unsupported} unsupported files skipped, {rejected} inputs rejected, {empty} empty after cleaning)",
+        f"({outcome.unsupported} unsupported files skipped; {rejected} inputs rejected, {empty} of them empty or too short after cleaning)",
         f"  {sum(1 for c in result.clusters if len(c.members) > 1)} clusters of 2+ holding {in_clusters} documents; "
         f"cluster sizes {{{hist}}}",
         f"  {int(result.stats.get('candidates', 0))} candidate pairs, {int(result.stats.get('verified', 0))} verified; "
@@ -156,12 +157,12 @@ def cli(ctx: click.Context, verbose: int) -> None:
 @_config_options
 def scan_command(dirs: tuple[str, ...], output: str | None, min_size: int, rejects_path: str | None, strict: bool,
                  threshold: float, shingle_size: int, num_perm: int, no_t2s: bool, max_file_bytes: int,
-                 outlet_file: str | None, workers: int | None) -> None:
+                 max_doc_chars: int, outlet_file: str | None, workers: int | None) -> None:
     """Cluster every supported file under DIRS and write one JSON line per cluster."""
     if min_size < 1:
         raise click.BadParameter("must be at least 1", param_hint="--min-size")
     started = time.perf_counter()
-    config = _make_config(threshold, shingle_size, num_perm, no_t2s, max_file_bytes)
+    config = _make_config(threshold, shingle_size, num_perm, no_t2s, max_file_bytes, max_doc_chars)
     outlets = _outlets(outlet_file)
     bars = _StageBars()
     try:
@@ -182,7 +183,7 @@ def scan_command(dirs: tuple[str, ...], output: str | None, min_size: int, rejec
                                             ensure_ascii=False) + "\n")
         _report_rejects(outcome.rejects, rejects_path)
         click.echo(_summary(outcome, written, time.perf_counter() - started), err=True)
-    if any(e.kind != "empty" for e in outcome.rejects):
+    if outcome.rejects:
         sys.exit(EXIT_REJECTED)
 
 
@@ -191,9 +192,10 @@ def scan_command(dirs: tuple[str, ...], output: str | None, min_size: int, rejec
 @click.option("--id", "doc_ids", multiple=True, required=True, help="Document id to explain (repeatable).")
 @_config_options
 def explain_command(dirs: tuple[str, ...], doc_ids: tuple[str, ...], threshold: float, shingle_size: int, num_perm: int,
-                    no_t2s: bool, max_file_bytes: int, outlet_file: str | None, workers: int | None) -> None:
+                    no_t2s: bool, max_file_bytes: int, max_doc_chars: int, outlet_file: str | None,
+                    workers: int | None) -> None:
     """Show what was compared for a document, what was removed and why, its nearest matches and its cluster."""
-    config = _make_config(threshold, shingle_size, num_perm, no_t2s, max_file_bytes)
+    config = _make_config(threshold, shingle_size, num_perm, no_t2s, max_file_bytes, max_doc_chars)
     outlets = _outlets(outlet_file)
     loaded = _load_with_progress(dirs, config, workers, outlet_file)
     result = scan([], config, outlets, cleaned=loaded.docs)

@@ -50,8 +50,12 @@ class Config:
     """LSH buckets holding more documents than this are treated as template collisions and skipped."""
     digest_share: float = 0.5
     """A digest page joins a story only when that story makes up this share of its body."""
-    max_file_bytes: int = 64 * 1024 * 1024
-    """Larger files are rejected as too large."""
+    max_file_bytes: int = 16 * 1024 * 1024
+    """Pages (and single JSON records) larger than this are rejected as too large; JSON Lines files
+    of any size are streamed."""
+    max_doc_chars: int = 1_000_000
+    """Documents whose text is longer than this are rejected as too large: no news story is, and
+    cleaning a document costs memory in proportion to its length."""
 
     def __post_init__(self) -> None:
         if not 1 <= self.shingle_size <= 32:
@@ -73,6 +77,8 @@ class Config:
             raise ConfigError(f"min_jaccard must be in [0, 1]; got {self.min_jaccard}")
         if self.short_shingles < 0:
             raise ConfigError(f"short_shingles must not be negative; got {self.short_shingles}")
+        if self.max_file_bytes < 1 or self.max_doc_chars < 1:
+            raise ConfigError("max_file_bytes and max_doc_chars must be positive")
         if self.min_shingles < 1:
             raise ConfigError(f"min_shingles must be at least 1; got {self.min_shingles}")
 

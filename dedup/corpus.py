@@ -36,7 +36,7 @@ from typing import Any, TypeVar, overload
 
 import numpy as np
 
-from dedup.clean import CleanOptions, clean
+from dedup.clean import CleanOptions, clean, rejected_after_cleaning, usable
 from dedup.config import Config
 from dedup.document import CleanDocument, Document
 from dedup.errors import InputError
@@ -175,15 +175,21 @@ def _clean_unit(unit: _Unit) -> tuple[str, list[_DocOut | InputError], np.ndarra
         if isinstance(item, InputError):
             items.append(item)
             continue
+        refused = usable(item, config.max_doc_chars)
+        if refused is not None:
+            items.append(refused)
+            continue
         try:
             cleaned = clean(item, _STATE["outlets"], _STATE["options"])
         except Exception as exc:  # a cleaner bug must not end the run; the page is reported
             log.exception("cleaning failed for %s", item.id)
             items.append(InputError(item.source or item.id, f"cleaning failed: {exc!r}", kind="internal"))
             continue
-        if not cleaned.compared:
-            items.append(InputError(item.source or item.id, "empty after cleaning (no article text)", kind="empty"))
         sketched = _sketch_compared(cleaned.compared, config, spool)
+        refused = rejected_after_cleaning(cleaned, sketched.n_shingles, config.min_shingles)
+        if refused is not None:
+            items.append(refused)
+            continue
         body = spool.append(cleaned.body.encode("utf-8", "surrogatepass"))
         entry = spool.append(pickle.dumps(_slim(cleaned), protocol=pickle.HIGHEST_PROTOCOL))
         keys = np.fromiter(document_line_keys(cleaned), dtype=np.uint64)
@@ -324,9 +330,9 @@ def scan_corpus(roots: Sequence[str | os.PathLike[str]], config: Config | None =
                 walked: Walk | None = None, strict: bool = False) -> CorpusScan:
     """Read, clean and cluster every supported file under ``roots`` on ``workers`` processes.
 
-    Inputs that cannot be used are collected in ``rejects`` and the scan goes on; with ``strict``
-    the first one (other than a document left empty by cleaning) raises it as an
-    :class:`~dedup.errors.InputError` instead.
+    Inputs that cannot be used (unreadable, undecodable, malformed, too large, empty or too short
+    after cleaning) are collected in ``rejects`` and the scan goes on; with ``strict`` the first
+    one is raised as an :class:`~dedup.errors.InputError` instead.
 
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -525,7 +531,7 @@ class _Rejects(list[InputError]):
         self.strict = strict
 
     def append(self, error: InputError) -> None:
-        if self.strict and error.kind != "empty":
+        if self.strict:
             raise error
         super().append(error)
 

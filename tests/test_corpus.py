@@ -73,9 +73,10 @@ def _index(result, doc_id):
 def test_strict_raises_the_first_reject(tmp_path, article):
     (tmp_path / "s").mkdir()
     (tmp_path / "s" / "a.txt").write_text("\n".join(article), encoding="utf-8")
-    (tmp_path / "s" / "b.jsonl").write_bytes(b'{"id": "x", "text": "ok"}\n{broken\n')
+    (tmp_path / "s" / "b.jsonl").write_bytes(json.dumps({"id": "x", "text": article[1]}).encode() + b"\n{broken\n")
     with scan_corpus([tmp_path], workers=1) as outcome:
         assert [(e.kind, e.line) for e in outcome.rejects] == [("malformed", 2)]
+        assert outcome.documents == 2
     with pytest.raises(InputError) as caught:
         scan_corpus([tmp_path], workers=1, strict=True)
     assert caught.value.line == 2 and "b.jsonl" in caught.value.path
