@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -175,12 +176,17 @@ def scan_command(dirs: tuple[str, ...], output: str | None, min_size: int, rejec
     with outcome:
         handle: TextIO
         written = 0
-        with (open(output, "w", encoding="utf-8") if output else nullcontext(sys.stdout)) as handle:
-            for cluster in outcome.result.clusters:
-                if len(cluster.members) >= min_size:
-                    written += 1
-                    handle.write(json.dumps(cluster_record(outcome.result, cluster, written, outlets),
-                                            ensure_ascii=False) + "\n")
+        try:
+            with (open(output, "w", encoding="utf-8") if output else nullcontext(sys.stdout)) as handle:
+                for cluster in outcome.result.clusters:
+                    if len(cluster.members) >= min_size:
+                        written += 1
+                        handle.write(json.dumps(cluster_record(outcome.result, cluster, written, outlets),
+                                                ensure_ascii=False) + "\n")
+                handle.flush()
+        except BrokenPipeError:
+            # The reader of our stdout went away (`| head`): stop writing, say nothing of it.
+            _silence_stdout()
         _report_rejects(outcome.rejects, rejects_path)
         click.echo(_summary(outcome, written, time.perf_counter() - started), err=True)
     if outcome.rejects:
@@ -208,6 +214,13 @@ def explain_command(dirs: tuple[str, ...], doc_ids: tuple[str, ...], threshold: 
         raise click.UsageError(f"no document with id {', '.join(map(repr, missing))} under {', '.join(dirs)}")
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's final flush does not fail."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
 def main() -> None:
     """Entry point: runs the CLI and maps dedup's errors to exit codes in this one place."""
     verbose = "-v" in sys.argv[1:] or "--verbose" in sys.argv[1:] or any(a.startswith("-vv") for a in sys.argv[1:])
@@ -224,10 +237,8 @@ def main() -> None:
         sys.exit(EXIT_USAGE)
     except BrokenPipeError:
         # The reader of our stdout went away (e.g. `| head`): nothing more to say.
-        try:
-            sys.stdout = open("/dev/null", "w")  # noqa: SIM115
-        finally:
-            sys.exit(EXIT_OK)
+        _silence_stdout()
+        sys.exit(EXIT_OK)
     except (DedupError, OSError) as exc:
         if verbose:
             raise

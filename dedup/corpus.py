@@ -29,7 +29,7 @@ from array import array
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar, overload
@@ -38,7 +38,7 @@ import numpy as np
 
 from dedup.clean import CleanOptions, clean, rejected_after_cleaning, usable
 from dedup.config import Config
-from dedup.document import CleanDocument, Document
+from dedup.document import Attribution, CleanDocument, Document
 from dedup.errors import InputError
 from dedup.io.readers import Walk, parse_record_line, read_file, record_lines, walk, whole_file_records
 from dedup.lsh import band_keys, candidate_pairs_from_keys
@@ -161,9 +161,22 @@ class _DocOut:
     sketched: _Sketched
 
 
-def _slim(doc: CleanDocument) -> CleanDocument:
-    """What the chooser and the output need of a cleaned document, without its texts."""
-    return replace(doc, doc=replace(doc.doc, text="", meta={}), compared="", body="", removed=[], compared_lines=[])
+def _slim(doc: CleanDocument) -> bytes:
+    """What the chooser and the output need of a cleaned document, without its texts, as bytes."""
+    source = doc.doc
+    fields = (source.id, source.site, source.url, source.title, source.published_at, source.source, doc.title,
+              doc.published_at, [(a.form, a.outlet, a.text) for a in doc.attributions], doc.spun, doc.self_attributed)
+    return pickle.dumps(fields, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _unslim(data: bytes) -> CleanDocument:
+    (doc_id, site, url, raw_title, raw_published, source, title, published, attributions, spun,
+     self_attributed) = pickle.loads(data)
+    document = Document(id=doc_id, text="", site=site, url=url, title=raw_title, published_at=raw_published,
+                        source=source)
+    return CleanDocument(document, compared="", body="", title=title, published_at=published,
+                         attributions=[Attribution(*a) for a in attributions], spun=spun,
+                         self_attributed=self_attributed)
 
 
 def _clean_unit(unit: _Unit) -> tuple[str, list[_DocOut | InputError], np.ndarray]:
@@ -191,7 +204,7 @@ def _clean_unit(unit: _Unit) -> tuple[str, list[_DocOut | InputError], np.ndarra
             items.append(refused)
             continue
         body = spool.append(cleaned.body.encode("utf-8", "surrogatepass"))
-        entry = spool.append(pickle.dumps(_slim(cleaned), protocol=pickle.HIGHEST_PROTOCOL))
+        entry = spool.append(_slim(cleaned))
         keys = np.fromiter(document_line_keys(cleaned), dtype=np.uint64)
         items.append(_DocOut(cleaned.id, cleaned.site, tuple(source_names(cleaned)), keys, body, entry, sketched))
         signatures.append(sketched.signature)
@@ -504,8 +517,7 @@ def _scan(walked: Walk, config: Config, outlets: OutletTable, outlet_file: str |
 
     def doc_of(index: int) -> CleanDocument:
         data = reader.read(files[columns.entry_file[index]], columns.entry_off[index], columns.entry_len[index])
-        doc: CleanDocument = pickle.loads(data)
-        return profiles.mark_self(doc)
+        return profiles.mark_self(_unslim(data))
 
     mark = time.perf_counter()
     labels, clusters = build_clusters(doc_of, lambda index: sketch_of(index)[0], n_shingles, pairs, config, outlets)

@@ -66,6 +66,7 @@ class SiteProfiles:
     sources: dict[str, Counter[str]] = field(default_factory=dict)
     min_share: float = 0.05
     min_count: int = 4
+    _own_names: dict[str, str | None] = field(default_factory=dict, repr=False, compare=False)
 
     def observe(self, doc: CleanDocument) -> None:
         self.observe_keys(doc.site, document_line_keys(doc), source_names(doc))
@@ -75,6 +76,7 @@ class SiteProfiles:
         self.docs[site] += 1
         self.lines.update(keys)
         self.sources.setdefault(site, Counter()).update(names)
+        self._own_names.pop(site, None)
 
     def needed(self, site: str) -> float:
         """How many of a site's pages must carry a line for it to be template (inf: site too small)."""
@@ -90,6 +92,11 @@ class SiteProfiles:
 
     def self_name(self, site: str) -> str | None:
         """The name a site gives as 来源 on at least half of its pages (its own name)."""
+        if site not in self._own_names:
+            self._own_names[site] = self._self_name(site)
+        return self._own_names[site]
+
+    def _self_name(self, site: str) -> str | None:
         counter = self.sources.get(site)
         if not counter or self.docs[site] < MIN_SITE_DOCS:
             return None

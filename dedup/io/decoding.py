@@ -106,6 +106,9 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
     raise UndecodableError("not text in UTF-8, UTF-16, GB18030, Big5 or any encoding charset-normalizer knows")
 
 
+_BINARY_CONTROLS = bytes(b for b in range(1, 32) if b not in (9, 10, 11, 12, 13, 27))
+
+
 def looks_binary(data: bytes) -> bool:
     """True for bytes that are not text in any encoding we read (NULs outside a UTF-16/32 BOM page).
 
@@ -118,4 +121,8 @@ def looks_binary(data: bytes) -> bool:
     if not head:
         return False
     nul = head.count(0)
-    return nul > 0 and nul / len(head) > 0.01
+    if nul > 0 and nul / len(head) > 0.01:
+        return True
+    # Text in the encodings we read has almost no C0 controls besides tab, newlines and escape.
+    controls = sum(head.count(byte) for byte in _BINARY_CONTROLS)
+    return controls / len(head) > 0.05
