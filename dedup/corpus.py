@@ -45,10 +45,10 @@ from dedup.lsh import band_keys, candidate_pairs_from_keys
 from dedup.normalize import compact
 from dedup.outlets import OutletTable
 from dedup.pipeline import ScanResult, build_clusters
-from dedup.sketch import sketch
+from dedup.sketch import sketch_with_figures
 from dedup.spool import Spool, SpoolReader
 from dedup.templates import MIN_SITE_DOCS, SiteProfiles, document_line_keys, line_key, source_names
-from dedup.verify import Pair, check_pair, numbers_of
+from dedup.verify import Pair, check_pair
 
 log = logging.getLogger("dedup")
 
@@ -144,8 +144,7 @@ class _Sketched:
 
 
 def _sketch_compared(compared: str, config: Config, spool: Spool) -> _Sketched:
-    shingles, signature = sketch(compared, config.shingle_size, config.num_perm, config.seed)
-    numbers = numbers_of(compared)
+    shingles, signature, numbers = sketch_with_figures(compared, config.shingle_size, config.num_perm, config.seed)
     where = spool.append(shingles.tobytes() + numbers.tobytes())
     return _Sketched(len(shingles), len(numbers), where, signature)
 

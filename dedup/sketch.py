@@ -91,6 +91,43 @@ def intersection_size(a: np.ndarray, b: np.ndarray) -> int:  # pragma: no cover 
     return count
 
 
+@njit(cache=True, nogil=True)
+def _figures(cps: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """Sorted distinct keys of the ASCII digit runs: the run's last 18 digits as an integer, its
+    length (up to 15) in the top four bits, so that "081" and "81" differ."""
+    out = np.empty(cps.shape[0] // 2 + 1, dtype=np.uint64)
+    count = 0
+    value = np.uint64(0)
+    length = 0
+    limit = np.uint64(10**18)
+    for i in range(cps.shape[0] + 1):
+        digit = i < cps.shape[0] and 48 <= cps[i] <= 57
+        if digit:
+            value = (value * np.uint64(10) + np.uint64(cps[i] - 48)) % limit
+            length += 1
+        elif length:
+            out[count] = (np.uint64(min(length, 15)) << np.uint64(60)) | value
+            count += 1
+            value = np.uint64(0)
+            length = 0
+    found = np.sort(out[:count])
+    distinct = 0
+    for i in range(count):
+        if i == 0 or found[i] != found[distinct - 1]:
+            found[distinct] = found[i]
+            distinct += 1
+    return found[:distinct].copy()
+
+
+def figures(text: str) -> np.ndarray:
+    """The distinct ASCII digit runs of a text as sorted uint64 keys (see :mod:`dedup.verify`).
+
+    >>> len(figures("沪指跌151报342070点,跌151"))
+    2
+    """
+    return _figures(code_points(text))
+
+
 def code_points(text: str) -> np.ndarray:
     """The text's code points as a uint32 array (lone surrogates kept as they are)."""
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
@@ -113,6 +150,12 @@ def sketch(text: str, k: int, num_perm: int, seed: int) -> tuple[np.ndarray, np.
     return shingles, signature
 
 
+def sketch_with_figures(text: str, k: int, num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`sketch` and :func:`figures` of one text, reading its code points once."""
+    shingles, signature = sketch(text, k, num_perm, seed)
+    return shingles, signature, _figures(code_points(text)) if text else np.zeros(0, dtype=np.uint64)
+
+
 def sketch_many(texts: list[str], k: int, num_perm: int, seed: int) -> tuple[list[np.ndarray], np.ndarray]:
     """Shingle sets and a ``(len(texts), num_perm)`` signature matrix for many texts."""
     signatures = np.empty((len(texts), num_perm), dtype=np.uint32)
@@ -123,4 +166,4 @@ def sketch_many(texts: list[str], k: int, num_perm: int, seed: int) -> tuple[lis
     return sets, signatures
 
 
-__all__ = ["sketch", "sketch_many", "code_points", "intersection_size"]
+__all__ = ["sketch", "sketch_many", "sketch_with_figures", "figures", "code_points", "intersection_size"]

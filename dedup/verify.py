@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -10,9 +9,7 @@ import numpy as np
 
 from dedup.config import Config
 from dedup.shingle import jaccard_containment
-from dedup.sketch import intersection_size
-
-_NUMBER = re.compile(r"\d+")
+from dedup.sketch import figures, intersection_size
 
 
 @dataclass
@@ -27,14 +24,13 @@ class Pair:
 
 
 def numbers_of(compared: str) -> np.ndarray:
-    """The distinct digit runs of a compared text, each hashed to 64 bits (sorted uint64).
+    """The distinct digit runs (ASCII digits; NFKC has already folded full-width ones) of a compared
+    text, as sorted uint64 keys.
 
     >>> len(numbers_of("沪指跌151报342070点，跌151"))
     2
     """
-    runs = set(_NUMBER.findall(compared))
-    # The last 18 digits as an integer, the length (to 15) in the top bits: "081" and "81" differ.
-    return np.array(sorted(min(len(run), 15) << 60 | int(run[-18:]) for run in runs), dtype=np.uint64)
+    return figures(compared)
 
 
 def figures_agree(size_a: int, size_b: int, shared: int, min_numbers: int = 4, share: float = 0.5) -> bool:

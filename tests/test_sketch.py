@@ -44,3 +44,15 @@ def test_bad_shingle_size_is_refused():
         assert "at least 1" in str(exc)
     else:
         raise AssertionError("k=0 was accepted")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789沪指涨跌点亿元", max_size=120))
+def test_figures_are_the_distinct_digit_runs(text):
+    import re
+
+    from dedup.sketch import figures
+
+    runs = set(re.findall(r"[0-9]+", text))
+    expected = sorted(min(len(r), 15) << 60 | int(r[-18:]) for r in runs)
+    assert figures(text).tolist() == expected
