@@ -17,6 +17,7 @@ test suite check it); only where things are kept differs.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import math
 import multiprocessing
@@ -130,6 +131,8 @@ def _init_worker(config: Config, outlet_file: str | None, scratch: str) -> None:
     outlets = OutletTable.default()
     if outlet_file:
         outlets.extend_from_file(outlet_file)
+    # Cleaning makes many short-lived, acyclic objects; the cyclic collector only slows it down.
+    gc.set_threshold(100_000, 50, 100)
     _STATE.clear()
     _STATE.update(config=config, outlets=outlets, options=CleanOptions(to_simplified=config.to_simplified),
                   spool=Spool(Path(scratch) / f"{os.getpid()}.spool"), reader=SpoolReader())
@@ -150,14 +153,21 @@ def _sketch_compared(compared: str, config: Config, spool: Spool) -> _Sketched:
 
 
 @dataclass
-class _DocOut:
-    id: str
-    site: str
-    names: tuple[str, ...]
-    line_keys: np.ndarray
-    body: tuple[int, int]
-    entry: tuple[int, int]
-    sketched: _Sketched
+class _UnitOut:
+    """One unit's documents as columns (cheap to pass between processes) and its rejects."""
+
+    spool: str
+    rejects: list[InputError] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
+    sites: list[str] = field(default_factory=list)
+    names: list[tuple[str, ...]] = field(default_factory=list)
+    line_keys: list[np.ndarray] = field(default_factory=list)
+    numbers: array = field(default_factory=lambda: array("q"))
+    """per document: body offset, body length, entry offset, entry length, sketch offset, shingles, figures"""
+    band_keys: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.uint64))
+
+
+_PER_DOC = 7
 
 
 def _slim(doc: CleanDocument) -> bytes:
@@ -178,42 +188,43 @@ def _unslim(data: bytes) -> CleanDocument:
                          self_attributed=self_attributed)
 
 
-def _clean_unit(unit: _Unit) -> tuple[str, list[_DocOut | InputError], np.ndarray]:
+def _clean_unit(unit: _Unit) -> _UnitOut:
     config: Config = _STATE["config"]
     spool: Spool = _STATE["spool"]
-    items: list[_DocOut | InputError] = []
+    out = _UnitOut(str(spool.path))
     signatures = []
     for item in _documents(unit, config.max_file_bytes):
         if isinstance(item, InputError):
-            items.append(item)
+            out.rejects.append(item)
             continue
         refused = usable(item, config.max_doc_chars)
         if refused is not None:
-            items.append(refused)
+            out.rejects.append(refused)
             continue
         try:
             cleaned = clean(item, _STATE["outlets"], _STATE["options"])
         except Exception as exc:  # a cleaner bug must not end the run; the page is reported
             log.exception("cleaning failed for %s", item.id)
-            items.append(InputError(item.source or item.id, f"cleaning failed: {exc!r}", kind="internal"))
+            out.rejects.append(InputError(item.source or item.id, f"cleaning failed: {exc!r}", kind="internal"))
             continue
         sketched = _sketch_compared(cleaned.compared, config, spool)
         refused = rejected_after_cleaning(cleaned, sketched.n_shingles, config.min_shingles)
         if refused is not None:
-            items.append(refused)
+            out.rejects.append(refused)
             continue
         body = spool.append(cleaned.body.encode("utf-8", "surrogatepass"))
         entry = spool.append(_slim(cleaned))
-        keys = np.fromiter(document_line_keys(cleaned), dtype=np.uint64)
-        items.append(_DocOut(cleaned.id, cleaned.site, tuple(source_names(cleaned)), keys, body, entry, sketched))
+        out.ids.append(cleaned.id)
+        out.sites.append(cleaned.site)
+        out.names.append(tuple(source_names(cleaned)))
+        out.line_keys.append(np.fromiter(document_line_keys(cleaned), dtype=np.uint64))
+        out.numbers.extend((body[0], body[1], entry[0], entry[1], sketched.where[0], sketched.n_shingles,
+                            sketched.n_numbers))
         signatures.append(sketched.signature)
     spool.flush()
-    keys = (band_keys(np.array(signatures), config.lsh_bands, config.lsh_rows) if signatures
-            else np.zeros((0, config.lsh_bands), dtype=np.uint64))
-    for out in items:
-        if isinstance(out, _DocOut):
-            out.sketched.signature = _NO_SIGNATURE
-    return str(spool.path), items, keys
+    out.band_keys = (band_keys(np.array(signatures), config.lsh_bands, config.lsh_rows) if signatures
+                     else np.zeros((0, config.lsh_bands), dtype=np.uint64))
+    return out
 
 
 _NO_SIGNATURE = np.zeros(0, dtype=np.uint32)
@@ -274,9 +285,6 @@ class _Columns:
         self.entry_file, self.entry_off, self.entry_len = array("i"), array("q"), array("i")
         self.sketch_file, self.sketch_off = array("i"), array("q")
         self.n_shingles, self.n_numbers = array("i"), array("i")
-
-    def __len__(self) -> int:
-        return len(self.site)
 
     def set_sketch(self, index: int, file: int, sketched: _Sketched) -> None:
         self.sketch_file[index] = file
@@ -398,6 +406,8 @@ def _scan(walked: Walk, config: Config, outlets: OutletTable, outlet_file: str |
     key_chunks: list[np.ndarray] = []
     line_keys: list[np.ndarray] = []
     line_owners: list[np.ndarray] = []
+    unit_keys: list[np.ndarray] = []
+    unit_owners: list[np.ndarray] = []
 
     pool: ProcessPoolExecutor | None = None
     if workers > 1:
@@ -422,51 +432,51 @@ def _scan(walked: Walk, config: Config, outlets: OutletTable, outlet_file: str |
                 assert unit.error is not None
                 rejects.append(unit.error)
                 continue
-            spool_path, items, keys = outcome
-            file = number_of(spool_path)
-            accepted = np.zeros(len(keys), dtype=bool)
-            unit_keys: list[np.ndarray] = []
-            unit_owners: list[np.ndarray] = []
-            row = 0
-            for item in items:
-                if isinstance(item, InputError):
-                    rejects.append(item)
-                    continue
-                this_row, row = row, row + 1
-                if item.id in seen:
+            file = number_of(outcome.spool)
+            rejects.extend(outcome.rejects)
+            numbers = np.frombuffer(outcome.numbers, dtype=np.int64).reshape(-1, _PER_DOC) if len(outcome.ids) \
+                else np.zeros((0, _PER_DOC), dtype=np.int64)
+            accepted = np.ones(len(outcome.ids), dtype=bool)
+            for row, (doc_id, site, names, keys) in enumerate(zip(outcome.ids, outcome.sites, outcome.names,
+                                                                  outcome.line_keys, strict=True)):
+                if doc_id in seen:
                     duplicate_ids += 1
-                    rejects.append(InputError(item.id, f"duplicate document id {item.id!r}; kept the first",
+                    accepted[row] = False
+                    rejects.append(InputError(doc_id, f"duplicate document id {doc_id!r}; kept the first",
                                               kind="duplicate_id"))
                     continue
-                seen.add(item.id)
-                accepted[this_row] = True
-                index = len(columns)
-                if item.site not in site_number:
-                    site_number[item.site] = len(sites)
-                    sites.append(item.site)
-                columns.site.append(site_number[item.site])
-                columns.body_file.append(file)
-                columns.body_off.append(item.body[0])
-                columns.body_len.append(item.body[1])
-                columns.entry_file.append(file)
-                columns.entry_off.append(item.entry[0])
-                columns.entry_len.append(item.entry[1])
-                columns.sketch_file.append(file)
-                columns.sketch_off.append(item.sketched.where[0])
-                columns.n_shingles.append(item.sketched.n_shingles)
-                columns.n_numbers.append(item.sketched.n_numbers)
-                profiles.docs[item.site] += 1
-                if item.names:
-                    profiles.sources.setdefault(item.site, Counter()).update(item.names)
-                if len(item.line_keys):
-                    unit_keys.append(item.line_keys)
-                    unit_owners.append(np.full(len(item.line_keys), index, dtype=np.int64))
-            key_chunks.append(keys[accepted])
+                seen.add(doc_id)
+                index = len(columns.site)
+                if site not in site_number:
+                    site_number[site] = len(sites)
+                    sites.append(site)
+                columns.site.append(site_number[site])
+                profiles.docs[site] += 1
+                if names:
+                    profiles.sources.setdefault(site, Counter()).update(names)
+                if len(keys):
+                    unit_keys.append(keys)
+                    unit_owners.append(np.full(len(keys), index, dtype=np.int64))
+            kept = numbers[accepted]
+            count = len(kept)
+            columns.body_file.extend([file] * count)
+            columns.body_off.extend(kept[:, 0].tolist())
+            columns.body_len.extend(kept[:, 1].tolist())
+            columns.entry_file.extend([file] * count)
+            columns.entry_off.extend(kept[:, 2].tolist())
+            columns.entry_len.extend(kept[:, 3].tolist())
+            columns.sketch_file.extend([file] * count)
+            columns.sketch_off.extend(kept[:, 4].tolist())
+            columns.n_shingles.extend(kept[:, 5].tolist())
+            columns.n_numbers.extend(kept[:, 6].tolist())
+            key_chunks.append(outcome.band_keys[accepted])
             if unit_keys:
                 line_keys.append(np.concatenate(unit_keys))
                 line_owners.append(np.concatenate(unit_owners))
+                unit_keys.clear()
+                unit_owners.clear()
         seen.clear()
-        n = len(columns)
+        n = len(columns.site)
         seconds["read_clean_sketch"] = time.perf_counter() - started
 
         # Stage 2: site templates.
@@ -551,7 +561,7 @@ class _Rejects(list[InputError]):
             self.append(error)
 
 
-def _clean_unit_or_skip(unit: _Unit) -> tuple[str, list[_DocOut | InputError], np.ndarray] | None:
+def _clean_unit_or_skip(unit: _Unit) -> _UnitOut | None:
     return None if unit.kind == "error" else _clean_unit(unit)
 
 
