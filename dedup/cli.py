@@ -7,8 +7,10 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
 from contextlib import nullcontext
+from pathlib import Path
 from typing import Any, TextIO
 
 import click
@@ -17,7 +19,8 @@ from dedup import __version__
 from dedup.batch import Loaded, load
 from dedup.config import Config
 from dedup.corpus import CorpusScan, scan_corpus
-from dedup.errors import ConfigError, DedupError, InputError
+from dedup.document import Document
+from dedup.errors import ConfigError, ConfigMismatchError, DedupError, InputError
 from dedup.outlets import OutletTable
 from dedup.pipeline import scan
 from dedup.report import cluster_record, size_histogram
@@ -214,6 +217,128 @@ def explain_command(dirs: tuple[str, ...], doc_ids: tuple[str, ...], threshold: 
         raise click.UsageError(f"no document with id {', '.join(map(repr, missing))} under {', '.join(dirs)}")
 
 
+def _index_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option("--timeout", type=float, default=30.0, show_default=True,
+                        help="Seconds to wait for another process writing to the index.")(func)
+    return click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False),
+                        help="The index file (SQLite).")(func)
+
+
+@cli.command("index")
+@click.argument("dirs", nargs=-1, required=True, type=click.Path(exists=True))
+@_index_options
+@click.option("--batch", type=int, default=500, show_default=True, help="Documents per transaction.")
+@click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False), default=None,
+              help="Write every rejected input as JSON Lines here.")
+@click.option("--outlets", "outlet_file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="JSON file of extra outlets (name, aliases, domains, kind).")
+def index_command(dirs: tuple[str, ...], db_path: str, timeout: float, batch: int, rejects_path: str | None,
+                  outlet_file: str | None) -> None:
+    """Add every supported file under DIRS to the index at --db (resumable: stored documents are skipped)."""
+    from dedup.index import Index
+    from dedup.io.readers import read_file, walk
+
+    if batch < 1:
+        raise click.BadParameter("must be at least 1", param_hint="--batch")
+    started = time.perf_counter()
+    walked = walk(dirs)
+    rejects: list[InputError] = list(walked.errors)
+    statuses: Counter[str] = Counter()
+    with Index(db_path, outlets=_outlets(outlet_file), timeout=timeout) as index:
+
+        def documents() -> Iterator[Document]:
+            for path, rel in walked.files:
+                for item in read_file(path, rel, index.config.max_file_bytes):
+                    if isinstance(item, InputError):
+                        rejects.append(item)
+                    else:
+                        yield item
+
+        bars = _StageBars()
+        for count, verdict in enumerate(index.add_many(documents(), batch=batch), start=1):
+            statuses[verdict.status] += 1
+            if verdict.status == "rejected":
+                rejects.append(InputError(verdict.id, verdict.reason or "rejected", kind="empty"))
+            if count % 100 == 0:
+                bars("indexing", count, max(count, len(walked.files)))
+        bars.close()
+        total = len(index)
+    _report_rejects(rejects, rejects_path)
+    click.echo(f"dedup index: {sum(statuses.values())} documents seen: {statuses['new']} new, {statuses['repost']} "
+               f"reposts, {statuses['unchanged']} already stored, {statuses['rejected']} rejected; "
+               f"{len(rejects)} inputs rejected in all; the index holds {total} documents; "
+               f"{time.perf_counter() - started:.1f} s", err=True)
+    if rejects:
+        sys.exit(EXIT_REJECTED)
+
+
+@cli.command("query")
+@click.argument("source", type=click.Path(allow_dash=True))
+@_index_options
+def query_command(source: str, db_path: str, timeout: float) -> None:
+    """Say for each document in SOURCE (a file, or - for JSON Lines on stdin) whether the index at
+    --db holds its story; one JSON verdict per line, nothing stored."""
+    from dedup.index import Index
+    from dedup.io.readers import parse_record_line, read_file
+
+    items: Iterator[Document | InputError | None]
+    if source == "-":
+        items = (parse_record_line(line, "<stdin>", number) for number, line in enumerate(sys.stdin.buffer, start=1))
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise click.BadParameter(f"{source} is not a file", param_hint="SOURCE")
+        items = iter(read_file(path, path.name))
+    rejected = 0
+    with Index(db_path, readonly=True, timeout=timeout) as index:
+        for item in items:
+            if item is None:
+                continue
+            if isinstance(item, InputError):
+                rejected += 1
+                click.echo(f"dedup: rejected {item}", err=True)
+                continue
+            click.echo(json.dumps(index.query(item).to_dict(), ensure_ascii=False))
+    if rejected:
+        sys.exit(EXIT_REJECTED)
+
+
+@cli.command("clusters")
+@_index_options
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write clusters here as JSON Lines (default: stdout).")
+@click.option("--min-size", type=int, default=2, show_default=True, help="Write clusters with at least this many members.")
+def clusters_command(db_path: str, timeout: float, output: str | None, min_size: int) -> None:
+    """Write the clusters of the index at --db in the format of ``dedup scan``."""
+    from dedup.index import Index
+
+    if not Path(db_path).exists():
+        raise click.BadParameter(f"no index at {db_path}", param_hint="--db")
+    written = 0
+    with Index(db_path, timeout=timeout) as index, \
+            (open(output, "w", encoding="utf-8") if output else nullcontext(sys.stdout)) as handle:
+        try:
+            for record in index.clusters(min_size):
+                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+                written += 1
+            handle.flush()
+        except BrokenPipeError:
+            _silence_stdout()
+    click.echo(f"dedup clusters: {written} clusters written", err=True)
+
+
+@cli.command("stats")
+@_index_options
+def stats_command(db_path: str, timeout: float) -> None:
+    """Print what the index at --db holds, as JSON."""
+    from dedup.index import Index
+
+    if not Path(db_path).exists():
+        raise click.BadParameter(f"no index at {db_path}", param_hint="--db")
+    with Index(db_path, readonly=True, timeout=timeout) as index:
+        click.echo(json.dumps(index.stats(), ensure_ascii=False, indent=1))
+
+
 def _silence_stdout() -> None:
     """Point stdout at /dev/null so that the interpreter's final flush does not fail."""
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -232,7 +357,7 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(EXIT_USAGE)
-    except ConfigError as exc:
+    except (ConfigError, ConfigMismatchError) as exc:
         click.echo(f"dedup: {exc}", err=True)
         sys.exit(EXIT_USAGE)
     except BrokenPipeError:

@@ -1,0 +1,661 @@
+"""A persistent duplicate index in one SQLite file, for pipelines that see one document at a time.
+
+>>> import tempfile, os
+>>> path = os.path.join(tempfile.mkdtemp(), "news.db")
+>>> text = "新华社北京9月23日电 工信部表示将加快培育一批有国际竞争力的先进制造业集群，推动区域协调发展。"
+>>> with Index(path) as index:
+...     first = index.add({"id": "a", "text": text, "site": "a.cn"})
+...     second = index.add({"id": "b", "text": text, "site": "b.cn"})
+>>> first.status, second.status, second.canonical_id
+('new', 'repost', 'a')
+
+What is stored, per document: the cleaned record (id, site, url, title, time, credits, flags), the
+sorted 32-bit shingle set and figures (for exact verification), the LSH band keys (one row per
+band, so a lookup is a few index probes and opening the file reads nothing up front), the
+verified edges to earlier documents, and the site statistics the template learner needs. The
+configuration is stored too; opening with different hashing or normalisation settings fails.
+
+One writer at a time: a writer holds an advisory lock on ``PATH.lock`` (a second writer waits up
+to ``timeout`` seconds, then gets :class:`~dedup.errors.StoreError`); readers may query while a
+writer adds (SQLite's WAL mode). Every ``add`` or ``add_many`` batch is one transaction: a crash
+loses at most the batch in flight, and adding the same documents again finishes the job.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import logging
+import math
+import os
+import sqlite3
+import time
+import zlib
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dedup.canonical import Member, choose
+from dedup.clean import CleanOptions, clean, rejected_after_cleaning, usable
+from dedup.config import Config
+from dedup.document import Attribution, CleanDocument, Document
+from dedup.errors import ConfigMismatchError, InputError, StoreError
+from dedup.lsh import band_keys
+from dedup.normalize import compact
+from dedup.outlets import OutletTable, name_key
+from dedup.pipeline import ScanResult, build_clusters
+from dedup.report import cluster_record
+from dedup.sketch import sketch_with_figures
+from dedup.templates import MAX_LINE_CHARS, MIN_SITE_DOCS, SiteProfiles, line_key, source_names
+from dedup.verify import check_pair
+
+log = logging.getLogger("dedup")
+
+SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS docs (
+    n INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    site TEXT NOT NULL,
+    digest BLOB NOT NULL,
+    record TEXT NOT NULL,
+    body BLOB NOT NULL,
+    shingles BLOB NOT NULL,
+    figures BLOB NOT NULL,
+    line_keys BLOB NOT NULL,
+    size INTEGER NOT NULL,
+    cluster INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS docs_cluster ON docs (cluster);
+CREATE TABLE IF NOT EXISTS bands (key INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (key, n)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS edges (
+    a INTEGER NOT NULL, b INTEGER NOT NULL, inter INTEGER NOT NULL, jaccard REAL NOT NULL,
+    containment REAL NOT NULL, PRIMARY KEY (a, b)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS edges_b ON edges (b);
+CREATE TABLE IF NOT EXISTS site_docs (site TEXT PRIMARY KEY, docs INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS site_lines (key INTEGER PRIMARY KEY, count INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS site_sources (site TEXT NOT NULL, name TEXT NOT NULL, count INTEGER NOT NULL,
+    PRIMARY KEY (site, name)) WITHOUT ROWID;
+"""
+
+
+@dataclass(frozen=True)
+class Match:
+    """A stored document an incoming one was verified against."""
+
+    id: str
+    jaccard: float
+    containment: float
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The answer for one document.
+
+    ``status`` is ``new`` (no stored document tells the same story), ``repost`` (it joins the
+    cluster whose canonical copy is ``canonical_id``), ``unchanged`` (this id with this content
+    is already stored; nothing changed) or ``rejected`` (``reason`` says why: empty, too short...).
+    ``replaced`` is true when the id was stored with other content, which this document replaced.
+    """
+
+    id: str
+    status: str
+    canonical_id: str | None = None
+    cluster_size: int = 1
+    jaccard: float = 0.0
+    containment: float = 0.0
+    is_canonical: bool = False
+    origin: str | None = None
+    matches: tuple[Match, ...] = ()
+    replaced: bool = False
+    reason: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["matches"] = [asdict(m) for m in self.matches]
+        return data
+
+
+@dataclass
+class _Prepared:
+    doc: CleanDocument
+    digest: bytes
+    shingles: np.ndarray
+    figures: np.ndarray
+    band_keys: list[int]
+    line_keys: list[int]
+    names: list[str]
+
+
+def _digest(doc: Document) -> bytes:
+    parts = [doc.text, doc.title or "", doc.url or "", doc.site, doc.published_at or "", json.dumps(doc.meta, sort_keys=True)]
+    return hashlib.blake2b("\x00".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def _record(doc: CleanDocument) -> str:
+    source = doc.doc
+    return json.dumps({
+        "id": source.id, "site": source.site, "url": source.url, "raw_title": source.title,
+        "raw_published_at": source.published_at, "source": source.source, "title": doc.title,
+        "published_at": doc.published_at, "attributions": [[a.form, a.outlet, a.text] for a in doc.attributions],
+        "spun": doc.spun, "self_attributed": doc.self_attributed,
+    }, ensure_ascii=False)
+
+
+def _from_record(text: str, body: str = "") -> CleanDocument:
+    data = json.loads(text)
+    document = Document(id=data["id"], text="", site=data["site"], url=data["url"], title=data["raw_title"],
+                        published_at=data["raw_published_at"], source=data["source"])
+    return CleanDocument(document, compared="", body=body, title=data["title"], published_at=data["published_at"],
+                         attributions=[Attribution(*a) for a in data["attributions"]], spun=data["spun"],
+                         self_attributed=data["self_attributed"])
+
+
+def _signed(values: Iterable[int]) -> list[int]:
+    """uint64 keys as SQLite's signed 64-bit integers."""
+    return [v - (1 << 64) if v >= 1 << 63 else v for v in values]
+
+
+class Index:
+    """Open (or create) the index at ``path``.
+
+    ``config`` defaults to the stored one (or :class:`Config` for a new index); a config whose
+    hashing or normalisation settings differ from the stored ones raises
+    :class:`~dedup.errors.ConfigMismatchError` naming them. ``readonly`` opens for queries only
+    (no lock is taken, nothing is written).
+    """
+
+    def __init__(self, path: str | os.PathLike[str], config: Config | None = None,
+                 outlets: OutletTable | None = None, readonly: bool = False, timeout: float = 30.0) -> None:
+        self.path = Path(path)
+        self.readonly = readonly
+        self.outlets = outlets or OutletTable.default()
+        self._lock_handle: Any = None
+        if readonly and not self.path.exists():
+            raise StoreError(f"no index at {self.path}")
+        if not readonly:
+            self._lock(timeout)
+        try:
+            uri = f"file:{self.path}?mode=ro" if readonly else str(self.path)
+            self.db = sqlite3.connect(uri, uri=readonly, timeout=timeout, isolation_level=None,
+                                      check_same_thread=False)
+            self.db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            if not readonly:
+                self.db.execute("PRAGMA journal_mode = WAL")
+                self.db.execute("PRAGMA synchronous = NORMAL")
+                self.db.executescript(_SCHEMA)
+            self.config = self._check_config(config)
+        except sqlite3.DatabaseError as exc:
+            self._unlock()
+            raise StoreError(f"{self.path} is not a dedup index or is damaged: {exc}") from exc
+        except Exception:
+            self._unlock()
+            raise
+        self._options = CleanOptions(to_simplified=self.config.to_simplified)
+
+    # --- opening and closing ---------------------------------------------------------------
+
+    def _lock(self, timeout: float) -> None:
+        lock_path = Path(f"{self.path}.lock")
+        try:
+            handle = open(lock_path, "a+")  # noqa: SIM115 - held while the index is open
+        except OSError as exc:
+            raise StoreError(f"cannot create lock file {lock_path}: {exc.strerror or exc}") from exc
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    handle.close()
+                    raise StoreError(f"another process is writing to {self.path} (waited {timeout:g} s for "
+                                     f"{lock_path}); open it read-only to query, or try again later") from None
+                time.sleep(0.05)
+        self._lock_handle = handle
+
+    def _unlock(self) -> None:
+        if self._lock_handle is not None:
+            fcntl.flock(self._lock_handle, fcntl.LOCK_UN)
+            self._lock_handle.close()
+            self._lock_handle = None
+
+    def _check_config(self, config: Config | None) -> Config:
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'config'").fetchone()
+        if row is None:
+            if self.readonly:
+                raise StoreError(f"{self.path} is not a dedup index (no stored configuration)")
+            chosen = config or Config()
+            with self._transaction():
+                self.db.execute("INSERT INTO meta VALUES ('config', ?), ('schema', ?)",
+                                (chosen.to_json(), str(SCHEMA_VERSION)))
+            return chosen
+        stored = Config.from_dict(json.loads(row[0]))
+        if config is None:
+            return stored
+        differences = stored.hashing_differences(config)
+        if differences:
+            raise ConfigMismatchError(f"{self.path} was built with other settings: {'; '.join(differences)}. "
+                                      "Open it without a configuration (the stored one is used) or build a new index.")
+        return config
+
+    def close(self) -> None:
+        """Close the database and release the writer's lock."""
+        try:
+            self.db.close()
+        finally:
+            self._unlock()
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    class _Tx:
+        def __init__(self, db: sqlite3.Connection) -> None:
+            self.db = db
+
+        def __enter__(self) -> None:
+            self.db.execute("BEGIN IMMEDIATE")
+
+        def __exit__(self, kind: object, *rest: object) -> None:
+            self.db.execute("COMMIT" if kind is None else "ROLLBACK")
+
+    def _transaction(self) -> Index._Tx:
+        if self.readonly:
+            raise StoreError(f"{self.path} is open read-only")
+        return Index._Tx(self.db)
+
+    # --- site statistics (the template learner's state) --------------------------------------
+
+    def _site_docs(self, site: str) -> int:
+        row = self.db.execute("SELECT docs FROM site_docs WHERE site = ?", (site,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def _needed(self, site_docs: int) -> float:
+        if site_docs < MIN_SITE_DOCS:
+            return math.inf
+        profiles = SiteProfiles()
+        return max(profiles.min_count, math.ceil(profiles.min_share * site_docs))
+
+    def _self_name(self, site: str) -> str | None:
+        docs = self._site_docs(site)
+        if docs < MIN_SITE_DOCS:
+            return None
+        row = self.db.execute("SELECT name, count FROM site_sources WHERE site = ? ORDER BY count DESC, name LIMIT 1",
+                              (site,)).fetchone()
+        return row[0] if row and row[1] >= max(3, 0.5 * docs) else None
+
+    def _mark_self(self, doc: CleanDocument) -> CleanDocument:
+        own = self._self_name(doc.site)
+        if own:
+            for attribution in doc.attributions:
+                if attribution.form == "来源" and name_key(attribution.outlet) == own:
+                    attribution.form = "self"
+                    doc.self_attributed = True
+        return doc
+
+    def _observe(self, prepared: _Prepared, sign: int) -> None:
+        site = prepared.doc.site
+        self.db.execute("INSERT INTO site_docs VALUES (?, ?) ON CONFLICT (site) DO UPDATE SET docs = docs + ?",
+                        (site, max(sign, 0), sign))
+        self.db.executemany("INSERT INTO site_lines VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET count = count + ?",
+                            [(key, max(sign, 0), sign) for key in _signed(prepared.line_keys)])
+        self.db.executemany("INSERT INTO site_sources VALUES (?, ?, ?) ON CONFLICT (site, name) "
+                            "DO UPDATE SET count = count + ?", [(site, name, max(sign, 0), sign) for name in prepared.names])
+
+    # --- preparing a document ----------------------------------------------------------------
+
+    def _prepare(self, doc: Document | dict[str, Any]) -> _Prepared | InputError:
+        if isinstance(doc, dict):
+            try:
+                doc = Document.from_dict(doc)
+            except ValueError as exc:
+                raise ValueError(f"cannot index {self._id_of(doc)!r}: {exc}") from exc
+        refused = usable(doc, self.config.max_doc_chars)
+        if refused is not None:
+            return refused
+        cleaned = clean(doc, self.outlets, self._options)
+        keys = {line_key(cleaned.site, key) for key in cleaned.compared_lines if 0 < len(key) <= MAX_LINE_CHARS}
+        return _Prepared(cleaned, _digest(doc), np.zeros(0, np.uint32), np.zeros(0, np.uint64), [], sorted(keys),
+                         sorted(source_names(cleaned)))
+
+    def _drop_templates(self, prepared: _Prepared, extra_docs: int) -> None:
+        """Drop the lines the site repeats on enough of its pages (counting this one if it is being added)."""
+        doc = prepared.doc
+        needed = self._needed(self._site_docs(doc.site) + extra_docs)
+        if needed == math.inf:
+            return
+        kept, kept_keys = [], []
+        for line, key in zip(doc.body.split("\n"), doc.compared_lines, strict=True):
+            count = 0
+            if 0 < len(key) <= MAX_LINE_CHARS:
+                row = self.db.execute("SELECT count FROM site_lines WHERE key = ?",
+                                      _signed([line_key(doc.site, key)])).fetchone()
+                count = (row[0] if row else 0) + extra_docs
+            if count >= needed:
+                doc.removed.append(("site template", line))
+            else:
+                kept.append(line)
+                kept_keys.append(key)
+        if len(kept) != len(doc.compared_lines):
+            doc.body, doc.compared_lines, doc.compared = "\n".join(kept), kept_keys, "".join(kept_keys)
+
+    def _sketch(self, prepared: _Prepared) -> None:
+        config = self.config
+        shingles, signature, figures = sketch_with_figures(prepared.doc.compared, config.shingle_size,
+                                                           config.num_perm, config.seed)
+        prepared.shingles, prepared.figures = shingles, figures
+        prepared.band_keys = band_keys(signature[None, :], config.lsh_bands, config.lsh_rows)[0].tolist()
+
+    def _candidates(self, prepared: _Prepared, exclude: int | None = None) -> list[tuple[int, int, float, float]]:
+        """Verified stored neighbours: ``(n, intersection, jaccard, containment)``."""
+        found: set[int] = set()
+        limit = self.config.max_bucket
+        for key in _signed(prepared.band_keys):
+            rows = self.db.execute("SELECT n FROM bands WHERE key = ? LIMIT ?", (key, limit + 1)).fetchall()
+            if len(rows) <= limit:
+                found.update(r[0] for r in rows)
+        found.discard(exclude if exclude is not None else -1)
+        verified = []
+        for n in sorted(found):
+            row = self.db.execute("SELECT shingles, figures FROM docs WHERE n = ?", (n,)).fetchone()
+            if row is None:
+                continue
+            other = np.frombuffer(row[0], dtype=np.uint32)
+            checked = check_pair(prepared.shingles, other, prepared.figures, np.frombuffer(row[1], dtype=np.uint64),
+                                 self.config)
+            if checked is not None:
+                verified.append((n, *checked))
+        return verified
+
+    # --- the verbs ---------------------------------------------------------------------------
+
+    def query(self, doc: Document | dict[str, Any]) -> Verdict:
+        """What :meth:`add` would answer for ``doc``, without storing anything."""
+        prepared = self._prepare(doc)
+        if isinstance(prepared, InputError):
+            return Verdict(self._id_of(doc), "rejected", reason=str(prepared))
+        existing = self.db.execute("SELECT n, digest FROM docs WHERE id = ?", (prepared.doc.id,)).fetchone()
+        if existing is not None and existing[1] == prepared.digest:
+            return self._verdict_for_stored(existing[0], "unchanged")
+        self._drop_templates(prepared, 0)
+        self._sketch(prepared)
+        refused = rejected_after_cleaning(prepared.doc, len(prepared.shingles), self.config.min_shingles)
+        if refused is not None:
+            return Verdict(prepared.doc.id, "rejected", reason=str(refused))
+        exclude = existing[0] if existing is not None else None
+        return self._verdict(prepared, self._candidates(prepared, exclude), None, replaced=existing is not None)
+
+    def add(self, doc: Document | dict[str, Any]) -> Verdict:
+        """Store a document and say what it is: a new story, or a repost of which cluster."""
+        with self._transaction():
+            return self._add(doc)
+
+    def add_many(self, docs: Iterable[Document | dict[str, Any]], batch: int = 500) -> Iterator[Verdict]:
+        """Add documents, committing every ``batch`` of them; yields a verdict per document."""
+        pending: list[Document | dict[str, Any]] = []
+        for doc in docs:
+            pending.append(doc)
+            if len(pending) >= batch:
+                yield from self._add_batch(pending)
+                pending = []
+        if pending:
+            yield from self._add_batch(pending)
+
+    def _add_batch(self, docs: list[Document | dict[str, Any]]) -> list[Verdict]:
+        with self._transaction():
+            return [self._add(doc) for doc in docs]
+
+    def _add(self, doc: Document | dict[str, Any]) -> Verdict:
+        prepared = self._prepare(doc)
+        if isinstance(prepared, InputError):
+            return Verdict(self._id_of(doc), "rejected", reason=str(prepared))
+        doc_id = prepared.doc.id
+        existing = self.db.execute("SELECT n, digest FROM docs WHERE id = ?", (doc_id,)).fetchone()
+        if existing is not None:
+            if existing[1] == prepared.digest:
+                return self._verdict_for_stored(existing[0], "unchanged")
+            self._remove(existing[0])
+        self._drop_templates(prepared, 1)
+        self._sketch(prepared)
+        refused = rejected_after_cleaning(prepared.doc, len(prepared.shingles), self.config.min_shingles)
+        if refused is not None:
+            return Verdict(doc_id, "rejected", reason=str(refused), replaced=existing is not None)
+        neighbours = self._candidates(prepared)
+        self._observe(prepared, +1)
+        best = max(neighbours, key=lambda v: (v[3], v[2], -v[0])) if neighbours else None
+        cursor = self.db.execute(
+            "INSERT INTO docs (id, site, digest, record, body, shingles, figures, line_keys, size, cluster) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, -1)",
+            (doc_id, prepared.doc.site, prepared.digest, _record(prepared.doc),
+             zlib.compress(prepared.doc.body.encode("utf-8", "surrogatepass")), prepared.shingles.tobytes(),
+             prepared.figures.tobytes(), np.array(prepared.line_keys, dtype=np.uint64).tobytes(),
+             len(prepared.shingles)))
+        n = int(cursor.lastrowid or 0)
+        label = n
+        if best is not None:
+            label = int(self.db.execute("SELECT cluster FROM docs WHERE n = ?", (best[0],)).fetchone()[0])
+        self.db.execute("UPDATE docs SET cluster = ? WHERE n = ?", (label, n))
+        self.db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)", [(k, n) for k in _signed(prepared.band_keys)])
+        self.db.executemany("INSERT OR REPLACE INTO edges VALUES (?, ?, ?, ?, ?)",
+                            [(min(m, n), max(m, n), inter, jac, cont) for m, inter, jac, cont in neighbours])
+        return self._verdict(prepared, neighbours, n, replaced=existing is not None)
+
+    def remove(self, doc_id: str) -> bool:
+        """Delete a document (and its edges); returns whether it was there."""
+        with self._transaction():
+            row = self.db.execute("SELECT n FROM docs WHERE id = ?", (doc_id,)).fetchone()
+            if row is None:
+                return False
+            self._remove(row[0])
+            return True
+
+    def _remove(self, n: int) -> None:
+        row = self.db.execute("SELECT site, record, shingles, line_keys, cluster FROM docs WHERE n = ?", (n,)).fetchone()
+        site, record, shingles, line_keys, label = row
+        doc = _from_record(record)
+        prepared = _Prepared(doc, b"", np.zeros(0, np.uint32), np.zeros(0, np.uint64), [],
+                             np.frombuffer(line_keys, dtype=np.uint64).tolist(), sorted(source_names(doc)))
+        self._observe(prepared, -1)
+        self.db.execute("DELETE FROM bands WHERE n = ?", (n,))  # a scan, but removal is rare
+        self.db.execute("DELETE FROM edges WHERE a = ? OR b = ?", (n, n))
+        self.db.execute("DELETE FROM docs WHERE n = ?", (n,))
+        if label == n:
+            # The cluster was labelled after this document: relabel the others after their smallest number.
+            rest = self.db.execute("SELECT MIN(n) FROM docs WHERE cluster = ?", (n,)).fetchone()[0]
+            if rest is not None:
+                self.db.execute("UPDATE docs SET cluster = ? WHERE cluster = ?", (rest, n))
+
+    def get(self, doc_id: str) -> CleanDocument | None:
+        """The stored, cleaned form of a document (its body is the cleaned text), or None."""
+        row = self.db.execute("SELECT record, body FROM docs WHERE id = ?", (doc_id,)).fetchone()
+        if row is None:
+            return None
+        return self._mark_self(_from_record(row[0], zlib.decompress(row[1]).decode("utf-8", "surrogatepass")))
+
+    def __len__(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM docs").fetchone()[0])
+
+    def __contains__(self, doc_id: object) -> bool:
+        return self.db.execute("SELECT 1 FROM docs WHERE id = ?", (doc_id,)).fetchone() is not None
+
+    # --- verdicts ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _id_of(doc: Document | dict[str, Any]) -> str:
+        return doc.id if isinstance(doc, Document) else str(doc.get("id"))
+
+    def _member(self, n: int) -> tuple[CleanDocument, int]:
+        row = self.db.execute("SELECT record, size FROM docs WHERE n = ?", (n,)).fetchone()
+        return self._mark_self(_from_record(row[0])), int(row[1])
+
+    def _choose(self, members: dict[int, tuple[CleanDocument, int]]) -> tuple[int, Any]:
+        numbers = sorted(members)
+        placeholders = ",".join("?" * len(numbers))
+        inter = {(a, b): i for a, b, i in self.db.execute(
+            f"SELECT a, b, inter FROM edges WHERE a IN ({placeholders}) AND b IN ({placeholders})", numbers + numbers)}
+        chosen = []
+        for m in numbers:
+            contains = sum(1 for o in numbers if o != m and inter.get((min(m, o), max(m, o)), 0) >= 0.8 * members[o][1])
+            chosen.append(Member(members[m][0], members[m][1], contains))
+        choice = choose(chosen, self.outlets)
+        return numbers[choice.canonical], choice
+
+    def _verdict(self, prepared: _Prepared, neighbours: list[tuple[int, int, float, float]], n: int | None,
+                 replaced: bool) -> Verdict:
+        doc = self._mark_self(prepared.doc)
+        if not neighbours:
+            return Verdict(doc.id, "new", canonical_id=doc.id, is_canonical=True, replaced=replaced)
+        best = max(neighbours, key=lambda v: (v[3], v[2], -v[0]))
+        label = int(self.db.execute("SELECT cluster FROM docs WHERE n = ?", (best[0],)).fetchone()[0])
+        members = {m: self._member(m) for (m,) in self.db.execute("SELECT n FROM docs WHERE cluster = ?", (label,))}
+        me = n if n is not None else -1
+        members[me] = (doc, len(prepared.shingles))
+        if n is None:  # a query: put the candidate's edges in the choice by hand
+            canonical, choice = self._choose_with(members, neighbours, me)
+        else:
+            canonical, choice = self._choose(members)
+        ids = {m: members[m][0].id for m in members}
+        matches = tuple(Match(ids.get(m) or self._id_for(m), round(jac, 4), round(cont, 4))
+                        for m, _, jac, cont in sorted(neighbours, key=lambda v: (-v[3], -v[2], v[0]))[:10])
+        return Verdict(doc.id, "repost", canonical_id=ids[canonical], cluster_size=len(members),
+                       jaccard=round(best[2], 4), containment=round(best[3], 4), is_canonical=canonical == me,
+                       origin=choice.origin, matches=matches, replaced=replaced)
+
+    def _choose_with(self, members: dict[int, tuple[CleanDocument, int]], neighbours: list[tuple[int, int, float, float]],
+                     me: int) -> tuple[int, Any]:
+        numbers = sorted(members)
+        stored = [m for m in numbers if m != me]
+        placeholders = ",".join("?" * len(stored))
+        inter = {(a, b): i for a, b, i in self.db.execute(
+            f"SELECT a, b, inter FROM edges WHERE a IN ({placeholders}) AND b IN ({placeholders})", stored + stored)}
+        inter.update({(me, m): i for m, i, _, _ in neighbours})
+        chosen = []
+        for m in numbers:
+            contains = sum(1 for o in numbers if o != m and inter.get((min(m, o), max(m, o)), 0) >= 0.8 * members[o][1])
+            chosen.append(Member(members[m][0], members[m][1], contains))
+        choice = choose(chosen, self.outlets)
+        return numbers[choice.canonical], choice
+
+    def _id_for(self, n: int) -> str:
+        row = self.db.execute("SELECT id FROM docs WHERE n = ?", (n,)).fetchone()
+        return str(row[0]) if row else "?"
+
+    def _verdict_for_stored(self, n: int, status: str) -> Verdict:
+        row = self.db.execute("SELECT id, cluster, size FROM docs WHERE n = ?", (n,)).fetchone()
+        doc_id, label = row[0], row[1]
+        numbers = [m for (m,) in self.db.execute("SELECT n FROM docs WHERE cluster = ?", (label,))]
+        if len(numbers) < 2:
+            return Verdict(doc_id, status, canonical_id=doc_id, is_canonical=True)
+        canonical, choice = self._choose({m: self._member(m) for m in numbers})
+        return Verdict(doc_id, status, canonical_id=self._id_for(canonical), cluster_size=len(numbers),
+                       is_canonical=canonical == n, origin=choice.origin)
+
+    # --- whole-index views ---------------------------------------------------------------------
+
+    def scan_result(self) -> ScanResult:
+        """Cluster every stored document as ``dedup scan`` would (star clusters over the stored
+        verified edges, whatever order the documents arrived in) and store the labels."""
+        rows = self.db.execute("SELECT n, size FROM docs ORDER BY id").fetchall()
+        numbers = [r[0] for r in rows]
+        position = {n: k for k, n in enumerate(numbers)}
+        sizes = np.array([r[1] for r in rows], dtype=np.int64)
+        left, right, inter, pairs = [], [], [], []
+        from dedup.verify import Pair
+
+        for a, b, i, jac, cont in self.db.execute("SELECT a, b, inter, jaccard, containment FROM edges"):
+            pa, pb = sorted((position[a], position[b]))
+            left.append(pa)
+            right.append(pb)
+            inter.append(i)
+            pairs.append(Pair(pa, pb, i, jac, cont))
+        pairs.sort(key=lambda p: (p.left, p.right))
+
+        def doc_of(k: int) -> CleanDocument:
+            return self._member(numbers[k])[0]
+
+        def shingles_of(k: int) -> np.ndarray:
+            row = self.db.execute("SELECT shingles FROM docs WHERE n = ?", (numbers[k],)).fetchone()
+            return np.frombuffer(row[0], dtype=np.uint32)
+
+        labels, clusters = build_clusters(doc_of, shingles_of, sizes, pairs, self.config, self.outlets)
+        if not self.readonly:
+            with self._transaction():
+                self.db.executemany("UPDATE docs SET cluster = ? WHERE n = ?",
+                                    [(numbers[c.members[0]] if len(c.members) == 1 else numbers[c.canonical], numbers[m])
+                                     for c in clusters for m in c.members])
+        from dedup.corpus import _Lazy
+
+        return ScanResult(docs=_Lazy(len(numbers), doc_of), shingles=_Lazy(len(numbers), shingles_of), labels=labels,
+                          clusters=clusters, candidates=np.zeros((0, 2), dtype=np.int64), pairs=pairs,
+                          profiles=SiteProfiles(), config=self.config,
+                          stats={"candidates": float(len(pairs)), "verified": float(len(pairs))})
+
+    def clusters(self, min_size: int = 2) -> Iterator[dict[str, Any]]:
+        """Every cluster of at least ``min_size`` documents, in ``dedup scan``'s output format."""
+        result = self.scan_result()
+        written = 0
+        for group in result.clusters:
+            if len(group.members) >= min_size:
+                written += 1
+                yield cluster_record(result, group, written, self.outlets)
+
+    def stats(self) -> dict[str, Any]:
+        """Counts, sizes and the stored configuration."""
+        count = len(self)
+        labels = Counter(label for (label,) in self.db.execute("SELECT cluster FROM docs"))
+        size = self.path.stat().st_size + (Path(f"{self.path}-wal").stat().st_size
+                                           if Path(f"{self.path}-wal").exists() else 0)
+        return {
+            "documents": count,
+            "sites": int(self.db.execute("SELECT COUNT(*) FROM site_docs WHERE docs > 0").fetchone()[0]),
+            "clusters_of_2_or_more": sum(1 for v in labels.values() if v > 1),
+            "documents_in_clusters": sum(v for v in labels.values() if v > 1),
+            "verified_edges": int(self.db.execute("SELECT COUNT(*) FROM edges").fetchone()[0]),
+            "bytes": size,
+            "bytes_per_document": round(size / count) if count else 0,
+            "config": self.config.to_dict(),
+        }
+
+    def explain(self, doc_id: str, neighbours: int = 5) -> str:
+        """What was compared for a stored document, what was removed, its matches and its cluster."""
+        row = self.db.execute("SELECT n, record, body, shingles, cluster FROM docs WHERE id = ?", (doc_id,)).fetchone()
+        if row is None:
+            raise KeyError(doc_id)
+        n, record, body, shingles_blob, label = row
+        doc = self._mark_self(_from_record(record, zlib.decompress(body).decode("utf-8", "surrogatepass")))
+        shingles = np.frombuffer(shingles_blob, dtype=np.uint32)
+        lines = [f"document {doc.id}", f"  site: {doc.site or '-'}    published: {doc.published_at or 'unknown'}"]
+        if doc.title:
+            lines.append(f"  title: {doc.title}")
+        if doc.attributions:
+            lines.append("  attributions: " + "; ".join(f"{a.form}={a.outlet}" for a in doc.attributions))
+        lines.append(f"  compared text ({len(compact(doc.body))} chars, {len(shingles)} shingles):")
+        lines.append("    " + compact(doc.body)[:600])
+        edges = self.db.execute("SELECT a, b, jaccard, containment FROM edges WHERE a = ? OR b = ? "
+                                "ORDER BY containment DESC LIMIT ?", (n, n, neighbours)).fetchall()
+        lines.append(f"  verified matches (threshold: containment >= {self.config.threshold}):")
+        for a, b, jac, cont in edges:
+            lines.append(f"    {self._id_for(b if a == n else a)}  jaccard={jac:.3f} containment={cont:.3f}")
+        if not edges:
+            lines.append("    none")
+        members = [m for (m,) in self.db.execute("SELECT n FROM docs WHERE cluster = ?", (label,))]
+        if len(members) > 1:
+            canonical, choice = self._choose({m: self._member(m) for m in members})
+            lines.append(f"  cluster of {len(members)}; canonical {self._id_for(canonical)}; origin {choice.origin or '-'}")
+            for reason in choice.evidence:
+                lines.append(f"    evidence: {reason}")
+        else:
+            lines.append("  not in any cluster")
+        return "\n".join(lines)
+
+
+__all__ = ["Index", "Verdict", "Match"]
