@@ -10,8 +10,10 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from dedup.config import Config
+from dedup.corpus import scan_corpus
 from dedup.document import CleanDocument, Document
 from dedup.errors import ConfigError, ConfigMismatchError, DedupError, InputError, StoreError
+from dedup.index import Index, Match, Verdict
 from dedup.outlets import Outlet, OutletTable
 from dedup.pipeline import ScanResult, scan
 
@@ -22,11 +24,15 @@ __all__ = [
     "ConfigMismatchError",
     "DedupError",
     "Document",
+    "Index",
     "InputError",
+    "Match",
     "Outlet",
     "OutletTable",
     "ScanResult",
     "StoreError",
+    "Verdict",
     "__version__",
     "scan",
+    "scan_corpus",
 ]

@@ -232,8 +232,9 @@ def _index_options(func: Callable[..., Any]) -> Callable[..., Any]:
               help="Write every rejected input as JSON Lines here.")
 @click.option("--outlets", "outlet_file", type=click.Path(exists=True, dir_okay=False), default=None,
               help="JSON file of extra outlets (name, aliases, domains, kind).")
+@click.option("--workers", type=int, default=None, help="Processes for cleaning (default: all cores).")
 def index_command(dirs: tuple[str, ...], db_path: str, timeout: float, batch: int, rejects_path: str | None,
-                  outlet_file: str | None) -> None:
+                  outlet_file: str | None, workers: int | None) -> None:
     """Add every supported file under DIRS to the index at --db (resumable: stored documents are skipped)."""
     from dedup.index import Index
     from dedup.io.readers import read_file, walk
@@ -255,7 +256,8 @@ def index_command(dirs: tuple[str, ...], db_path: str, timeout: float, batch: in
                         yield item
 
         bars = _StageBars()
-        for count, verdict in enumerate(index.add_many(documents(), batch=batch), start=1):
+        processes = workers if workers is not None else min(os.cpu_count() or 1, 8)
+        for count, verdict in enumerate(index.add_many(documents(), batch=batch, workers=processes), start=1):
             statuses[verdict.status] += 1
             if verdict.status == "rejected":
                 rejects.append(InputError(verdict.id, verdict.reason or "rejected", kind="empty"))

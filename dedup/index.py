@@ -24,10 +24,12 @@ loses at most the batch in flight, and adding the same documents again finishes 
 from __future__ import annotations
 
 import fcntl
+import gc
 import hashlib
 import json
 import logging
 import math
+import multiprocessing
 import os
 import sqlite3
 import time
@@ -155,6 +157,41 @@ def _from_record(text: str, body: str = "") -> CleanDocument:
     return CleanDocument(document, compared="", body=body, title=data["title"], published_at=data["published_at"],
                          attributions=[Attribution(*a) for a in data["attributions"]], spun=data["spun"],
                          self_attributed=data["self_attributed"])
+
+
+def _prepare(doc: Document | dict[str, Any], config: Config, outlets: OutletTable,
+             options: CleanOptions) -> _Prepared | InputError:
+    """Clean a document (the part of adding that needs no index; worker processes run it)."""
+    if isinstance(doc, dict):
+        try:
+            doc = Document.from_dict(doc)
+        except ValueError as exc:
+            raise ValueError(f"cannot index {Index._id_of(doc)!r}: {exc}") from exc
+    refused = usable(doc, config.max_doc_chars)
+    if refused is not None:
+        return refused
+    cleaned = clean(doc, outlets, options)
+    keys = {line_key(cleaned.site, key) for key in cleaned.compared_lines if 0 < len(key) <= MAX_LINE_CHARS}
+    return _Prepared(cleaned, _digest(doc), np.zeros(0, np.uint32), np.zeros(0, np.uint64), [], sorted(keys),
+                     sorted(source_names(cleaned)))
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(config: Config, outlets: OutletTable) -> None:
+    gc.set_threshold(100_000, 50, 100)
+    _WORKER.update(config=config, outlets=outlets, options=CleanOptions(to_simplified=config.to_simplified))
+
+
+def _prepare_chunk(docs: list[Document | dict[str, Any]]) -> list[_Prepared | InputError | ValueError]:
+    out: list[_Prepared | InputError | ValueError] = []
+    for doc in docs:
+        try:
+            out.append(_prepare(doc, _WORKER["config"], _WORKER["outlets"], _WORKER["options"]))
+        except ValueError as exc:
+            out.append(exc)
+    return out
 
 
 def _signed(values: Iterable[int]) -> list[int]:
@@ -314,18 +351,7 @@ class Index:
     # --- preparing a document ----------------------------------------------------------------
 
     def _prepare(self, doc: Document | dict[str, Any]) -> _Prepared | InputError:
-        if isinstance(doc, dict):
-            try:
-                doc = Document.from_dict(doc)
-            except ValueError as exc:
-                raise ValueError(f"cannot index {self._id_of(doc)!r}: {exc}") from exc
-        refused = usable(doc, self.config.max_doc_chars)
-        if refused is not None:
-            return refused
-        cleaned = clean(doc, self.outlets, self._options)
-        keys = {line_key(cleaned.site, key) for key in cleaned.compared_lines if 0 < len(key) <= MAX_LINE_CHARS}
-        return _Prepared(cleaned, _digest(doc), np.zeros(0, np.uint32), np.zeros(0, np.uint64), [], sorted(keys),
-                         sorted(source_names(cleaned)))
+        return _prepare(doc, self.config, self.outlets, self._options)
 
     def _drop_templates(self, prepared: _Prepared, extra_docs: int) -> None:
         """Drop the lines the site repeats on enough of its pages (counting this one if it is being added)."""
@@ -399,23 +425,63 @@ class Index:
         with self._transaction():
             return self._add(doc)
 
-    def add_many(self, docs: Iterable[Document | dict[str, Any]], batch: int = 500) -> Iterator[Verdict]:
-        """Add documents, committing every ``batch`` of them; yields a verdict per document."""
-        pending: list[Document | dict[str, Any]] = []
-        for doc in docs:
-            pending.append(doc)
-            if len(pending) >= batch:
-                yield from self._add_batch(pending)
-                pending = []
-        if pending:
-            yield from self._add_batch(pending)
+    def add_many(self, docs: Iterable[Document | dict[str, Any]], batch: int = 500,
+                 workers: int = 1) -> Iterator[Verdict]:
+        """Add documents, committing every ``batch`` of them; yields a verdict per document, in order.
 
-    def _add_batch(self, docs: list[Document | dict[str, Any]]) -> list[Verdict]:
+        With ``workers`` > 1, documents are cleaned in that many processes while this one updates
+        the index (the result is the same as adding them one by one).
+        """
+        if workers <= 1:
+            pending: list[Document | dict[str, Any]] = []
+            for doc in docs:
+                pending.append(doc)
+                if len(pending) >= batch:
+                    yield from self._add_batch(pending, [None] * len(pending))
+                    pending = []
+            if pending:
+                yield from self._add_batch(pending, [None] * len(pending))
+            return
+        from concurrent.futures import ProcessPoolExecutor
+
+        from dedup.corpus import _ordered
+
+        def chunks() -> Iterator[list[Document | dict[str, Any]]]:
+            chunk: list[Document | dict[str, Any]] = []
+            for doc in docs:
+                chunk.append(doc)
+                if len(chunk) >= 64:
+                    yield chunk
+                    chunk = []
+            if chunk:
+                yield chunk
+
+        context = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
+                                 initargs=(self.config, self.outlets)) as pool:
+            pending_docs: list[Document | dict[str, Any]] = []
+            pending_prepared: list[_Prepared | InputError | ValueError | None] = []
+            for chunk, prepared in _ordered(pool, _prepare_chunk, chunks(), 4 * workers):
+                pending_docs.extend(chunk)
+                pending_prepared.extend(prepared)
+                if len(pending_docs) >= batch:
+                    yield from self._add_batch(pending_docs, pending_prepared)
+                    pending_docs, pending_prepared = [], []
+            if pending_docs:
+                yield from self._add_batch(pending_docs, pending_prepared)
+
+    def _add_batch(self, docs: list[Document | dict[str, Any]],
+                   prepared: list[_Prepared | InputError | ValueError | None]) -> list[Verdict]:
         with self._transaction():
-            return [self._add(doc) for doc in docs]
+            out = []
+            for doc, ready in zip(docs, prepared, strict=True):
+                if isinstance(ready, ValueError):
+                    raise ready
+                out.append(self._add(doc, ready))
+            return out
 
-    def _add(self, doc: Document | dict[str, Any]) -> Verdict:
-        prepared = self._prepare(doc)
+    def _add(self, doc: Document | dict[str, Any], ready: _Prepared | InputError | None = None) -> Verdict:
+        prepared = ready if ready is not None else self._prepare(doc)
         if isinstance(prepared, InputError):
             return Verdict(self._id_of(doc), "rejected", reason=str(prepared))
         doc_id = prepared.doc.id

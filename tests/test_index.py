@@ -203,3 +203,13 @@ def test_cli_index_query_clusters_stats(tmp_path, labelled):
     probe = json.dumps({"id": "probe", "text": lines[0]["members"][0]["title"] or ""}, ensure_ascii=False)
     answer = subprocess.run([*run, "query", "-", "--db", str(db)], input=probe, capture_output=True, text=True)
     assert answer.returncode in (0, 3)
+
+
+def test_cleaning_on_worker_processes_gives_the_same_index(labelled, tmp_path):
+    docs = _documents(labelled / "corpus")
+    outputs = []
+    for workers in (1, 2):
+        with Index(tmp_path / f"w{workers}.db") as index:
+            verdicts = [v.status for v in index.add_many(docs, batch=50, workers=workers)]
+            outputs.append((verdicts, list(index.clusters())))
+    assert outputs[0] == outputs[1]

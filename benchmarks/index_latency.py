@@ -1,0 +1,123 @@
+"""Index benchmark: build time, open time, size, and per-document add/query latency at scale.
+
+    python -m benchmarks.index_latency [--sizes 10000,100000,1000000] [--data /tmp/dedup-bench]
+                                       [--probes 1000] [--workers 2]
+
+For each size N: the seeded speed corpus of N documents (:mod:`benchmarks.generate`) is added to a
+fresh index with ``Index.add_many`` (cleaning on ``--workers`` processes); then the index is
+closed and opened again (open time: constructor plus the first query), and ``--probes`` documents
+are added one at a time, each its own transaction, half of them new stories (from another seed)
+and half reposts of stored documents under new ids; ``add`` and ``query`` latencies are reported as
+p50/p99 in milliseconds, with the database size per document and the peak resident memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks.generate import speed_chunk, write_speed_corpus
+from dedup.document import Document
+from dedup.index import Index
+from dedup.io.readers import read_file, walk
+
+
+def _documents(root: Path) -> Iterator[Document]:
+    for path, rel in walk([root]).files:
+        for item in read_file(path, rel):
+            if isinstance(item, Document):
+                yield item
+
+
+def probes(corpus: Path, count: int, seed: int) -> list[dict[str, str]]:
+    """Half new stories, half reposts (new ids, a credit line added) of stored documents."""
+    fresh = [d for d in speed_chunk(seed + 1000, 0, 0.0, 300) if not d["repost"]][: count // 2]
+    stored = []
+    for doc in _documents(corpus):
+        stored.append(doc)
+        if len(stored) >= 5 * count:
+            break
+    rng = random.Random(seed)
+    reposts = [{"id": f"probe-repost-{k}", "site": "probe.example.cn", "title": d.title or "",
+                "text": "来源：探针日报\n" + d.text} for k, d in enumerate(rng.sample(stored, count - len(fresh)))]
+    items = [{"id": f"probe-new-{k}", **{f: d[f] for f in ("site", "title", "text", "url")}} for k, d in enumerate(fresh)]
+    mixed = items + reposts
+    rng.shuffle(mixed)
+    return mixed
+
+
+def measure(n: int, data: Path, probe_count: int, workers: int, seed: int) -> dict[str, Any]:
+    corpus = data / f"speed-{n}-seed{seed}"
+    write_speed_corpus(corpus, n, seed)
+    path = data / f"index-{n}.db"
+    for stale in data.glob(f"index-{n}.db*"):
+        stale.unlink()
+    started = time.perf_counter()
+    with Index(path) as index:
+        for _ in index.add_many(_documents(corpus), batch=1000, workers=workers):
+            pass
+    build = time.perf_counter() - started
+    docs = probes(corpus, probe_count, seed)
+    started = time.perf_counter()
+    index = Index(path)
+    index.query(docs[0])
+    opened = time.perf_counter() - started
+    query_ms, add_ms, statuses = [], [], []
+    try:
+        for doc in docs:
+            mark = time.perf_counter()
+            index.query(doc)
+            query_ms.append(1000 * (time.perf_counter() - mark))
+            mark = time.perf_counter()
+            verdict = index.add(doc)
+            add_ms.append(1000 * (time.perf_counter() - mark))
+            statuses.append(verdict.status)
+        stats = index.stats()
+    finally:
+        index.close()
+    reposts_found = sum(1 for d, s in zip(docs, statuses, strict=True) if d["id"].startswith("probe-repost") and s == "repost")
+    return {
+        "documents": n, "build_s": round(build, 1), "build_docs_per_s": round(n / build),
+        "open_s": round(opened, 3),
+        "add_ms_p50": round(float(np.percentile(add_ms, 50)), 2), "add_ms_p99": round(float(np.percentile(add_ms, 99)), 2),
+        "query_ms_p50": round(float(np.percentile(query_ms, 50)), 2),
+        "query_ms_p99": round(float(np.percentile(query_ms, 99)), 2),
+        "bytes_per_document": stats["bytes_per_document"], "database_mib": round(stats["bytes"] / 2**20),
+        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "probe_reposts_found": f"{reposts_found}/{sum(1 for d in docs if d['id'].startswith('probe-repost'))}",
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "dedup-bench")
+    parser.add_argument("--probes", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args(argv)
+    rows = []
+    print("| N | build s | docs/s | open s | add p50 ms | add p99 ms | query p50 ms | query p99 ms | bytes/doc | DB MiB | peak RSS MiB | reposts found |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for n in (int(s) for s in args.sizes.split(",") if s):
+        row = measure(n, args.data, args.probes, args.workers, args.seed)
+        rows.append(row)
+        print(f"| {n:,} | {row['build_s']} | {row['build_docs_per_s']} | {row['open_s']} | {row['add_ms_p50']} | "
+              f"{row['add_ms_p99']} | {row['query_ms_p50']} | {row['query_ms_p99']} | {row['bytes_per_document']} | "
+              f"{row['database_mib']} | {row['peak_rss_mib']} | {row['probe_reposts_found']} |", flush=True)
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
