@@ -58,8 +58,10 @@ def _make_config(threshold: float, shingle_size: int, num_perm: int, no_t2s: boo
     bands, rows = Config().lsh_bands, Config().lsh_rows
     if bands * rows > num_perm:
         bands = max(1, num_perm // rows)
+    lead_bands = min(Config().lead_bands, num_perm // Config().lead_rows)
     return Config(threshold=threshold, shingle_size=shingle_size, num_perm=num_perm, to_simplified=not no_t2s,
-                  max_file_bytes=max_file_bytes, max_doc_chars=max_doc_chars, lsh_bands=bands, lsh_rows=rows)
+                  max_file_bytes=max_file_bytes, max_doc_chars=max_doc_chars, lsh_bands=bands, lsh_rows=rows,
+                  lead_bands=lead_bands)
 
 
 def _outlets(outlet_file: str | None) -> OutletTable:

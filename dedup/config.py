@@ -11,7 +11,8 @@ from dedup.errors import ConfigError
 
 # Settings that change the bytes of a signature or of a shingle set. An index built under one
 # value of these cannot answer for another, so they are compared when an index is opened.
-HASHING_FIELDS = ("shingle_size", "num_perm", "seed", "to_simplified", "lsh_bands", "lsh_rows")
+HASHING_FIELDS = ("shingle_size", "num_perm", "seed", "to_simplified", "lsh_bands", "lsh_rows", "lead_chars",
+                  "lead_bands", "lead_rows")
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,11 @@ class Config:
     """Seed of the MinHash permutations (datasketch's scheme)."""
     lsh_bands: int = 42
     lsh_rows: int = 3
+    lead_chars: int = 200
+    """The lead (first characters of the compared text) gets bands of its own, so that a partial
+    copy, which shares its story's lead but little of its length, still becomes a candidate."""
+    lead_bands: int = 4
+    lead_rows: int = 4
     """LSH banding: a pair is a candidate when all rows of any one band agree."""
     to_simplified: bool = True
     """Convert Traditional characters to Simplified before comparing."""
@@ -64,6 +70,11 @@ class Config:
             raise ConfigError(f"num_perm must be at least 2; got {self.num_perm}")
         if self.lsh_bands < 1 or self.lsh_rows < 1:
             raise ConfigError("lsh_bands and lsh_rows must be positive")
+        if self.lead_chars < 0 or self.lead_bands < 0 or self.lead_rows < 1:
+            raise ConfigError("lead_chars and lead_bands must not be negative, lead_rows must be positive")
+        if self.lead_bands * self.lead_rows > self.num_perm:
+            raise ConfigError(f"lead_bands * lead_rows = {self.lead_bands * self.lead_rows} exceeds num_perm = "
+                              f"{self.num_perm}")
         if self.lsh_bands * self.lsh_rows > self.num_perm:
             raise ConfigError(
                 f"lsh_bands * lsh_rows = {self.lsh_bands * self.lsh_rows} exceeds num_perm = {self.num_perm}; "
@@ -81,6 +92,11 @@ class Config:
             raise ConfigError("max_file_bytes and max_doc_chars must be positive")
         if self.min_shingles < 1:
             raise ConfigError(f"min_shingles must be at least 1; got {self.min_shingles}")
+
+    @property
+    def total_bands(self) -> int:
+        """LSH keys per document: the whole text's bands and the lead's."""
+        return self.lsh_bands + (self.lead_bands if self.lead_chars else 0)
 
     def replace(self, **changes: Any) -> Config:
         """A copy with some fields changed (validated again)."""

@@ -42,7 +42,7 @@ from dedup.config import Config
 from dedup.document import Attribution, CleanDocument, Document
 from dedup.errors import InputError
 from dedup.io.readers import Walk, parse_record_line, read_file, record_lines, walk, whole_file_records
-from dedup.lsh import band_keys, candidate_pairs_from_keys
+from dedup.lsh import band_keys, candidate_pairs_from_keys, lead_keys
 from dedup.normalize import compact
 from dedup.outlets import OutletTable
 from dedup.pipeline import ScanResult, build_clusters
@@ -188,11 +188,22 @@ def _unslim(data: bytes) -> CleanDocument:
                          self_attributed=self_attributed)
 
 
+def _keys(signatures: list[np.ndarray], texts: list[str], config: Config) -> np.ndarray:
+    """Every LSH key of the documents: the signatures' bands and the leads' bands."""
+    if not signatures:
+        return np.zeros((0, config.total_bands), dtype=np.uint64)
+    keys = band_keys(np.array(signatures), config.lsh_bands, config.lsh_rows)
+    leads = lead_keys(texts, config.lead_chars, config.lead_bands, config.lead_rows, config.shingle_size,
+                      config.num_perm, config.seed)
+    return np.concatenate([keys, leads], axis=1)
+
+
 def _clean_unit(unit: _Unit) -> _UnitOut:
     config: Config = _STATE["config"]
     spool: Spool = _STATE["spool"]
     out = _UnitOut(str(spool.path))
-    signatures = []
+    signatures: list[np.ndarray] = []
+    compared_texts: list[str] = []
     for item in _documents(unit, config.max_file_bytes):
         if isinstance(item, InputError):
             out.rejects.append(item)
@@ -221,9 +232,9 @@ def _clean_unit(unit: _Unit) -> _UnitOut:
         out.numbers.extend((body[0], body[1], entry[0], entry[1], sketched.where[0], sketched.n_shingles,
                             sketched.n_numbers))
         signatures.append(sketched.signature)
+        compared_texts.append(cleaned.compared)
     spool.flush()
-    out.band_keys = (band_keys(np.array(signatures), config.lsh_bands, config.lsh_rows) if signatures
-                     else np.zeros((0, config.lsh_bands), dtype=np.uint64))
+    out.band_keys = _keys(signatures, compared_texts, config)
     return out
 
 
@@ -245,13 +256,15 @@ def _redo_unit(tasks: list[_Redo]) -> tuple[str, list[tuple[int, _Sketched]], np
     spool: Spool = _STATE["spool"]
     reader: SpoolReader = _STATE["reader"]
     out = []
+    texts: list[str] = []
     for task in tasks:
         body = reader.read(task.body_path, *task.body).decode("utf-8", "surrogatepass")
         kept = [line for line in body.split("\n") if line_key(task.site, compact(line)) not in task.drop]
-        out.append((task.index, _sketch_compared(compact("\n".join(kept)), config, spool)))
+        compared = compact("\n".join(kept))
+        out.append((task.index, _sketch_compared(compared, config, spool)))
+        texts.append(compared)
     spool.flush()
-    signatures = np.array([s.signature for _, s in out]) if out else np.zeros((0, config.num_perm), np.uint32)
-    keys = band_keys(signatures, config.lsh_bands, config.lsh_rows)
+    keys = _keys([s.signature for _, s in out], texts, config)
     for _, sketched in out:
         sketched.signature = _NO_SIGNATURE
     return str(spool.path), out, keys
@@ -501,7 +514,7 @@ def _scan(walked: Walk, config: Config, outlets: OutletTable, outlet_file: str |
             keys[redo_index] = redo_keys[:, band]
         return keys
 
-    candidates = candidate_pairs_from_keys(column, n, config.lsh_bands, config.max_bucket, valid) if n >= 2 \
+    candidates = candidate_pairs_from_keys(column, n, config.total_bands, config.max_bucket, valid) if n >= 2 \
         else np.zeros((0, 2), dtype=np.int64)
     key_chunks.clear()
     seconds["lsh"] = time.perf_counter() - mark
@@ -572,7 +585,7 @@ def _templates(profiles: SiteProfiles, sites: list[str], columns: _Columns, line
 
     Returns the indices of the documents sketched again and their new band keys.
     """
-    empty = np.zeros(0, dtype=np.int64), np.zeros((0, config.lsh_bands), dtype=np.uint64)
+    empty = np.zeros(0, dtype=np.int64), np.zeros((0, config.total_bands), dtype=np.uint64)
     if not line_keys:
         return empty
     keys = np.concatenate(line_keys)
@@ -598,7 +611,7 @@ def _templates(profiles: SiteProfiles, sites: list[str], columns: _Columns, line
         for k, doc in enumerate(docs.tolist())
     ]
     units = [tasks[i : i + DOCS_PER_REDO_UNIT] for i in range(0, len(tasks), DOCS_PER_REDO_UNIT)]
-    new_keys = np.zeros((len(tasks), config.lsh_bands), dtype=np.uint64)
+    new_keys = np.zeros((len(tasks), config.total_bands), dtype=np.uint64)
     position = 0
     for _, (spool_path, items, band) in _ordered(pool, _redo_unit, units, 4 * max(workers, 1)):
         file = number_of(spool_path)

@@ -47,7 +47,7 @@ from dedup.clean import CleanOptions, clean, rejected_after_cleaning, usable
 from dedup.config import Config
 from dedup.document import Attribution, CleanDocument, Document
 from dedup.errors import ConfigMismatchError, InputError, StoreError
-from dedup.lsh import band_keys
+from dedup.lsh import document_keys
 from dedup.normalize import compact
 from dedup.outlets import OutletTable, name_key
 from dedup.pipeline import ScanResult, build_clusters
@@ -379,7 +379,9 @@ class Index:
         shingles, signature, figures = sketch_with_figures(prepared.doc.compared, config.shingle_size,
                                                            config.num_perm, config.seed)
         prepared.shingles, prepared.figures = shingles, figures
-        prepared.band_keys = band_keys(signature[None, :], config.lsh_bands, config.lsh_rows)[0].tolist()
+        prepared.band_keys = document_keys(prepared.doc.compared, signature, config.lsh_bands, config.lsh_rows,
+                                           config.lead_chars, config.lead_bands, config.lead_rows, config.shingle_size,
+                                           config.num_perm, config.seed).tolist()
 
     def _candidates(self, prepared: _Prepared, exclude: int | None = None) -> list[tuple[int, int, float, float]]:
         """Verified stored neighbours: ``(n, intersection, jaccard, containment)``."""

@@ -11,7 +11,7 @@ from dedup.shingle import mix64
 _EMPTY_PAIRS = np.zeros((0, 2), dtype=np.int64)
 
 
-def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
+def band_keys(signatures: np.ndarray, bands: int, rows: int, first_band: int = 0) -> np.ndarray:
     """One 64-bit key per (document, band): shape ``(n, bands)``.
 
     >>> sig = np.arange(12, dtype=np.uint32).reshape(2, 6)
@@ -26,7 +26,7 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     for r in range(rows):
         keys = mix64(keys ^ cols[:, :, r] ^ np.uint64(r * 0x9E3779B97F4A7C15 & 0xFFFFFFFFFFFFFFFF))
     # Keys of different bands must never meet, so the band number goes into the key as well.
-    return mix64(keys + np.arange(bands, dtype=np.uint64)[None, :])
+    return mix64(keys + np.arange(first_band, first_band + bands, dtype=np.uint64)[None, :])
 
 
 def pairs_in_groups(keys: np.ndarray, max_group: int) -> np.ndarray:
@@ -59,16 +59,47 @@ def pairs_in_groups(keys: np.ndarray, max_group: int) -> np.ndarray:
 
 
 def candidate_pairs(signatures: np.ndarray, bands: int, rows: int, max_bucket: int = 2000,
-                    valid: np.ndarray | None = None) -> np.ndarray:
+                    valid: np.ndarray | None = None, extra_keys: np.ndarray | None = None) -> np.ndarray:
     """Distinct pairs of rows that agree on every row of at least one band, shape ``(m, 2)``.
 
-    ``valid`` masks rows that may take part (documents too short to judge are left out).
+    ``valid`` masks rows that may take part (documents too short to judge are left out);
+    ``extra_keys`` (n, k) are further band keys per row (the leads' bands).
     """
     n = signatures.shape[0]
     if n < 2:
         return _EMPTY_PAIRS
     keys = band_keys(signatures, bands, rows)
-    return candidate_pairs_from_keys(lambda band: keys[:, band], n, bands, max_bucket, valid)
+    if extra_keys is not None and extra_keys.size:
+        keys = np.concatenate([keys, extra_keys], axis=1)
+    return candidate_pairs_from_keys(lambda band: keys[:, band], n, keys.shape[1], max_bucket, valid)
+
+
+LEAD_FIRST_BAND = 1 << 20
+"""Band numbers of lead bands start here, so that their keys never meet the whole text's."""
+
+
+def document_keys(compared: str, signature: np.ndarray, bands: int, rows: int, lead_chars: int, lead_bands: int,
+                  lead_rows: int, shingle_size: int, num_perm: int, seed: int) -> np.ndarray:
+    """All LSH keys of one document: its signature's bands, then its lead's bands."""
+    from dedup.sketch import sketch
+
+    keys = band_keys(signature[None, :], bands, rows)[0]
+    if not lead_chars or not lead_bands:
+        return keys
+    _, lead_signature = sketch(compared[:lead_chars], shingle_size, num_perm, seed)
+    lead = band_keys(lead_signature[None, :], lead_bands, lead_rows, LEAD_FIRST_BAND)[0]
+    return np.concatenate([keys, lead])
+
+
+def lead_keys(texts: list[str], lead_chars: int, lead_bands: int, lead_rows: int, shingle_size: int, num_perm: int,
+              seed: int) -> np.ndarray:
+    """The lead bands' keys of many compared texts, shape ``(len(texts), lead_bands)``."""
+    from dedup.sketch import sketch
+
+    if not lead_chars or not lead_bands or not texts:
+        return np.zeros((len(texts), 0), dtype=np.uint64)
+    signatures = np.array([sketch(t[:lead_chars], shingle_size, num_perm, seed)[1] for t in texts])
+    return band_keys(signatures, lead_bands, lead_rows, LEAD_FIRST_BAND)
 
 
 def candidate_pairs_from_keys(column: Callable[[int], np.ndarray], n: int, bands: int, max_bucket: int = 2000,

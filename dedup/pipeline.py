@@ -15,7 +15,7 @@ from dedup.clean import CleanOptions, clean
 from dedup.cluster import Edges, cluster
 from dedup.config import Config
 from dedup.document import CleanDocument, Document
-from dedup.lsh import candidate_pairs
+from dedup.lsh import candidate_pairs, lead_keys
 from dedup.outlets import OutletTable
 from dedup.shingle import jaccard_containment, shingle_hashes
 from dedup.signature import signatures
@@ -164,7 +164,9 @@ def scan(docs: Iterable[Document], config: Config | None = None, outlets: Outlet
     shingles = [shingle_hashes(doc.compared, config.shingle_size) for doc in cleaned]
     valid = np.array([len(s) >= config.min_shingles for s in shingles], dtype=bool)
     sigs = signatures(shingles, config.num_perm, config.seed)
-    candidates = candidate_pairs(sigs, config.lsh_bands, config.lsh_rows, config.max_bucket, valid)
+    leads = lead_keys([doc.compared for doc in cleaned], config.lead_chars, config.lead_bands, config.lead_rows,
+                      config.shingle_size, config.num_perm, config.seed)
+    candidates = candidate_pairs(sigs, config.lsh_bands, config.lsh_rows, config.max_bucket, valid, leads)
     numbers = [numbers_of(doc.compared) for doc in cleaned]
     pairs = verify(shingles, numbers, candidates, config)
     sizes = np.array([len(s) for s in shingles], dtype=np.int64)

@@ -183,7 +183,7 @@ def test_kill_during_indexing_loses_nothing_and_doubles_nothing(tmp_path, labell
         with Index(db) as index:
             assert {row[0] for row in index.db.execute("SELECT id FROM docs")} == expected
             # every document's band keys are stored once (they differ by band), none left over
-            assert index.db.execute("SELECT COUNT(*) FROM bands").fetchone()[0] == len(expected) * index.config.lsh_bands
+            assert index.db.execute("SELECT COUNT(*) FROM bands").fetchone()[0] == len(expected) * index.config.total_bands
             assert list(index.clusters()) == reference_clusters
 
 
