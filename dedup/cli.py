@@ -183,7 +183,8 @@ def scan_command(dirs: tuple[str, ...], output: str | None, min_size: int, rejec
         written = 0
         try:
             with (open(output, "w", encoding="utf-8") if output else nullcontext(sys.stdout)) as handle:
-                for cluster in outcome.result.clusters:
+                result = outcome.result
+                for cluster in result.every_cluster() if min_size <= 1 else result.clusters:
                     if len(cluster.members) >= min_size:
                         written += 1
                         handle.write(json.dumps(cluster_record(outcome.result, cluster, written, outlets),

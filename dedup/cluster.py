@@ -29,21 +29,24 @@ class Edges:
         return len(self.left)
 
 
-def _adjacency(n: int, edges: Edges) -> list[dict[int, int]]:
-    adjacency: list[dict[int, int]] = [{} for _ in range(n)]
+def _adjacency(edges: Edges) -> dict[int, dict[int, int]]:
+    """Neighbours and shared shingles of every document that has an edge (the rest are alone)."""
+    adjacency: dict[int, dict[int, int]] = {}
     for i, j, inter in zip(edges.left.tolist(), edges.right.tolist(), edges.inter.tolist(), strict=True):
-        adjacency[i][j] = inter
-        adjacency[j][i] = inter
+        adjacency.setdefault(i, {})[j] = inter
+        adjacency.setdefault(j, {})[i] = inter
     return adjacency
 
 
-def find_digests(sizes: np.ndarray, adjacency: list[dict[int, int]], inside: float = 0.8) -> dict[int, list[int]]:
+def find_digests(sizes: np.ndarray, adjacency: dict[int, dict[int, int]] | list[dict[int, int]],
+                 inside: float = 0.8) -> dict[int, list[int]]:
     """Pages that contain two or more mutually unrelated documents almost whole.
 
     Returns ``{page: [contained documents]}``.
     """
+    items = adjacency.items() if isinstance(adjacency, dict) else enumerate(adjacency)
     digests: dict[int, list[int]] = {}
-    for page, neighbours in enumerate(adjacency):
+    for page, neighbours in items:
         contained = [
             other for other, inter in neighbours.items()
             if sizes[other] < sizes[page] and inter >= inside * sizes[other]
@@ -61,13 +64,16 @@ def find_digests(sizes: np.ndarray, adjacency: list[dict[int, int]], inside: flo
 def cluster(sizes: np.ndarray, edges: Edges, digest_share: float = 0.5) -> np.ndarray:
     """A cluster label per document (labels are 0..k-1; a lone document gets its own label).
 
+    Documents with edges are labelled first, centres in order of how strongly they are connected;
+    lone documents then get the following labels in index order.
+
     >>> sizes = np.array([100, 100, 50, 100])
     >>> e = Edges(np.array([0, 0]), np.array([1, 2]), np.array([90, 50]))
     >>> cluster(sizes, e).tolist()
     [0, 0, 0, 1]
     """
     n = len(sizes)
-    adjacency = _adjacency(n, edges)
+    adjacency = _adjacency(edges)
     for page in find_digests(sizes, adjacency):
         for other, inter in list(adjacency[page].items()):
             if inter < digest_share * sizes[page]:
@@ -77,7 +83,7 @@ def cluster(sizes: np.ndarray, edges: Edges, digest_share: float = 0.5) -> np.nd
     def weight(node: int) -> float:
         return sum(inter / min(sizes[node], sizes[other]) for other, inter in adjacency[node].items())
 
-    order = sorted(range(n), key=lambda node: (-weight(node), -int(sizes[node]), node))
+    order = sorted((node for node in adjacency if adjacency[node]), key=lambda node: (-weight(node), -int(sizes[node]), node))
     labels = np.full(n, -1, dtype=np.int64)
     next_label = 0
     for centre in order:
@@ -88,4 +94,6 @@ def cluster(sizes: np.ndarray, edges: Edges, digest_share: float = 0.5) -> np.nd
             if labels[other] < 0:
                 labels[other] = next_label
         next_label += 1
+    alone = np.flatnonzero(labels < 0)
+    labels[alone] = np.arange(next_label, next_label + len(alone))
     return labels

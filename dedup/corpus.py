@@ -45,7 +45,7 @@ from dedup.io.readers import Walk, parse_record_line, read_file, record_lines, w
 from dedup.lsh import band_keys, candidate_pairs_from_keys, lead_keys
 from dedup.normalize import compact
 from dedup.outlets import OutletTable
-from dedup.pipeline import ScanResult, build_clusters
+from dedup.pipeline import ScanResult, build_clusters, lone_cluster_maker
 from dedup.sketch import sketch_with_figures
 from dedup.spool import Spool, SpoolReader
 from dedup.templates import MIN_SITE_DOCS, SiteProfiles, document_line_keys, line_key, source_names
@@ -542,7 +542,8 @@ def _scan(walked: Walk, config: Config, outlets: OutletTable, outlet_file: str |
         return profiles.mark_self(_unslim(data))
 
     mark = time.perf_counter()
-    labels, clusters = build_clusters(doc_of, lambda index: sketch_of(index)[0], n_shingles, pairs, config, outlets)
+    labels, clusters, lone = build_clusters(doc_of, lambda index: sketch_of(index)[0], n_shingles, pairs, config,
+                                            outlets)
     seconds["cluster"] = time.perf_counter() - mark
     seconds["total"] = time.perf_counter() - started
     log.info("scan: %d documents, %d candidate pairs, %d verified, %d clusters", n, len(candidates), len(pairs),
@@ -552,6 +553,7 @@ def _scan(walked: Walk, config: Config, outlets: OutletTable, outlet_file: str |
         candidates=candidates, pairs=pairs, profiles=profiles, config=config,
         stats={"candidates": float(len(candidates)), "verified": float(len(pairs)),
                "too_short": float((~valid).sum())},
+        lone=lone, lone_cluster=lone_cluster_maker(doc_of, n_shingles, outlets),
     )
     return CorpusScan(result=result, rejects=list(rejects), files=len(walked.files), unsupported=walked.unsupported,
                       documents=n, duplicate_ids=duplicate_ids, seconds=seconds, scratch=scratch, reader=reader)

@@ -50,10 +50,17 @@ from dedup.errors import ConfigMismatchError, InputError, StoreError
 from dedup.lsh import document_keys
 from dedup.normalize import compact
 from dedup.outlets import OutletTable, name_key
-from dedup.pipeline import ScanResult, build_clusters
+from dedup.pipeline import ScanResult, build_clusters, lone_cluster_maker
 from dedup.report import cluster_record
 from dedup.sketch import sketch_with_figures
-from dedup.templates import MAX_LINE_CHARS, MIN_SITE_DOCS, SiteProfiles, line_key, source_names
+from dedup.templates import (
+    MAX_LINE_CHARS,
+    MIN_SITE_DOCS,
+    SiteProfiles,
+    compacted_lines,
+    line_key,
+    source_names,
+)
 from dedup.verify import check_pair
 
 log = logging.getLogger("dedup")
@@ -235,6 +242,7 @@ class Index:
             self._unlock()
             raise
         self._options = CleanOptions(to_simplified=self.config.to_simplified)
+        self._own_names: dict[str, str | None] = {}
 
     # --- opening and closing ---------------------------------------------------------------
 
@@ -323,6 +331,11 @@ class Index:
         return max(profiles.min_count, math.ceil(profiles.min_share * site_docs))
 
     def _self_name(self, site: str) -> str | None:
+        if site not in self._own_names:
+            self._own_names[site] = self._find_self_name(site)
+        return self._own_names[site]
+
+    def _find_self_name(self, site: str) -> str | None:
         docs = self._site_docs(site)
         if docs < MIN_SITE_DOCS:
             return None
@@ -341,6 +354,7 @@ class Index:
 
     def _observe(self, prepared: _Prepared, sign: int) -> None:
         site = prepared.doc.site
+        self._own_names.pop(site, None)
         self.db.execute("INSERT INTO site_docs VALUES (?, ?) ON CONFLICT (site) DO UPDATE SET docs = docs + ?",
                         (site, max(sign, 0), sign))
         self.db.executemany("INSERT INTO site_lines VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET count = count + ?",
@@ -359,19 +373,23 @@ class Index:
         needed = self._needed(self._site_docs(doc.site) + extra_docs)
         if needed == math.inf:
             return
+        lines, keys = doc.body.split("\n"), compacted_lines(doc)
+        line_keys = {key: line_key(doc.site, key) for key in keys if 0 < len(key) <= MAX_LINE_CHARS}
+        wanted = _signed(line_keys.values())
+        counts: dict[int, int] = {}
+        for start in range(0, len(wanted), 500):
+            part = wanted[start : start + 500]
+            counts.update(self.db.execute(f"SELECT key, count FROM site_lines WHERE key IN ({','.join('?' * len(part))})",
+                                          part).fetchall())
         kept, kept_keys = [], []
-        for line, key in zip(doc.body.split("\n"), doc.compared_lines, strict=True):
-            count = 0
-            if 0 < len(key) <= MAX_LINE_CHARS:
-                row = self.db.execute("SELECT count FROM site_lines WHERE key = ?",
-                                      _signed([line_key(doc.site, key)])).fetchone()
-                count = (row[0] if row else 0) + extra_docs
+        for line, key in zip(lines, keys, strict=True):
+            count = counts.get(_signed([line_keys[key]])[0], 0) + extra_docs if key in line_keys else 0
             if count >= needed:
                 doc.removed.append(("site template", line))
             else:
                 kept.append(line)
                 kept_keys.append(key)
-        if len(kept) != len(doc.compared_lines):
+        if len(kept) != doc.body.count("\n") + 1:
             doc.body, doc.compared_lines, doc.compared = "\n".join(kept), kept_keys, "".join(kept_keys)
 
     def _sketch(self, prepared: _Prepared) -> None:
@@ -654,24 +672,25 @@ class Index:
             row = self.db.execute("SELECT shingles FROM docs WHERE n = ?", (numbers[k],)).fetchone()
             return np.frombuffer(row[0], dtype=np.uint32)
 
-        labels, clusters = build_clusters(doc_of, shingles_of, sizes, pairs, self.config, self.outlets)
+        labels, clusters, lone = build_clusters(doc_of, shingles_of, sizes, pairs, self.config, self.outlets)
         if not self.readonly:
             with self._transaction():
                 self.db.executemany("UPDATE docs SET cluster = ? WHERE n = ?",
-                                    [(numbers[c.members[0]] if len(c.members) == 1 else numbers[c.canonical], numbers[m])
-                                     for c in clusters for m in c.members])
+                                    [(numbers[c.canonical], numbers[m]) for c in clusters for m in c.members])
+                self.db.executemany("UPDATE docs SET cluster = n WHERE n = ?", [(numbers[k],) for k in lone.tolist()])
         from dedup.corpus import _Lazy
 
         return ScanResult(docs=_Lazy(len(numbers), doc_of), shingles=_Lazy(len(numbers), shingles_of), labels=labels,
                           clusters=clusters, candidates=np.zeros((0, 2), dtype=np.int64), pairs=pairs,
                           profiles=SiteProfiles(), config=self.config,
-                          stats={"candidates": float(len(pairs)), "verified": float(len(pairs))})
+                          stats={"candidates": float(len(pairs)), "verified": float(len(pairs))},
+                          lone=lone, lone_cluster=lone_cluster_maker(doc_of, sizes, self.outlets))
 
     def clusters(self, min_size: int = 2) -> Iterator[dict[str, Any]]:
         """Every cluster of at least ``min_size`` documents, in ``dedup scan``'s output format."""
         result = self.scan_result()
         written = 0
-        for group in result.clusters:
+        for group in result.every_cluster() if min_size <= 1 else result.clusters:
             if len(group.members) >= min_size:
                 written += 1
                 yield cluster_record(result, group, written, self.outlets)

@@ -5,7 +5,7 @@ cluster, choose. Every stage takes and returns plain records or arrays; this mod
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -55,6 +55,9 @@ class Cluster:
 
 @dataclass
 class ScanResult:
+    """Documents, their clusters of two or more (``clusters``, largest first) and the documents
+    left alone (``lone``, indices); :meth:`every_cluster` yields both kinds."""
+
     docs: Sequence[CleanDocument]
     shingles: Sequence[np.ndarray]
     labels: np.ndarray
@@ -64,10 +67,26 @@ class ScanResult:
     profiles: SiteProfiles
     config: Config
     stats: dict[str, float] = field(default_factory=dict)
+    lone: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    lone_cluster: Callable[[int], Cluster] | None = None
+
+    def every_cluster(self) -> Iterator[Cluster]:
+        """The clusters of two or more, then every lone document as a cluster of one."""
+        yield from self.clusters
+        for index in self.lone.tolist():
+            yield self._lone(index)
+
+    def _lone(self, index: int) -> Cluster:
+        if self.lone_cluster is None:
+            raise ValueError("this result keeps no chooser for lone documents")
+        return self.lone_cluster(index)
 
     def cluster_of(self, index: int) -> Cluster | None:
         label = int(self.labels[index])
-        return self._by_label().get(label)
+        found = self._by_label().get(label)
+        if found is None and 0 <= index < len(self.labels):
+            return self._lone(index)
+        return found
 
     def _by_label(self) -> dict[int, Cluster]:
         cache = getattr(self, "_label_cache", None)
@@ -98,7 +117,7 @@ def _lone_chooser(doc_of: Callable[[int], CleanDocument], index: int, sizes: np.
 
 def build_clusters(doc_of: Callable[[int], CleanDocument], shingles_of: Callable[[int], np.ndarray],
                    sizes: np.ndarray, pairs: Sequence[Pair], config: Config,
-                   outlets: OutletTable) -> tuple[np.ndarray, list[Cluster]]:
+                   outlets: OutletTable) -> tuple[np.ndarray, list[Cluster], np.ndarray]:
     """Cluster the verified pairs and choose each cluster's canonical copy and origin.
 
     Documents and shingle sets are fetched through ``doc_of`` and ``shingles_of`` only for members
@@ -111,15 +130,14 @@ def build_clusters(doc_of: Callable[[int], CleanDocument], shingles_of: Callable
     )
     labels = cluster(sizes, edges, config.digest_share)
     groups: dict[int, list[int]] = {}
-    for index, label in enumerate(labels.tolist()):
-        groups.setdefault(label, []).append(index)
+    linked = sorted({p.left for p in pairs} | {p.right for p in pairs})
+    for index in linked:
+        groups.setdefault(int(labels[index]), []).append(index)
+    groups = {label: members for label, members in groups.items() if len(members) > 1}
     inter_of = {(p.left, p.right): p.inter for p in pairs}
     clusters = []
     canonical_id: dict[int, str] = {}
     for members in groups.values():
-        if len(members) == 1:
-            clusters.append(Cluster(members, None, [1.0], [1.0], chooser=_lone_chooser(doc_of, members[0], sizes, outlets)))
-            continue
         docs = {m: doc_of(m) for m in members}
         choice_members = []
         for m in members:
@@ -143,7 +161,16 @@ def build_clusters(doc_of: Callable[[int], CleanDocument], shingles_of: Callable
         clusters.append(Cluster(members, choice, jac, cont))
         canonical_id[canonical] = docs[canonical].id
     clusters.sort(key=lambda c: (-len(c.members), canonical_id.get(c.canonical, ""), c.members[0]))
-    return labels, clusters
+    in_groups = np.zeros(len(sizes), dtype=bool)
+    for members in groups.values():
+        in_groups[members] = True
+    return labels, clusters, np.flatnonzero(~in_groups)
+
+
+def lone_cluster_maker(doc_of: Callable[[int], CleanDocument], sizes: np.ndarray,
+                       outlets: OutletTable) -> Callable[[int], Cluster]:
+    """Builds the cluster of one for a lone document, its choice made only if asked for."""
+    return lambda index: Cluster([index], None, [1.0], [1.0], chooser=_lone_chooser(doc_of, index, sizes, outlets))
 
 
 def scan(docs: Iterable[Document], config: Config | None = None, outlets: OutletTable | None = None,
@@ -170,13 +197,14 @@ def scan(docs: Iterable[Document], config: Config | None = None, outlets: Outlet
     numbers = [numbers_of(doc.compared) for doc in cleaned]
     pairs = verify(shingles, numbers, candidates, config)
     sizes = np.array([len(s) for s in shingles], dtype=np.int64)
-    labels, clusters = build_clusters(cleaned.__getitem__, shingles.__getitem__, sizes, pairs, config, outlets)
+    labels, clusters, lone = build_clusters(cleaned.__getitem__, shingles.__getitem__, sizes, pairs, config, outlets)
     log.info("scan: %d documents, %d candidate pairs, %d verified, %d clusters",
              len(cleaned), len(candidates), len(pairs), len(clusters))
     return ScanResult(
         docs=cleaned, shingles=shingles, labels=labels, clusters=clusters, candidates=candidates,
         pairs=pairs, profiles=profiles, config=config,
         stats={"candidates": float(len(candidates)), "verified": float(len(pairs)), "too_short": float((~valid).sum())},
+        lone=lone, lone_cluster=lone_cluster_maker(cleaned.__getitem__, sizes, outlets),
     )
 
 

@@ -46,7 +46,7 @@ def cluster_record(result: ScanResult, cluster: Cluster, number: int, outlets: O
 
 def records(result: ScanResult, min_size: int, outlets: OutletTable) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    for cluster in result.clusters:
+    for cluster in result.every_cluster() if min_size <= 1 else result.clusters:
         if len(cluster.members) >= min_size:
             out.append(cluster_record(result, cluster, len(out) + 1, outlets))
     return out
@@ -54,6 +54,8 @@ def records(result: ScanResult, min_size: int, outlets: OutletTable) -> list[dic
 
 def size_histogram(result: ScanResult) -> dict[str, int]:
     counts: Counter[str] = Counter()
+    if len(result.lone):
+        counts["1"] = len(result.lone)
     for cluster in result.clusters:
         n = len(cluster.members)
         label = str(n) if n <= 4 else ("5-9" if n < 10 else "10+")

@@ -213,3 +213,11 @@ def test_cleaning_on_worker_processes_gives_the_same_index(labelled, tmp_path):
             verdicts = [v.status for v in index.add_many(docs, batch=50, workers=workers)]
             outputs.append((verdicts, list(index.clusters())))
     assert outputs[0] == outputs[1]
+
+
+def test_pages_left_empty_by_cleaning_on_a_templated_site_are_rejected(tmp_path, article):
+    with Index(tmp_path / "i.db") as index:
+        for k in range(6):
+            index.add({"id": f"p{k}", "site": "s.cn", "text": f"本站提示\n{article[k % 4]}\n第{k}篇"})
+        verdict = index.add({"id": "menu", "site": "s.cn", "text": "责任编辑：张三"})
+        assert verdict.status == "rejected" and "empty" in (verdict.reason or "")
