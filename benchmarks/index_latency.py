@@ -63,7 +63,7 @@ def measure(n: int, data: Path, probe_count: int, workers: int, seed: int) -> di
         stale.unlink()
     started = time.perf_counter()
     with Index(path) as index:
-        for _ in index.add_many(_documents(corpus), batch=1000, workers=workers):
+        for _ in index.add_many(_documents(corpus), batch=1000, workers=workers, detail=False):
             pass
     build = time.perf_counter() - started
     docs = probes(corpus, probe_count, seed)

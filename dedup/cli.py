@@ -260,7 +260,7 @@ def index_command(dirs: tuple[str, ...], db_path: str, timeout: float, batch: in
 
         bars = _StageBars()
         processes = workers if workers is not None else min(os.cpu_count() or 1, 8)
-        for count, verdict in enumerate(index.add_many(documents(), batch=batch, workers=processes), start=1):
+        for count, verdict in enumerate(index.add_many(documents(), batch=batch, workers=processes, detail=False), start=1):
             statuses[verdict.status] += 1
             if verdict.status == "rejected":
                 rejects.append(InputError(verdict.id, verdict.reason or "rejected", kind="empty"))
