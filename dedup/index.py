@@ -33,7 +33,6 @@ import multiprocessing
 import os
 import sqlite3
 import time
-import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
@@ -403,12 +402,11 @@ class Index:
 
     def _candidates(self, prepared: _Prepared, exclude: int | None = None) -> list[tuple[int, int, float, float]]:
         """Verified stored neighbours: ``(n, intersection, jaccard, containment)``."""
-        found: set[int] = set()
-        limit = self.config.max_bucket
-        for key in _signed(prepared.band_keys):
-            rows = self.db.execute("SELECT n FROM bands WHERE key = ? LIMIT ?", (key, limit + 1)).fetchall()
-            if len(rows) <= limit:
-                found.update(r[0] for r in rows)
+        keys = _signed(prepared.band_keys)
+        rows = self.db.execute(f"SELECT key, n FROM bands WHERE key IN ({','.join('?' * len(keys))})", keys).fetchall()
+        per_key = Counter(key for key, _ in rows)
+        # Buckets holding more than max_bucket documents are template collisions, as in a scan.
+        found = {n for key, n in rows if per_key[key] <= self.config.max_bucket}
         found.discard(exclude if exclude is not None else -1)
         verified = []
         for n in sorted(found):
@@ -525,7 +523,7 @@ class Index:
             "INSERT INTO docs (id, site, digest, record, body, shingles, figures, line_keys, size, cluster) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, -1)",
             (doc_id, prepared.doc.site, prepared.digest, _record(prepared.doc),
-             zlib.compress(prepared.doc.body.encode("utf-8", "surrogatepass")), prepared.shingles.tobytes(),
+             prepared.doc.body.encode("utf-8", "surrogatepass"), prepared.shingles.tobytes(),
              prepared.figures.tobytes(), np.array(prepared.line_keys, dtype=np.uint64).tobytes(),
              len(prepared.shingles)))
         n = int(cursor.lastrowid or 0)
@@ -572,7 +570,7 @@ class Index:
         row = self.db.execute("SELECT record, body FROM docs WHERE id = ?", (doc_id,)).fetchone()
         if row is None:
             return None
-        return self._mark_self(_from_record(row[0], zlib.decompress(row[1]).decode("utf-8", "surrogatepass")))
+        return self._mark_self(_from_record(row[0], bytes(row[1]).decode("utf-8", "surrogatepass")))
 
     def __len__(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM docs").fetchone()[0])
@@ -725,7 +723,7 @@ class Index:
         if row is None:
             raise KeyError(doc_id)
         n, record, body, shingles_blob, label = row
-        doc = self._mark_self(_from_record(record, zlib.decompress(body).decode("utf-8", "surrogatepass")))
+        doc = self._mark_self(_from_record(record, bytes(body).decode("utf-8", "surrogatepass")))
         shingles = np.frombuffer(shingles_blob, dtype=np.uint32)
         lines = [f"document {doc.id}", f"  site: {doc.site or '-'}    published: {doc.published_at or 'unknown'}"]
         if doc.title:

@@ -81,13 +81,13 @@ LEAD_FIRST_BAND = 1 << 20
 def document_keys(compared: str, signature: np.ndarray, bands: int, rows: int, lead_chars: int, lead_bands: int,
                   lead_rows: int, shingle_size: int, num_perm: int, seed: int) -> np.ndarray:
     """All LSH keys of one document: its signature's bands, then its lead's bands."""
-    from dedup.sketch import sketch
+    from dedup.sketch import band_keys_one, sketch
 
-    keys = band_keys(signature[None, :], bands, rows)[0]
+    keys = band_keys_one(signature, bands, rows, 0)
     if not lead_chars or not lead_bands:
         return keys
     _, lead_signature = sketch(compared[:lead_chars], shingle_size, num_perm, seed)
-    lead = band_keys(lead_signature[None, :], lead_bands, lead_rows, LEAD_FIRST_BAND)[0]
+    lead = band_keys_one(lead_signature, lead_bands, lead_rows, LEAD_FIRST_BAND)
     return np.concatenate([keys, lead])
 
 

@@ -128,6 +128,28 @@ def figures(text: str) -> np.ndarray:
     return _figures(code_points(text))
 
 
+@njit(cache=True, nogil=True)
+def _mix64(x: np.uint64) -> np.uint64:  # pragma: no cover - compiled
+    x = x ^ (x >> np.uint64(30))
+    x = x * np.uint64(0xBF58476D1CE4E5B9)
+    x = x ^ (x >> np.uint64(27))
+    x = x * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+@njit(cache=True, nogil=True)
+def band_keys_one(signature: np.ndarray, bands: int, rows: int, first_band: int) -> np.ndarray:  # pragma: no cover
+    """:func:`dedup.lsh.band_keys` for one signature, compiled (the index keys one document at a time)."""
+    out = np.empty(bands, dtype=np.uint64)
+    for band in range(bands):
+        key = np.uint64(0)
+        for r in range(rows):
+            salt = np.uint64((r * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF)
+            key = _mix64(key ^ np.uint64(signature[band * rows + r]) ^ salt)
+        out[band] = _mix64(key + np.uint64(first_band + band))
+    return out
+
+
 def code_points(text: str) -> np.ndarray:
     """The text's code points as a uint32 array (lone surrogates kept as they are)."""
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")

@@ -56,3 +56,15 @@ def test_figures_are_the_distinct_digit_runs(text):
     runs = set(re.findall(r"[0-9]+", text))
     expected = sorted(min(len(r), 15) << 60 | int(r[-18:]) for r in runs)
     assert figures(text).tolist() == expected
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(min_value=0, max_value=2**32 - 1), st.integers(min_value=0, max_value=2**20))
+def test_compiled_band_keys_equal_the_numpy_ones(seed, first_band):
+    from dedup.lsh import band_keys
+    from dedup.sketch import band_keys_one
+
+    signature = np.random.default_rng(seed).integers(0, 2**32, size=128, dtype=np.uint64).astype(np.uint32)
+    for bands, rows in ((42, 3), (4, 4), (1, 1)):
+        expected = band_keys(signature[None, :], bands, rows, first_band)[0]
+        assert np.array_equal(band_keys_one(signature, bands, rows, first_band), expected)
