@@ -33,7 +33,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, TypeVar, overload
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -45,7 +45,7 @@ from dedup.io.readers import Walk, parse_record_line, read_file, record_lines, w
 from dedup.lsh import band_keys, candidate_pairs_from_keys, lead_keys
 from dedup.normalize import compact
 from dedup.outlets import OutletTable
-from dedup.pipeline import ScanResult, build_clusters, lone_cluster_maker
+from dedup.pipeline import LazySequence, ScanResult, build_clusters, lone_cluster_maker
 from dedup.sketch import sketch_with_figures
 from dedup.spool import Spool, SpoolReader
 from dedup.templates import MIN_SITE_DOCS, SiteProfiles, document_line_keys, line_key, source_names
@@ -306,28 +306,6 @@ class _Columns:
         self.n_numbers[index] = sketched.n_numbers
 
 
-class _Lazy(Sequence[T]):
-    """A read-only sequence whose items are fetched on demand."""
-
-    def __init__(self, size: int, fetch: Callable[[int], T]) -> None:
-        self._size, self._fetch = size, fetch
-
-    def __len__(self) -> int:
-        return self._size
-
-    @overload
-    def __getitem__(self, index: int) -> T: ...
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[T]: ...
-
-    def __getitem__(self, index: int | slice) -> T | Sequence[T]:
-        if isinstance(index, slice):
-            return [self._fetch(i) for i in range(*index.indices(self._size))]
-        if not -self._size <= index < self._size:
-            raise IndexError(index)
-        return self._fetch(index % self._size)
-
-
 @dataclass
 class CorpusScan:
     """The outcome of :func:`scan_corpus`; close it (or use ``with``) to delete the scratch files.
@@ -549,7 +527,7 @@ def _scan(walked: Walk, config: Config, outlets: OutletTable, outlet_file: str |
     log.info("scan: %d documents, %d candidate pairs, %d verified, %d clusters", n, len(candidates), len(pairs),
              len(clusters))
     result = ScanResult(
-        docs=_Lazy(n, doc_of), shingles=_Lazy(n, lambda index: sketch_of(index)[0]), labels=labels, clusters=clusters,
+        docs=LazySequence(n, doc_of), shingles=LazySequence(n, lambda index: sketch_of(index)[0]), labels=labels, clusters=clusters,
         candidates=candidates, pairs=pairs, profiles=profiles, config=config,
         stats={"candidates": float(len(candidates)), "verified": float(len(pairs)),
                "too_short": float((~valid).sum())},

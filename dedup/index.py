@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from dedup.canonical import Member, choose
+from dedup.canonical import Choice, Member, choose
 from dedup.clean import CleanOptions, clean, rejected_after_cleaning, usable
 from dedup.config import Config
 from dedup.document import Attribution, CleanDocument, Document
@@ -49,7 +49,7 @@ from dedup.errors import ConfigMismatchError, InputError, StoreError
 from dedup.lsh import document_keys
 from dedup.normalize import compact
 from dedup.outlets import OutletTable, name_key
-from dedup.pipeline import ScanResult, build_clusters, lone_cluster_maker
+from dedup.pipeline import LazySequence, ScanResult, build_clusters, lone_cluster_maker
 from dedup.report import cluster_record
 from dedup.sketch import sketch_with_figures
 from dedup.templates import (
@@ -588,11 +588,16 @@ class Index:
         row = self.db.execute("SELECT record, size FROM docs WHERE n = ?", (n,)).fetchone()
         return self._mark_self(_from_record(row[0])), int(row[1])
 
-    def _choose(self, members: dict[int, tuple[CleanDocument, int]]) -> tuple[int, Any]:
+    def _choose(self, members: dict[int, tuple[CleanDocument, int]],
+                extra: list[tuple[int, int, float, float]] | None = None, me: int = -1) -> tuple[int, Choice]:
+        """Canonical member number and the choice, from the members' records and stored edges
+        (plus ``extra`` edges of a document ``me`` that is being queried, not stored)."""
         numbers = sorted(members)
-        placeholders = ",".join("?" * len(numbers))
+        stored = [m for m in numbers if m != me]
+        placeholders = ",".join("?" * len(stored))
         inter = {(a, b): i for a, b, i in self.db.execute(
-            f"SELECT a, b, inter FROM edges WHERE a IN ({placeholders}) AND b IN ({placeholders})", numbers + numbers)}
+            f"SELECT a, b, inter FROM edges WHERE a IN ({placeholders}) AND b IN ({placeholders})", stored + stored)}
+        inter.update({(me, m): i for m, i, _, _ in extra or []})
         chosen = []
         for m in numbers:
             contains = sum(1 for o in numbers if o != m and inter.get((min(m, o), max(m, o)), 0) >= 0.8 * members[o][1])
@@ -610,31 +615,14 @@ class Index:
         members = {m: self._member(m) for (m,) in self.db.execute("SELECT n FROM docs WHERE cluster = ?", (label,))}
         me = n if n is not None else -1
         members[me] = (doc, len(prepared.shingles))
-        if n is None:  # a query: put the candidate's edges in the choice by hand
-            canonical, choice = self._choose_with(members, neighbours, me)
-        else:
-            canonical, choice = self._choose(members)
+        # A query's edges are not stored: they go to the choice by hand.
+        canonical, choice = self._choose(members, neighbours if n is None else None, me)
         ids = {m: members[m][0].id for m in members}
         matches = tuple(Match(ids.get(m) or self._id_for(m), round(jac, 4), round(cont, 4))
                         for m, _, jac, cont in sorted(neighbours, key=lambda v: (-v[3], -v[2], v[0]))[:10])
         return Verdict(doc.id, "repost", canonical_id=ids[canonical], cluster_size=len(members),
                        jaccard=round(best[2], 4), containment=round(best[3], 4), is_canonical=canonical == me,
                        origin=choice.origin, matches=matches, replaced=replaced)
-
-    def _choose_with(self, members: dict[int, tuple[CleanDocument, int]], neighbours: list[tuple[int, int, float, float]],
-                     me: int) -> tuple[int, Any]:
-        numbers = sorted(members)
-        stored = [m for m in numbers if m != me]
-        placeholders = ",".join("?" * len(stored))
-        inter = {(a, b): i for a, b, i in self.db.execute(
-            f"SELECT a, b, inter FROM edges WHERE a IN ({placeholders}) AND b IN ({placeholders})", stored + stored)}
-        inter.update({(me, m): i for m, i, _, _ in neighbours})
-        chosen = []
-        for m in numbers:
-            contains = sum(1 for o in numbers if o != m and inter.get((min(m, o), max(m, o)), 0) >= 0.8 * members[o][1])
-            chosen.append(Member(members[m][0], members[m][1], contains))
-        choice = choose(chosen, self.outlets)
-        return numbers[choice.canonical], choice
 
     def _id_for(self, n: int) -> str:
         row = self.db.execute("SELECT id FROM docs WHERE n = ?", (n,)).fetchone()
@@ -683,9 +671,8 @@ class Index:
                 self.db.executemany("UPDATE docs SET cluster = ? WHERE n = ?",
                                     [(numbers[c.canonical], numbers[m]) for c in clusters for m in c.members])
                 self.db.executemany("UPDATE docs SET cluster = n WHERE n = ?", [(numbers[k],) for k in lone.tolist()])
-        from dedup.corpus import _Lazy
-
-        return ScanResult(docs=_Lazy(len(numbers), doc_of), shingles=_Lazy(len(numbers), shingles_of), labels=labels,
+        return ScanResult(docs=LazySequence(len(numbers), doc_of), shingles=LazySequence(len(numbers), shingles_of),
+                          labels=labels,
                           clusters=clusters, candidates=np.zeros((0, 2), dtype=np.int64), pairs=pairs,
                           profiles=SiteProfiles(), config=self.config,
                           stats={"candidates": float(len(pairs)), "verified": float(len(pairs))},

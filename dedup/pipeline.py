@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar, overload
 
 import numpy as np
 
@@ -23,6 +24,29 @@ from dedup.templates import SiteProfiles
 from dedup.verify import Pair, numbers_of, verify
 
 log = logging.getLogger("dedup")
+T = TypeVar("T")
+
+
+class LazySequence(Sequence[T]):
+    """A read-only sequence whose items are fetched on demand."""
+
+    def __init__(self, size: int, fetch: Callable[[int], T]) -> None:
+        self._size, self._fetch = size, fetch
+
+    def __len__(self) -> int:
+        return self._size
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[T]: ...
+
+    def __getitem__(self, index: int | slice) -> T | Sequence[T]:
+        if isinstance(index, slice):
+            return [self._fetch(i) for i in range(*index.indices(self._size))]
+        if not -self._size <= index < self._size:
+            raise IndexError(index)
+        return self._fetch(index % self._size)
 
 
 @dataclass
