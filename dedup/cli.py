@@ -200,15 +200,34 @@ def scan_command(dirs: tuple[str, ...], output: str | None, min_size: int, rejec
 
 
 @cli.command("explain")
-@click.argument("dirs", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("dirs", nargs=-1, type=click.Path(exists=True))
 @click.option("--id", "doc_ids", multiple=True, required=True, help="Document id to explain (repeatable).")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
+              help="Explain documents stored in this index instead of scanning DIRS.")
 @_config_options
-def explain_command(dirs: tuple[str, ...], doc_ids: tuple[str, ...], threshold: float, shingle_size: int, num_perm: int,
-                    no_t2s: bool, max_file_bytes: int, max_doc_chars: int, outlet_file: str | None,
-                    workers: int | None) -> None:
+def explain_command(dirs: tuple[str, ...], doc_ids: tuple[str, ...], db_path: str | None, threshold: float,
+                    shingle_size: int, num_perm: int, no_t2s: bool, max_file_bytes: int, max_doc_chars: int,
+                    outlet_file: str | None, workers: int | None) -> None:
     """Show what was compared for a document, what was removed and why, its nearest matches and its cluster."""
-    config = _make_config(threshold, shingle_size, num_perm, no_t2s, max_file_bytes, max_doc_chars)
     outlets = _outlets(outlet_file)
+    if db_path is not None:
+        from dedup.index import Index
+
+        if dirs:
+            raise click.UsageError("give either DIRS to scan or --db, not both")
+        if not Path(db_path).exists():
+            raise click.BadParameter(f"no index at {db_path}", param_hint="--db")
+        with Index(db_path, outlets=outlets, readonly=True) as index:
+            missing = [d for d in doc_ids if d not in index]
+            for doc_id in doc_ids:
+                if doc_id in index:
+                    click.echo(index.explain(doc_id))
+        if missing:
+            raise click.UsageError(f"no document with id {', '.join(map(repr, missing))} in {db_path}")
+        return
+    if not dirs:
+        raise click.UsageError("give the directories to scan, or --db for an index")
+    config = _make_config(threshold, shingle_size, num_perm, no_t2s, max_file_bytes, max_doc_chars)
     loaded = _load_with_progress(dirs, config, workers, outlet_file)
     result = scan([], config, outlets, cleaned=loaded.docs)
     index_of = {doc.id: k for k, doc in enumerate(result.docs)}

@@ -64,7 +64,7 @@ from dedup.verify import check_pair
 
 log = logging.getLogger("dedup")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS docs (
@@ -280,6 +280,10 @@ class Index:
                 self.db.execute("INSERT INTO meta VALUES ('config', ?), ('schema', ?)",
                                 (chosen.to_json(), str(SCHEMA_VERSION)))
             return chosen
+        schema = self.db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        if schema is None or schema[0] != str(SCHEMA_VERSION):
+            raise StoreError(f"{self.path} is an index of format {schema[0] if schema else '?'}; this version of dedup "
+                             f"reads format {SCHEMA_VERSION}: build the index again with `dedup index`")
         stored = Config.from_dict(json.loads(row[0]))
         if config is None:
             return stored

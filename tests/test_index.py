@@ -221,3 +221,26 @@ def test_pages_left_empty_by_cleaning_on_a_templated_site_are_rejected(tmp_path,
             index.add({"id": f"p{k}", "site": "s.cn", "text": f"本站提示\n{article[k % 4]}\n第{k}篇"})
         verdict = index.add({"id": "menu", "site": "s.cn", "text": "责任编辑：张三"})
         assert verdict.status == "rejected" and "empty" in (verdict.reason or "")
+
+
+def test_an_index_of_another_format_is_refused_clearly(tmp_path, article):
+    path = tmp_path / "old.db"
+    with Index(path) as index:
+        index.add(_doc("x", article))
+        index.db.execute("UPDATE meta SET value = '0' WHERE key = 'schema'")
+    with pytest.raises(StoreError, match="format 0; this version of dedup reads format"):
+        Index(path)
+
+
+def test_cli_explain_from_an_index(tmp_path, article):
+    db = tmp_path / "e.db"
+    with Index(db) as index:
+        index.add(_doc("orig", article, "cs.com.cn"))
+        index.add(_doc("copy", ["来源：中国证券报", *article], "portal.example"))
+    shown = subprocess.run([sys.executable, "-m", "dedup.cli", "explain", "--db", str(db), "--id", "copy"],
+                           capture_output=True, text=True)
+    assert shown.returncode == 0, shown.stderr
+    assert "document copy" in shown.stdout and "orig  jaccard=" in shown.stdout and "cluster of 2" in shown.stdout
+    missing = subprocess.run([sys.executable, "-m", "dedup.cli", "explain", "--db", str(db), "--id", "nope"],
+                             capture_output=True, text=True)
+    assert missing.returncode == 2 and "no document with id 'nope'" in missing.stderr
