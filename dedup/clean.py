@@ -223,6 +223,11 @@ def _count_clause_starts(line: str) -> int:
     return int(bool(line) and line[0] != " ") + sum(1 for _ in _CLAUSE_START.finditer(line))
 
 
+_MAX_PIECE = 8
+"""Spinners chop titles into pieces of two to eight characters; a longer run of title characters
+recurring at clause starts is the article quoting its own headline (加快培育一批有国际竞...)."""
+
+
 def find_spin_fragments(lines: list[str], title: str | None) -> dict[int, list[tuple[int, int]]]:
     """Title fragments a spinner injected at clause starts: ``{line index: [(start, end), ...]}``.
 
@@ -260,20 +265,24 @@ def find_spin_fragments(lines: list[str], title: str | None) -> dict[int, list[t
             longest_extension[parent] = max(longest_extension[parent], count)
     pieces = {
         piece for piece, count in prefix_count.items()
-        if count >= 2 and longest_extension[piece] <= 0.5 * count
+        if count >= 2 and longest_extension[piece] <= 0.5 * count and len(piece) <= _MAX_PIECE
     }
     # Pieces partition the title: a piece that is the start of a longer piece is that piece's
     # opening chars met at a genuine sentence start, not a piece of its own.
     pieces = {piece for piece in pieces if not any(other != piece and other.startswith(piece) for other in pieces)}
     found_ordinals: dict[int, list[tuple[int, int]]] = {}
-    fragments: set[str] = set()
+    pieces_in_line: dict[int, set[str]] = {}
     for index, ordinal, run in runs:
         for length in range(len(run), 1, -1):
             piece = run[:length]
             if piece in pieces:
-                fragments.add(piece)
+                pieces_in_line.setdefault(index, set()).add(piece)
                 found_ordinals.setdefault(index, []).append((ordinal, length))
                 break
+    # A spun line carries two or more different pieces; a line where one recurring word of the
+    # title (工信部) opens clauses is the article's own text, and is neither judged nor cleaned.
+    found_ordinals = {index: spans for index, spans in found_ordinals.items() if len(pieces_in_line[index]) >= 2}
+    fragments = {piece for index in found_ordinals for piece in pieces_in_line[index]}
     hits = sum(len(spans) for spans in found_ordinals.values())
     # Judge only the lines that hold fragments: spinners often treat just the first paragraphs.
     if hits < 4 or len(fragments) < 2 or len(set("".join(fragments))) < 0.4 * len(title_chars):

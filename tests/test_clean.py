@@ -132,3 +132,19 @@ def test_meta_source_tag_is_a_credit_and_relative_times_use_the_fetch_time(artic
     assert ("meta source", "中国证券报") in [(a.form, a.outlet) for a in doc.attributions]
     assert doc.published_at == "2024-03-12T09:00:00+08:00"
     assert all(a.outlet != "周文" for a in doc.attributions)
+
+
+def test_spinning_is_found_even_when_a_title_word_opens_many_genuine_clauses(article):
+    # The article itself opens clauses with 江城 (part of its title); the spinner's pieces
+    # (进中小, 业数字, 化改造 ...) sit together in the advert line and the first paragraph.
+    title = "江城加快推进中小企业数字化改造"
+    advert = "看资讯就来,进中小权威,业数字专业,化改造及时,快推全面,助您挖掘机会!"
+    first = ("3月12日,进中小江城市工业和信息化局发布通知,业数字今年将安排专项资金2.4亿元,化改造支持全市中小制造企业"
+             "开展数字化改造,快推单个企业最高可获得300万元补贴。")
+    genuine = ["江城市工业和信息化局相关负责人介绍,江城将遴选20家服务商,江城还将建成5个平台。", *article[1:]]
+    doc = clean(Document(id="s", title=title, text="\n".join([title, advert, first, *genuine])))
+    assert doc.spun
+    assert "化改造" not in doc.body.split("\n")[0][:20]
+    assert all(line in doc.body for line in genuine[:1])
+    plain = clean(Document(id="p", title=title, text="\n".join([title, *genuine])))
+    assert not plain.spun
