@@ -48,7 +48,7 @@ from dedup.document import Attribution, CleanDocument, Document
 from dedup.errors import ConfigMismatchError, InputError, StoreError
 from dedup.lsh import document_keys
 from dedup.normalize import compact
-from dedup.outlets import OutletTable, name_key
+from dedup.outlets import OutletTable
 from dedup.pipeline import LazySequence, ScanResult, build_clusters, lone_cluster_maker
 from dedup.report import cluster_record
 from dedup.sketch import sketch_with_figures
@@ -57,8 +57,12 @@ from dedup.templates import (
     MIN_SITE_DOCS,
     SiteProfiles,
     compacted_lines,
+    drop_lines,
+    is_own_name,
     line_key,
+    mark_self,
     source_names,
+    template_threshold,
 )
 from dedup.verify import check_pair
 
@@ -327,12 +331,6 @@ class Index:
         row = self.db.execute("SELECT docs FROM site_docs WHERE site = ?", (site,)).fetchone()
         return int(row[0]) if row else 0
 
-    def _needed(self, site_docs: int) -> float:
-        if site_docs < MIN_SITE_DOCS:
-            return math.inf
-        profiles = SiteProfiles()
-        return max(profiles.min_count, math.ceil(profiles.min_share * site_docs))
-
     def _self_name(self, site: str) -> str | None:
         if site not in self._own_names:
             self._own_names[site] = self._find_self_name(site)
@@ -344,16 +342,10 @@ class Index:
             return None
         row = self.db.execute("SELECT name, count FROM site_sources WHERE site = ? ORDER BY count DESC, name LIMIT 1",
                               (site,)).fetchone()
-        return row[0] if row and row[1] >= max(3, 0.5 * docs) else None
+        return row[0] if row and is_own_name(row[1], docs) else None
 
     def _mark_self(self, doc: CleanDocument) -> CleanDocument:
-        own = self._self_name(doc.site)
-        if own:
-            for attribution in doc.attributions:
-                if attribution.form == "来源" and name_key(attribution.outlet) == own:
-                    attribution.form = "self"
-                    doc.self_attributed = True
-        return doc
+        return mark_self(doc, self._self_name(doc.site))
 
     def _observe(self, prepared: _Prepared, sign: int) -> None:
         site = prepared.doc.site
@@ -373,27 +365,18 @@ class Index:
     def _drop_templates(self, prepared: _Prepared, extra_docs: int) -> None:
         """Drop the lines the site repeats on enough of its pages (counting this one if it is being added)."""
         doc = prepared.doc
-        needed = self._needed(self._site_docs(doc.site) + extra_docs)
+        needed = template_threshold(self._site_docs(doc.site) + extra_docs)
         if needed == math.inf:
             return
-        lines, keys = doc.body.split("\n"), compacted_lines(doc)
-        line_keys = {key: line_key(doc.site, key) for key in keys if 0 < len(key) <= MAX_LINE_CHARS}
+        line_keys = {key: line_key(doc.site, key) for key in compacted_lines(doc) if 0 < len(key) <= MAX_LINE_CHARS}
         wanted = _signed(line_keys.values())
         counts: dict[int, int] = {}
         for start in range(0, len(wanted), 500):
             part = wanted[start : start + 500]
             counts.update(self.db.execute(f"SELECT key, count FROM site_lines WHERE key IN ({','.join('?' * len(part))})",
                                           part).fetchall())
-        kept, kept_keys = [], []
-        for line, key in zip(lines, keys, strict=True):
-            count = counts.get(_signed([line_keys[key]])[0], 0) + extra_docs if key in line_keys else 0
-            if count >= needed:
-                doc.removed.append(("site template", line))
-            else:
-                kept.append(line)
-                kept_keys.append(key)
-        if len(kept) != doc.body.count("\n") + 1:
-            doc.body, doc.compared_lines, doc.compared = "\n".join(kept), kept_keys, "".join(kept_keys)
+        drop_lines(doc, lambda key: key in line_keys
+                   and counts.get(_signed([line_keys[key]])[0], 0) + extra_docs >= needed)
 
     def _sketch(self, prepared: _Prepared) -> None:
         config = self.config

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import numpy as np
 
 from dedup.shingle import mix64
+from dedup.sketch import band_keys_one, sketch
 
 _EMPTY_PAIRS = np.zeros((0, 2), dtype=np.int64)
 
@@ -81,8 +82,6 @@ LEAD_FIRST_BAND = 1 << 20
 def document_keys(compared: str, signature: np.ndarray, bands: int, rows: int, lead_chars: int, lead_bands: int,
                   lead_rows: int, shingle_size: int, num_perm: int, seed: int) -> np.ndarray:
     """All LSH keys of one document: its signature's bands, then its lead's bands."""
-    from dedup.sketch import band_keys_one, sketch
-
     keys = band_keys_one(signature, bands, rows, 0)
     if not lead_chars or not lead_bands:
         return keys
@@ -94,8 +93,6 @@ def document_keys(compared: str, signature: np.ndarray, bands: int, rows: int, l
 def lead_keys(texts: list[str], lead_chars: int, lead_bands: int, lead_rows: int, shingle_size: int, num_perm: int,
               seed: int) -> np.ndarray:
     """The lead bands' keys of many compared texts, shape ``(len(texts), lead_bands)``."""
-    from dedup.sketch import sketch
-
     if not lead_chars or not lead_bands or not texts:
         return np.zeros((len(texts), 0), dtype=np.uint64)
     signatures = np.array([sketch(t[:lead_chars], shingle_size, num_perm, seed)[1] for t in texts])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from hashlib import blake2b
 
@@ -32,6 +32,50 @@ def line_key(site: str, compacted: str) -> int:
     """
     digest = blake2b(compacted.encode("utf-8", "surrogatepass"), digest_size=8, key=site.encode("utf-8")[:64])
     return int.from_bytes(digest.digest(), "little")
+
+
+MIN_COUNT = 4
+MIN_SHARE = 0.05
+
+
+def template_threshold(site_docs: int, min_count: int = MIN_COUNT, min_share: float = MIN_SHARE) -> float:
+    """How many of a site's pages must carry a line for it to be template (inf: site too small).
+
+    >>> template_threshold(4), template_threshold(200)
+    (inf, 10)
+    """
+    if site_docs < MIN_SITE_DOCS:
+        return math.inf
+    return max(min_count, math.ceil(min_share * site_docs))
+
+
+def is_own_name(count: int, site_docs: int) -> bool:
+    """Whether a name given as 来源 on ``count`` of a site's pages is the site's own name."""
+    return site_docs >= MIN_SITE_DOCS and count >= max(3, 0.5 * site_docs)
+
+
+def mark_self(doc: CleanDocument, own: str | None) -> CleanDocument:
+    """Turn a 来源 that names the site's own name ``own`` into a self-attribution; returns the document."""
+    if own:
+        for attribution in doc.attributions:
+            if attribution.form == "来源" and name_key(attribution.outlet) == own:
+                attribution.form = "self"
+                doc.self_attributed = True
+    return doc
+
+
+def drop_lines(doc: CleanDocument, is_template: Callable[[str], bool]) -> CleanDocument:
+    """Drop the body lines whose compacted form ``is_template`` accepts, recording each removal."""
+    kept, kept_keys = [], []
+    for line, key in zip(doc.body.split("\n"), compacted_lines(doc), strict=True):
+        if is_template(key):
+            doc.removed.append(("site template", line))
+        else:
+            kept.append(line)
+            kept_keys.append(key)
+    if len(kept) != doc.body.count("\n") + 1:
+        doc.body, doc.compared_lines, doc.compared = "\n".join(kept), kept_keys, "".join(kept_keys)
+    return doc
 
 
 def compacted_lines(doc: CleanDocument) -> list[str]:
@@ -64,8 +108,8 @@ class SiteProfiles:
     docs: Counter[str] = field(default_factory=Counter)
     lines: Counter[int] = field(default_factory=Counter)
     sources: dict[str, Counter[str]] = field(default_factory=dict)
-    min_share: float = 0.05
-    min_count: int = 4
+    min_share: float = MIN_SHARE
+    min_count: int = MIN_COUNT
     _own_names: dict[str, str | None] = field(default_factory=dict, repr=False, compare=False)
 
     def observe(self, doc: CleanDocument) -> None:
@@ -80,9 +124,7 @@ class SiteProfiles:
 
     def needed(self, site: str) -> float:
         """How many of a site's pages must carry a line for it to be template (inf: site too small)."""
-        if self.docs[site] < MIN_SITE_DOCS:
-            return math.inf
-        return max(self.min_count, math.ceil(self.min_share * self.docs[site]))
+        return template_threshold(self.docs[site], self.min_count, self.min_share)
 
     def is_template(self, site: str, compacted: str) -> bool:
         needed = self.needed(site)
@@ -98,37 +140,20 @@ class SiteProfiles:
 
     def _self_name(self, site: str) -> str | None:
         counter = self.sources.get(site)
-        if not counter or self.docs[site] < MIN_SITE_DOCS:
+        if not counter:
             return None
         name, count = counter.most_common(1)[0]
-        return name if count >= max(3, 0.5 * self.docs[site]) else None
+        return name if is_own_name(count, self.docs[site]) else None
 
     def drop_templates(self, doc: CleanDocument) -> CleanDocument:
         """Drop the site's template lines from a document's body and compared text; returns it."""
         if self.needed(doc.site) == math.inf:
             return doc
-        kept, kept_keys = [], []
-        for line, key in zip(doc.body.split("\n"), compacted_lines(doc), strict=True):
-            if self.is_template(doc.site, key):
-                doc.removed.append(("site template", line))
-            else:
-                kept.append(line)
-                kept_keys.append(key)
-        if len(kept) != doc.body.count("\n") + 1:
-            doc.body = "\n".join(kept)
-            doc.compared_lines = kept_keys
-            doc.compared = "".join(kept_keys)
-        return doc
+        return drop_lines(doc, lambda key: self.is_template(doc.site, key))
 
     def mark_self(self, doc: CleanDocument) -> CleanDocument:
         """Turn a 来源 that names the site's own name into a self-attribution; returns the document."""
-        own = self.self_name(doc.site)
-        if own:
-            for attribution in doc.attributions:
-                if attribution.form == "来源" and name_key(attribution.outlet) == own:
-                    attribution.form = "self"
-                    doc.self_attributed = True
-        return doc
+        return mark_self(doc, self.self_name(doc.site))
 
     def apply(self, doc: CleanDocument) -> CleanDocument:
         """Both :meth:`drop_templates` and :meth:`mark_self`."""
