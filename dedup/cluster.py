@@ -12,6 +12,7 @@ gluing two stories together:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,10 +40,20 @@ def _adjacency(edges: Edges) -> dict[int, dict[int, int]]:
 
 
 def find_digests(sizes: np.ndarray, adjacency: dict[int, dict[int, int]] | list[dict[int, int]],
-                 inside: float = 0.8) -> dict[int, list[int]]:
+                 inside: float = 0.8, related: Callable[[int, int], bool] | None = None) -> dict[int, list[int]]:
     """Pages that contain two or more mutually unrelated documents almost whole.
 
+    Two contained documents are related when they have an edge, or, failing that, when
+    ``related(a, b)`` says so: LSH misses some pairs of copies (a lead-only copy and a copy that
+    dropped the lead sentence), and without this check a full copy of a story containing both
+    would be taken for a digest and lose its partial copies.
+
     Returns ``{page: [contained documents]}``.
+
+    >>> sizes = np.array([300, 100, 100])
+    >>> adjacency = {0: {1: 100, 2: 100}, 1: {0: 100}, 2: {0: 100}}
+    >>> find_digests(sizes, adjacency), find_digests(sizes, adjacency, related=lambda a, b: True)
+    ({0: [1, 2]}, {})
     """
     items = adjacency.items() if isinstance(adjacency, dict) else enumerate(adjacency)
     digests: dict[int, list[int]] = {}
@@ -55,14 +66,18 @@ def find_digests(sizes: np.ndarray, adjacency: dict[int, dict[int, int]] | list[
             continue
         # Two contained documents that are not linked to each other are two stories.
         for a_pos, a in enumerate(contained):
-            if any(b not in adjacency[a] for b in contained[a_pos + 1 :]):
+            if any(b not in adjacency[a] and (related is None or not related(a, b)) for b in contained[a_pos + 1 :]):
                 digests[page] = contained
                 break
     return digests
 
 
-def cluster(sizes: np.ndarray, edges: Edges, digest_share: float = 0.5) -> np.ndarray:
+def cluster(sizes: np.ndarray, edges: Edges, digest_share: float = 0.5,
+            related: Callable[[int, int], bool] | None = None) -> np.ndarray:
     """A cluster label per document (labels are 0..k-1; a lone document gets its own label).
+
+    ``related(a, b)`` judges two documents that have no edge, for the digest test
+    (:func:`find_digests`).
 
     Documents with edges are labelled first, centres in order of how strongly they are connected;
     lone documents then get the following labels in index order.
@@ -74,7 +89,7 @@ def cluster(sizes: np.ndarray, edges: Edges, digest_share: float = 0.5) -> np.nd
     """
     n = len(sizes)
     adjacency = _adjacency(edges)
-    for page in find_digests(sizes, adjacency):
+    for page in find_digests(sizes, adjacency, related=related):
         for other, inter in list(adjacency[page].items()):
             if inter < digest_share * sizes[page]:
                 del adjacency[page][other]

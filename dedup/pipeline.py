@@ -20,6 +20,7 @@ from dedup.lsh import candidate_pairs, lead_keys
 from dedup.outlets import OutletTable
 from dedup.shingle import jaccard_containment, shingle_hashes
 from dedup.signature import signatures
+from dedup.sketch import intersection_size
 from dedup.templates import SiteProfiles
 from dedup.verify import Pair, numbers_of, verify
 
@@ -152,7 +153,12 @@ def build_clusters(doc_of: Callable[[int], CleanDocument], shingles_of: Callable
         np.array([p.right for p in pairs], dtype=np.int64),
         np.array([p.inter for p in pairs], dtype=np.int64),
     )
-    labels = cluster(sizes, edges, config.digest_share)
+
+    def related(a: int, b: int) -> bool:
+        shared = intersection_size(shingles_of(a), shingles_of(b))
+        return bool(shared >= config.threshold * min(sizes[a], sizes[b]))
+
+    labels = cluster(sizes, edges, config.digest_share, related)
     groups: dict[int, list[int]] = {}
     linked = sorted({p.left for p in pairs} | {p.right for p in pairs})
     for index in linked:

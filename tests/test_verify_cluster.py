@@ -48,3 +48,23 @@ def test_partial_copies_of_one_story_are_not_a_digest():
     edges = Edges(np.array([0, 0, 1]), np.array([1, 2, 2]), np.array([100, 150, 100]))
     labels = cluster(sizes, edges)
     assert len(set(labels.tolist())) == 1
+
+
+def test_copies_without_an_edge_are_judged_on_their_overlap_before_calling_a_page_a_digest():
+    # 0: full story (300), 1: its lead only (100), 2: the story without its lead sentence (200).
+    # LSH found no pair 1-2; 1 and 2 share 60 shingles, so they are one story and 0 no digest.
+    sets = [np.arange(0, 300), np.arange(0, 100), np.arange(40, 240)]
+    sizes = np.array([len(s) for s in sets])
+    edges = Edges(np.array([0, 0]), np.array([1, 2]), np.array([100, 200]))
+
+    def related(a: int, b: int) -> bool:
+        shared = len(np.intersect1d(sets[a], sets[b]))
+        return shared >= 0.5 * min(sizes[a], sizes[b])
+
+    assert len(set(cluster(sizes, edges, related=related).tolist())) == 1
+    # Without the overlap check the page looks like a digest and loses its lead-only copy.
+    assert len(set(cluster(sizes, edges).tolist())) == 2
+    # Two unrelated stories inside one page still make it a digest.
+    sets[2] = np.arange(150, 350)
+    sizes = np.array([400, 100, 200])
+    assert find_digests(sizes, {0: {1: 100, 2: 200}, 1: {0: 100}, 2: {0: 200}}, related=related) == {0: [1, 2]}
