@@ -6,7 +6,8 @@ with the techniques seen on real portal and aggregator pages. Gold tags name the
 
 ``portal`` (text page with 来源/转载 credit, breadcrumb, legal footer), ``spam`` (aggregator JSON
 record: shared site template, 来源 naming the aggregator itself and 媒体来源 the outlet, a
-recommendation block of ``...[详细]`` items longer than the story), ``spun`` (title chopped into
+recommendation block of ``...[详细]`` items longer than the story, or with ``recs_bare`` a bare list
+of other stories' headlines with no header), ``spun`` (title chopped into
 pieces set at clause starts, plus advert sentences made of the pieces), ``spun_skip`` (the harder
 style: pieces of non-adjacent title characters, some injected mid-clause), ``partial`` (first
 30-80% of the paragraphs), ``edit_drop``/``edit_number``/``edit_reorder``, ``traditional`` (a
@@ -110,11 +111,15 @@ class _Writer:
     # --- pages ---------------------------------------------------------------------------
 
     def html_page(self, spec: SiteSpec, story: str, title: str, lines: list[str], kind: str, original: bool,
-                  origin: str, when: str, gbk: bool) -> None:
+                  origin: str, when: str, gbk: bool, links: list[str] | None = None) -> None:
         number = self._next()
         rel = f"{spec.domain}/2026/{number:06d}.html"
         charset = "gbk" if gbk else "utf-8"
         paragraphs = "\n".join(f"<p>{line}</p>" for line in lines)
+        if links:
+            # A list of other headlines inside the article container, with no class to give it away.
+            paragraphs += "\n<ul>" + "".join(f'<li><a href="/2026/{k}.html">{t}</a></li>'
+                                             for k, t in enumerate(links)) + "</ul>"
         html = (f'<html><head><meta charset="{charset}"><title>{title}</title>'
                 f'<meta property="og:url" content="https://www.{spec.domain}/2026/{number:06d}.html">'
                 f'<meta name="pubdate" content="{when.replace(" ", "T")}:00+08:00"></head><body>'
@@ -181,8 +186,13 @@ class _Writer:
         advert = "，".join(pieces[i % len(pieces)] + _ADVERTS[i % len(_ADVERTS)] for i in range(4)) + "。"
         return [advert, *out]
 
-    def recs_block(self, titles: list[str]) -> list[str]:
+    def recs_block(self, titles: list[str], bare: bool = False) -> list[str]:
+        """A recommendation block: a 推荐文章 header and ``...[详细]`` items, or (``bare``) only a
+        list of other stories' headlines, some with a date."""
         picked = [titles[int(k)] for k in self.rng.choice(len(titles), size=min(6, len(titles)), replace=False)]
+        if bare:
+            return [f"{t} 2026-{int(self.rng.integers(1, 13)):02d}-{int(self.rng.integers(1, 28)):02d}"
+                    if self.rng.random() < 0.5 else t for t in picked]
         return ["推荐文章", *[f"{t}，{self.model.sentence(self.rng, False)[:30]}...[详细]" for t in picked]]
 
     def widen(self, line: str) -> str:
@@ -199,8 +209,9 @@ class _Writer:
         paragraphs = self.model.paragraphs(rng, int(rng.integers(500, 1400))).split("\n")
         day = (int(rng.choice(_MONTHS)), int(rng.integers(1, 28)))
         if rng.random() < 0.85:
+            links = [titles[int(k)] for k in rng.choice(len(titles), size=min(5, len(titles)), replace=False)]
             self.html_page(outlet, story, title, paragraphs, "original", True, outlet.name, self._time(day, 0),
-                           gbk=rng.random() < 0.3)
+                           gbk=rng.random() < 0.3, links=links if rng.random() < 0.3 else None)
         copies = int(rng.choice([0, 1, 1, 2, 2, 3, 4, 5, 7]))
         for copy in range(copies):
             when = self._time(day, 30 + 40 * copy + int(rng.integers(0, 30)))
@@ -237,8 +248,11 @@ class _Writer:
                 spun = self.spin(title, body, skip) if rng.random() < 0.7 else body
                 if spun is not body:
                     tags.append("spun_skip" if skip else "spun")
+                bare = rng.random() < 0.4
+                if bare:
+                    tags.append("recs_bare")
                 lines = [*_AGGREGATOR_HEADERS[site.domain], f"{when[:10]} 来源：{site.name} 媒体来源：{outlet.name}",
-                         *spun, *self.recs_block(titles), *_AGGREGATOR_FOOTERS[site.domain]]
+                         *spun, *self.recs_block(titles, bare), *_AGGREGATOR_FOOTERS[site.domain]]
                 self.record(site, story, title, lines, "+".join(["spam", *tags]), outlet.name, when)
             else:
                 lines = [f"{when} 來源：{outlet.name}", *body]

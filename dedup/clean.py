@@ -310,6 +310,47 @@ def _remove_spans(line: str, spans: list[tuple[int, int]]) -> str:
     return "".join(out)
 
 
+_SENTENCE_END = frozenset("。!?;…\"”’)")
+_ENUMERATED = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\d{1,2}[、.](?!\d)|[(\[]\s*[一二三四五六七八九十\d]{1,2}\s*[)\]]|第[一二三四五六七八九十\d]+)")
+_ITEM_DATE = re.compile(r"\s*[(\[]?\s*(?:\d{4}[-/.年])?\d{1,2}[-/.月]\d{1,2}日?(?:\s+\d{1,2}:\d{2})?\s*[)\]]?$")
+_ITEM_BULLET = re.compile(r"^[·•\-*>»▪◆■●○□]\s*")
+_MIN_LINK_ITEMS = 3
+
+
+def _looks_like_headline(line: str) -> bool:
+    """A line shaped like a linked headline: short, no sentence inside, not a list item or a data row."""
+    line = _ITEM_BULLET.sub("", _ITEM_DATE.sub("", line)).strip()
+    key = compact(line)
+    if not 6 <= len(key) <= 40 or "。" in line or line[-1] in _SENTENCE_END or line.endswith(":"):
+        return False
+    if _ENUMERATED.match(line) or "%" in line:
+        return False
+    return sum(ch.isdigit() for ch in key) < 0.25 * len(key)
+
+
+def find_link_list(lines: list[str]) -> int:
+    """Where a trailing block of bare headlines starts (``len(lines)`` when there is none).
+
+    Recommendation and navigation lists often come without a header (推荐阅读 ...): a run of three
+    or more headline-shaped lines (short, no sentence punctuation, no figures table, no numbering)
+    that ends the page, after at least one line of prose. Numbered lists and data rows are left
+    alone, and a page made only of such lines is not touched.
+
+    >>> lines = ["央行今日开展逆回购操作,市场流动性保持合理充裕。", "沪深两市成交额连续三日放大",
+    ...          "多家券商上调全年盈利预测", "新能源车企公布十一月交付数据 2018-12-01"]
+    >>> find_link_list(lines)
+    1
+    >>> find_link_list(lines[:3])
+    3
+    """
+    start = len(lines)
+    while start > 0 and _looks_like_headline(lines[start - 1]):
+        start -= 1
+    if len(lines) - start < _MIN_LINK_ITEMS or start == 0:
+        return len(lines)
+    return start
+
+
 def usable(doc: Document, max_chars: int) -> InputError | None:
     """Why a document cannot be cleaned at all (too long), or None."""
     if len(doc.text) > max_chars:
@@ -472,6 +513,11 @@ def clean(doc: Document, outlets: OutletTable | None = None, options: CleanOptio
             cleaned.append(stripped)
             cleaned_keys.append(stripped_key)
         kept, kept_keys = cleaned, cleaned_keys
+
+    links_from = find_link_list(kept)
+    if links_from < len(kept):
+        removed.extend(("headline list", line) for line in kept[links_from:])
+        kept, kept_keys = kept[:links_from], kept_keys[:links_from]
 
     own_names = {name_key(n) for n in (doc.meta.get("og:site_name"), doc.meta.get("site_name")) if n}
     own_outlet = outlets.by_site(doc.site)

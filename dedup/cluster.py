@@ -6,8 +6,9 @@ gluing two stories together:
 
 * digest pages (a page that contains two or more unrelated documents whole) keep only the edges
   to a story that makes up at least ``digest_share`` of the page;
-* clusters are stars: every member is verified directly against the cluster's centre, never only
-  through another member.
+* clusters are stars: every member is verified directly against the cluster's centre, except a
+  document that lies almost whole inside members of one cluster only (a partial copy whose edge
+  to the centre LSH missed); a larger page never joins through a member it contains.
 """
 
 from __future__ import annotations
@@ -39,8 +40,12 @@ def _adjacency(edges: Edges) -> dict[int, dict[int, int]]:
     return adjacency
 
 
+_INSIDE = 0.8
+"""Share of a document's shingles another must hold for the document to count as inside it."""
+
+
 def find_digests(sizes: np.ndarray, adjacency: dict[int, dict[int, int]] | list[dict[int, int]],
-                 inside: float = 0.8, related: Callable[[int, int], bool] | None = None) -> dict[int, list[int]]:
+                 inside: float = _INSIDE, related: Callable[[int, int], bool] | None = None) -> dict[int, list[int]]:
     """Pages that contain two or more mutually unrelated documents almost whole.
 
     Two contained documents are related when they have an edge, or, failing that, when
@@ -79,8 +84,10 @@ def cluster(sizes: np.ndarray, edges: Edges, digest_share: float = 0.5,
     ``related(a, b)`` judges two documents that have no edge, for the digest test
     (:func:`find_digests`).
 
-    Documents with edges are labelled first, centres in order of how strongly they are connected;
-    lone documents then get the following labels in index order.
+    Documents with edges are labelled first, centres in order of how strongly they are connected
+    (the sum of their edges' Jaccard similarities, so that full copies, not the partial copies
+    that every full copy contains, become centres); lone documents then get the following labels
+    in index order.
 
     >>> sizes = np.array([100, 100, 50, 100])
     >>> e = Edges(np.array([0, 0]), np.array([1, 2]), np.array([90, 50]))
@@ -96,13 +103,22 @@ def cluster(sizes: np.ndarray, edges: Edges, digest_share: float = 0.5,
                 del adjacency[other][page]
 
     def weight(node: int) -> float:
-        return sum(inter / min(sizes[node], sizes[other]) for other, inter in adjacency[node].items())
+        return sum(inter / (sizes[node] + sizes[other] - inter) for other, inter in adjacency[node].items())
 
     order = sorted((node for node in adjacency if adjacency[node]), key=lambda node: (-weight(node), -int(sizes[node]), node))
     labels = np.full(n, -1, dtype=np.int64)
     next_label = 0
     for centre in order:
         if labels[centre] >= 0:
+            continue
+        # A document left out of every star so far that lies inside members of exactly one
+        # cluster is a partial copy whose edge to that cluster's centre LSH missed: it joins
+        # them. Only the smaller side may join this way, so a page that merely contains a
+        # member (a digest holding a story's lead) never does.
+        holders = {int(labels[other]) for other, inter in adjacency[centre].items()
+                   if labels[other] >= 0 and sizes[other] >= sizes[centre] and inter >= _INSIDE * sizes[centre]}
+        if len(holders) == 1:
+            labels[centre] = holders.pop()
             continue
         labels[centre] = next_label
         for other in adjacency[centre]:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from hashlib import blake2b
 
+from dedup.clean import find_link_list
 from dedup.document import CleanDocument
 from dedup.normalize import compact
 from dedup.outlets import name_key
@@ -65,7 +66,11 @@ def mark_self(doc: CleanDocument, own: str | None) -> CleanDocument:
 
 
 def drop_lines(doc: CleanDocument, is_template: Callable[[str], bool]) -> CleanDocument:
-    """Drop the body lines whose compacted form ``is_template`` accepts, recording each removal."""
+    """Drop the body lines whose compacted form ``is_template`` accepts, recording each removal.
+
+    A headline list that only the site's footer kept from ending the page
+    (:func:`dedup.clean.find_link_list`) goes with it.
+    """
     kept, kept_keys = [], []
     for line, key in zip(doc.body.split("\n"), compacted_lines(doc), strict=True):
         if is_template(key):
@@ -74,6 +79,9 @@ def drop_lines(doc: CleanDocument, is_template: Callable[[str], bool]) -> CleanD
             kept.append(line)
             kept_keys.append(key)
     if len(kept) != doc.body.count("\n") + 1:
+        links_from = find_link_list(kept)
+        doc.removed.extend(("headline list", line) for line in kept[links_from:])
+        kept, kept_keys = kept[:links_from], kept_keys[:links_from]
         doc.body, doc.compared_lines, doc.compared = "\n".join(kept), kept_keys, "".join(kept_keys)
     return doc
 

@@ -148,3 +148,42 @@ def test_spinning_is_found_even_when_a_title_word_opens_many_genuine_clauses(art
     assert all(line in doc.body for line in genuine[:1])
     plain = clean(Document(id="p", title=title, text="\n".join([title, *genuine])))
     assert not plain.spun
+
+
+HEADLINES = ["北湾港集装箱吞吐量首季增长一成", "东岭新能源汽车产业园二期开工 2024-03-11",
+             "·南江试点跨区域通办社保业务", "西川发布首批智慧农业示范基地名单"]
+
+
+def test_a_bare_headline_list_at_the_end_is_removed(article):
+    doc = clean(Document(id="x.txt", text="\n".join([*article, *HEADLINES]), site="x.com"))
+    assert [line for reason, line in doc.removed if reason == "headline list"] == HEADLINES
+    assert "北湾港" not in doc.compared and doc.compared.endswith(clean(
+        Document(id="y.txt", text="\n".join(article), site="y.com")).compared[-20:])
+
+
+@pytest.mark.parametrize("tail", [
+    # numbered points, a data table and prose lines are the article's, not a list of links
+    ["一、加快设备联网改造", "二、推动生产管理系统上云", "三、完善质量检测体系"],
+    ["上证指数 3068.46 0.81%", "深证成指 9520.38 1.27%", "创业板指 1630.12 1.95%"],
+    ["企业完成改造后可申请补贴。", "补贴按投资额的三成计算。", "服务联盟年内组建完成。"],
+    HEADLINES[:2],
+])
+def test_lines_that_are_not_a_headline_list_stay(article, tail):
+    doc = clean(Document(id="x.txt", text="\n".join([*article, *tail]), site="x.com"))
+    assert not any(reason == "headline list" for reason, _ in doc.removed)
+
+
+def test_a_page_of_headlines_only_is_not_emptied():
+    doc = clean(Document(id="x.txt", text="\n".join(HEADLINES), site="x.com"))
+    assert not any(reason == "headline list" for reason, _ in doc.removed)
+
+
+def test_an_unlabelled_link_list_in_an_html_article_is_removed(article):
+    from dedup.io.readers import read_page
+
+    links = "".join(f'<li><a href="/n/{k}.html">{t}</a></li>' for k, t in enumerate(HEADLINES))
+    html = ("<html><head><title>" + TITLE + "</title></head><body><div><h1>" + TITLE + "</h1>"
+            + "".join(f"<p>{p}</p>" for p in article) + f"<ul>{links}</ul><p>（责任编辑：王芳）</p></div></body></html>")
+    doc = clean(read_page(html.encode(), "x.com/1.html"))
+    assert "南江" not in doc.compared and "专项资金24亿元" in doc.compared
+    assert sum(reason == "headline list" for reason, _ in doc.removed) == len(HEADLINES)

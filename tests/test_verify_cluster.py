@@ -68,3 +68,18 @@ def test_copies_without_an_edge_are_judged_on_their_overlap_before_calling_a_pag
     sets[2] = np.arange(150, 350)
     sizes = np.array([400, 100, 200])
     assert find_digests(sizes, {0: {1: 100, 2: 200}, 1: {0: 100}, 2: {0: 200}}, related=related) == {0: [1, 2]}
+
+
+def test_a_partial_copy_joins_through_a_member_but_a_page_holding_it_does_not():
+    # 0, 1: full copies (400 each); 2: the lead only (120), linked to 1 but not to the centre 0;
+    # 3: a digest page (330) holding the lead whole plus two other stories' leads.
+    sizes = np.array([400, 400, 120, 330])
+    edges = Edges(np.array([0, 1, 2]), np.array([1, 2, 3]), np.array([380, 120, 120]))
+    labels = cluster(sizes, edges).tolist()
+    assert labels[0] == labels[1] == labels[2]
+    assert labels[3] != labels[0]
+    # Full copies, not the lead every copy contains, are the centres: with edges from the lead
+    # to both copies and the digest, the digest still stays out.
+    edges = Edges(np.array([0, 0, 1, 2]), np.array([1, 2, 2, 3]), np.array([380, 120, 120, 120]))
+    labels = cluster(sizes, edges).tolist()
+    assert labels[0] == labels[1] == labels[2] and labels[3] != labels[0]
