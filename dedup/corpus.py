@@ -37,7 +37,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from dedup.clean import CleanOptions, clean, rejected_after_cleaning, usable
+from dedup.clean import CleanOptions, clean, find_link_list, rejected_after_cleaning, usable
 from dedup.config import Config
 from dedup.document import Attribution, CleanDocument, Document
 from dedup.errors import InputError
@@ -259,7 +259,10 @@ def _redo_unit(tasks: list[_Redo]) -> tuple[str, list[tuple[int, _Sketched]], np
     texts: list[str] = []
     for task in tasks:
         body = reader.read(task.body_path, *task.body).decode("utf-8", "surrogatepass")
-        kept = [line for line in body.split("\n") if line_key(task.site, compact(line)) not in task.drop]
+        lines = body.split("\n")
+        kept = [line for line in lines if line_key(task.site, compact(line)) not in task.drop]
+        if len(kept) != len(lines):  # as templates.drop_lines does
+            kept = kept[:find_link_list(kept)]
         compared = compact("\n".join(kept))
         out.append((task.index, _sketch_compared(compared, config, spool)))
         texts.append(compared)
