@@ -48,8 +48,9 @@ def false_merges(clusters: list[dict[str, Any]], gold: Gold) -> dict[str, int]:
                 if gold.story[a] == gold.story[b]:
                     continue
                 prefixes = {gold.story[a][0], gold.story[b][0]}
-                if prefixes & {"M", "F", "D"}:
-                    kind = {"M": "market wrap-ups", "F": "flash items", "D": "digest pages"}[sorted(prefixes & {"M", "F", "D"})[0]]
+                special = {"M": "market wrap-ups", "F": "flash items", "D": "digest pages", "B": "shared blurb, many sites"}
+                if prefixes & set(special):
+                    kind = special[sorted(prefixes & set(special))[0]]
                 elif gold.site.get(a) == gold.site.get(b):
                     kind = "same site (shared template)"
                 else:
@@ -133,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     merges = false_merges(clusters_dedup, gold)
     print("| dedup false merges (pairs of different stories in one cluster) | pairs |")
     print("|---|---|")
-    for kind in ("same site (shared template)", "market wrap-ups", "flash items", "digest pages", "other"):
+    for kind in ("same site (shared template)", "shared blurb, many sites", "market wrap-ups", "flash items", "digest pages",
+                 "other"):
         print(f"| {kind} | {merges.get(kind, 0)} |")
     return 0
 

@@ -15,7 +15,9 @@ Traditional-script mirror), ``width`` (full/half-width flips), ``digest`` (a pag
 story plus briefs of others).
 
 Hard negatives, each its own gold story: daily market wrap-ups from one template with different
-figures (``M*``), short flash items from one template (``F*``), and digests made of three stories'
+figures (``M*``), short flash items from one template (``F*``), short items on many small sites
+that share a long blurb (``B*``: too few pages per site for a site template; the corpus-wide
+common shingles keep them apart), and digests made of three stories'
 leads where none dominates (``D*``, which must join nobody).
 """
 
@@ -74,6 +76,10 @@ _AGGREGATOR_FOOTERS = {
     "kuaibao-mirror.net": ["免责声明：本文仅代表作者观点，不代表本站立场。", "快报镜像网 联系我们 关于我们"],
     "news-digest.org": ["文摘网提醒：投资有风险，入市需谨慎。", "文摘网 广告合作 意见反馈"],
 }
+_BLURB = ("本平台致力于汇聚基层政务动态与民生资讯，内容经编辑整理后发布，旨在传递更多信息，帮助读者了解身边变化。"
+          "如您有新闻线索或合作意向，欢迎通过页面底部方式与我们取得联系，我们将认真对待每一位读者的反馈与建议。"
+          "平台所载文字与图片部分来自各地政务公开渠道及合作单位投稿，编辑过程中力求准确完整，若有疏漏之处，敬请读者谅解并及时指正，"
+          "我们会在核实后第一时间更新，感谢大家长期以来的关注、陪伴与支持。")
 _ADVERTS = ("最新消息", "关注我们", "精彩不断", "点击了解", "今日热点")
 _MONTHS = range(1, 13)
 
@@ -288,6 +294,17 @@ class _Writer:
         self.html_page(spec, f"F{number:05d}", f"{company}业绩预告", text, "flash", True, spec.name,
                        self._time((int(rng.choice(_MONTHS)), int(rng.integers(1, 28))), 60), gbk=False)
 
+    def boilerplate(self, number: int) -> None:
+        """A short item on a small site (three pages each: too few for a site template) ending
+        in the blurb dozens of such sites carry: different stories whose shared part is the
+        blurb, only common shingles can keep them apart."""
+        rng = self.rng
+        body = self.model.paragraphs(rng, int(rng.integers(60, 110))).replace("\n", "")
+        body = "".join(ch for ch in body if not ch.isdigit())
+        domain = f"quxian{number // 3:02d}.cn"
+        spec = SiteSpec(f"区县快讯{number // 3:02d}", domain, "portal")
+        self.text_page(spec, f"B{number:05d}", self.model.title(rng), [body, _BLURB], "boilerplate", "")
+
     def digest(self, number: int, bodies: dict[str, list[str]], titles: list[str]) -> None:
         """Three stories' leads on one page: none dominates, so it joins nobody."""
         rng = self.rng
@@ -312,6 +329,8 @@ def write_quality_corpus(out: Path, stories: int = 600, seed: int = 7) -> dict[s
     for number in range(max(10, stories // 10)):
         writer.market(number)
         writer.flash(number)
+    for number in range(max(30, stories // 4)):
+        writer.boilerplate(number)
     originals = {d.story: d for d in writer.docs if d.is_original and d.story.startswith("S")}
     bodies: dict[str, list[str]] = {}
     for story in sorted(originals)[:60]:

@@ -12,7 +12,7 @@ from dedup.errors import ConfigError
 # Settings that change the bytes of a signature or of a shingle set. An index built under one
 # value of these cannot answer for another, so they are compared when an index is opened.
 HASHING_FIELDS = ("shingle_size", "num_perm", "seed", "to_simplified", "lsh_bands", "lsh_rows", "lead_chars",
-                  "lead_bands", "lead_rows")
+                  "lead_bands", "lead_rows", "common_sample")
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,12 @@ class Config:
     short_shingles: int = 150
     """Below this many shingles a document is a short item (flash, notice): its figures are checked
     from two up (a flash template with other figures is another flash), not from four."""
+    common_sample: int = 2000
+    """Documents sampled (the same ones whatever the order of arrival: lowest id hashes) to find
+    the corpus's common shingles."""
+    common_share: float = 0.05
+    """A shingle held by this share of the sample (``common_sample``) is common: no evidence of
+    copying, left out when documents are compared. 0 turns the rule off."""
     max_bucket: int = 2000
     """LSH buckets holding more documents than this are treated as template collisions and skipped."""
     digest_share: float = 0.5
@@ -90,6 +96,10 @@ class Config:
             raise ConfigError(f"short_shingles must not be negative; got {self.short_shingles}")
         if self.max_file_bytes < 1 or self.max_doc_chars < 1:
             raise ConfigError("max_file_bytes and max_doc_chars must be positive")
+        if self.common_sample < 1:
+            raise ConfigError(f"common_sample must be at least 1; got {self.common_sample}")
+        if not 0.0 <= self.common_share <= 1.0:
+            raise ConfigError(f"common_share must be in [0, 1] (0 turns the rule off); got {self.common_share}")
         if self.min_shingles < 1:
             raise ConfigError(f"min_shingles must be at least 1; got {self.min_shingles}")
 

@@ -38,6 +38,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from dedup.clean import CleanOptions, clean, find_link_list, rejected_after_cleaning, usable
+from dedup.common import CommonShingles, pairs_within, sample_positions, sample_rank
 from dedup.config import Config
 from dedup.document import Attribution, CleanDocument, Document
 from dedup.errors import InputError
@@ -163,11 +164,12 @@ class _UnitOut:
     names: list[tuple[str, ...]] = field(default_factory=list)
     line_keys: list[np.ndarray] = field(default_factory=list)
     numbers: array = field(default_factory=lambda: array("q"))
-    """per document: body offset, body length, entry offset, entry length, sketch offset, shingles, figures"""
+    """per document: body offset, body length, entry offset, entry length, sketch offset, shingles, figures,
+    sample rank"""
     band_keys: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.uint64))
 
 
-_PER_DOC = 7
+_PER_DOC = 8
 
 
 def _slim(doc: CleanDocument) -> bytes:
@@ -230,7 +232,7 @@ def _clean_unit(unit: _Unit) -> _UnitOut:
         out.names.append(tuple(source_names(cleaned)))
         out.line_keys.append(np.fromiter(document_line_keys(cleaned), dtype=np.uint64))
         out.numbers.extend((body[0], body[1], entry[0], entry[1], sketched.where[0], sketched.n_shingles,
-                            sketched.n_numbers))
+                            sketched.n_numbers, sample_rank(cleaned.id)))
         signatures.append(sketched.signature)
         compared_texts.append(cleaned.compared)
     spool.flush()
@@ -301,6 +303,7 @@ class _Columns:
         self.entry_file, self.entry_off, self.entry_len = array("i"), array("q"), array("i")
         self.sketch_file, self.sketch_off = array("i"), array("q")
         self.n_shingles, self.n_numbers = array("i"), array("i")
+        self.rank = array("q")
 
     def set_sketch(self, index: int, file: int, sketched: _Sketched) -> None:
         self.sketch_file[index] = file
@@ -463,6 +466,7 @@ def _scan(walked: Walk, config: Config, outlets: OutletTable, outlet_file: str |
             columns.sketch_off.extend(kept[:, 4].tolist())
             columns.n_shingles.extend(kept[:, 5].tolist())
             columns.n_numbers.extend(kept[:, 6].tolist())
+            columns.rank.extend(kept[:, 7].tolist())
             key_chunks.append(outcome.band_keys[accepted])
             if unit_keys:
                 line_keys.append(np.concatenate(unit_keys))
@@ -500,11 +504,27 @@ def _scan(walked: Walk, config: Config, outlets: OutletTable, outlet_file: str |
     key_chunks.clear()
     seconds["lsh"] = time.perf_counter() - mark
 
-    @lru_cache(maxsize=8192)
-    def sketch_of(index: int) -> tuple[np.ndarray, np.ndarray]:
+    def raw_sketch(index: int) -> tuple[np.ndarray, np.ndarray]:
         ns, nn = columns.n_shingles[index], columns.n_numbers[index]
         data = reader.read(files[columns.sketch_file[index]], columns.sketch_off[index], 4 * ns + 8 * nn)
         return np.frombuffer(data, dtype=np.uint32, count=ns), np.frombuffer(data, dtype=np.uint64, offset=4 * ns)
+
+    mark = time.perf_counter()
+    ranks = np.frombuffer(columns.rank, dtype=np.int64) if n else np.zeros(0, np.int64)
+    sampled = sample_positions(ranks, valid, config.common_sample)
+    common = CommonShingles.learn([raw_sketch(k)[0] for k in sampled.tolist()], pairs_within(candidates, sampled, n),
+                                  config)
+    seconds["common"] = time.perf_counter() - mark
+    # Clustering weighs the evidence each document has; documents never read keep their full size
+    # (they are alone, and a document alone needs no size).
+    sizes = n_shingles.copy()
+
+    @lru_cache(maxsize=8192)
+    def sketch_of(index: int) -> tuple[np.ndarray, np.ndarray]:
+        shingles, figures = raw_sketch(index)
+        evidence = common.evidence(shingles)
+        sizes[index] = len(evidence)
+        return evidence, figures
 
     mark = time.perf_counter()
     pairs: list[Pair] = []
@@ -523,7 +543,7 @@ def _scan(walked: Walk, config: Config, outlets: OutletTable, outlet_file: str |
         return profiles.mark_self(_unslim(data))
 
     mark = time.perf_counter()
-    labels, clusters, lone = build_clusters(doc_of, lambda index: sketch_of(index)[0], n_shingles, pairs, config,
+    labels, clusters, lone = build_clusters(doc_of, lambda index: sketch_of(index)[0], sizes, pairs, config,
                                             outlets)
     seconds["cluster"] = time.perf_counter() - mark
     seconds["total"] = time.perf_counter() - started
@@ -533,8 +553,8 @@ def _scan(walked: Walk, config: Config, outlets: OutletTable, outlet_file: str |
         docs=LazySequence(n, doc_of), shingles=LazySequence(n, lambda index: sketch_of(index)[0]), labels=labels, clusters=clusters,
         candidates=candidates, pairs=pairs, profiles=profiles, config=config,
         stats={"candidates": float(len(candidates)), "verified": float(len(pairs)),
-               "too_short": float((~valid).sum())},
-        lone=lone, lone_cluster=lone_cluster_maker(doc_of, n_shingles, outlets),
+               "too_short": float((~valid).sum()), "common_shingles": float(len(common))},
+        lone=lone, lone_cluster=lone_cluster_maker(doc_of, sizes, outlets),
     )
     return CorpusScan(result=result, rejects=list(rejects), files=len(walked.files), unsupported=walked.unsupported,
                       documents=n, duplicate_ids=duplicate_ids, seconds=seconds, scratch=scratch, reader=reader)

@@ -36,6 +36,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -43,15 +44,16 @@ import numpy as np
 
 from dedup.canonical import Choice, Member, choose
 from dedup.clean import CleanOptions, clean, rejected_after_cleaning, usable
+from dedup.common import CommonShingles, sample_rank
 from dedup.config import Config
 from dedup.document import Attribution, CleanDocument, Document
 from dedup.errors import ConfigMismatchError, InputError, StoreError
-from dedup.lsh import document_keys
+from dedup.lsh import candidate_pairs, document_keys
 from dedup.normalize import compact
 from dedup.outlets import OutletTable
 from dedup.pipeline import LazySequence, ScanResult, build_clusters, lone_cluster_maker
 from dedup.report import cluster_record
-from dedup.sketch import sketch_with_figures
+from dedup.sketch import sketch, sketch_with_figures
 from dedup.templates import (
     MAX_LINE_CHARS,
     MIN_SITE_DOCS,
@@ -64,11 +66,11 @@ from dedup.templates import (
     source_names,
     template_threshold,
 )
-from dedup.verify import check_pair
+from dedup.verify import Pair, check_pair
 
 log = logging.getLogger("dedup")
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS docs (
@@ -82,9 +84,12 @@ CREATE TABLE IF NOT EXISTS docs (
     figures BLOB NOT NULL,
     line_keys BLOB NOT NULL,
     size INTEGER NOT NULL,
-    cluster INTEGER NOT NULL
+    cluster INTEGER NOT NULL,
+    rank INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS docs_cluster ON docs (cluster);
+CREATE INDEX IF NOT EXISTS docs_rank ON docs (rank);
+CREATE TABLE IF NOT EXISTS common (hash INTEGER PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS bands (key INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (key, n)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS edges (
     a INTEGER NOT NULL, b INTEGER NOT NULL, inter INTEGER NOT NULL, jaccard REAL NOT NULL,
@@ -233,6 +238,7 @@ class Index:
             self.db = sqlite3.connect(uri, uri=readonly, timeout=timeout, isolation_level=None,
                                       check_same_thread=False)
             self.db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            self._check_schema()
             if not readonly:
                 self.db.execute("PRAGMA journal_mode = WAL")
                 self.db.execute("PRAGMA synchronous = NORMAL")
@@ -246,6 +252,8 @@ class Index:
             raise
         self._options = CleanOptions(to_simplified=self.config.to_simplified)
         self._own_names: dict[str, str | None] = {}
+        self._common: CommonShingles | None = None
+        self._common_stamp = -1
 
     # --- opening and closing ---------------------------------------------------------------
 
@@ -273,6 +281,14 @@ class Index:
             fcntl.flock(self._lock_handle, fcntl.LOCK_UN)
             self._lock_handle.close()
             self._lock_handle = None
+
+    def _check_schema(self) -> None:
+        """Refuse an index written in another format before touching it."""
+        has_meta = self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
+        schema = self.db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() if has_meta else None
+        if has_meta and schema is not None and schema[0] != str(SCHEMA_VERSION):
+            raise StoreError(f"{self.path} is an index of format {schema[0]}; this version of dedup reads format "
+                             f"{SCHEMA_VERSION}: build the index again with `dedup index`")
 
     def _check_config(self, config: Config | None) -> Config:
         row = self.db.execute("SELECT value FROM meta WHERE key = 'config'").fetchone()
@@ -387,6 +403,42 @@ class Index:
                                            config.lead_chars, config.lead_bands, config.lead_rows, config.shingle_size,
                                            config.num_perm, config.seed).tolist()
 
+    # --- corpus-wide common shingles ---------------------------------------------------------
+
+    def _common_shingles(self, refresh: bool = False) -> CommonShingles:
+        """The common shingles of what is stored (see :mod:`dedup.common`).
+
+        Learned again from the sample (the lowest-ranked stored documents) when the index has
+        grown by a twentieth since they were last learned, or when ``refresh`` asks; stored with
+        the index, so opening it costs nothing.
+        """
+        top = int(self.db.execute("SELECT COALESCE(MAX(n), 0) FROM docs").fetchone()[0])
+        if self._common is None and not refresh:
+            stamp = self.db.execute("SELECT value FROM meta WHERE key = 'common_stamp'").fetchone()
+            if stamp is not None:
+                hashes = [h for (h,) in self.db.execute("SELECT hash FROM common ORDER BY hash")]
+                self._common = CommonShingles(np.array(hashes, dtype=np.uint32), self.config.min_shingles)
+                self._common_stamp = int(stamp[0])
+        stale = top > max(self._common_stamp * 1.05, self._common_stamp + 20)
+        if self._common is not None and not refresh and not stale:
+            return self._common
+        config = self.config
+        rows = self.db.execute("SELECT shingles, body FROM docs ORDER BY rank LIMIT ?",
+                               (config.common_sample,)).fetchall()
+        sets = [np.frombuffer(shingles, dtype=np.uint32) for shingles, _ in rows]
+        signatures = [sketch(compact(bytes(body).decode("utf-8", "surrogatepass")), config.shingle_size,
+                             config.num_perm, config.seed)[1] for _, body in rows]
+        pairs = candidate_pairs(np.array(signatures), config.lsh_bands, config.lsh_rows, config.max_bucket) \
+            if len(rows) >= 2 else np.zeros((0, 2), dtype=np.int64)
+        self._common = CommonShingles.learn(sets, pairs, config)
+        self._common_stamp = top
+        if not self.readonly and self.db.in_transaction:
+            self.db.execute("DELETE FROM common")
+            self.db.executemany("INSERT INTO common VALUES (?)", [(int(h),) for h in self._common.hashes])
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('common_stamp', ?)", (str(top),))
+        log.debug("common shingles learned from %d sampled documents: %d", len(rows), len(self._common))
+        return self._common
+
     def _candidates(self, prepared: _Prepared, exclude: int | None = None) -> list[tuple[int, int, float, float]]:
         """Verified stored neighbours: ``(n, intersection, jaccard, containment)``."""
         keys = _signed(prepared.band_keys)
@@ -396,12 +448,14 @@ class Index:
         found = {n for key, n in rows if per_key[key] <= self.config.max_bucket}
         found.discard(exclude if exclude is not None else -1)
         verified = []
+        common = self._common_shingles()
+        evidence = common.evidence(prepared.shingles)
         for n in sorted(found):
             row = self.db.execute("SELECT shingles, figures FROM docs WHERE n = ?", (n,)).fetchone()
             if row is None:
                 continue
-            other = np.frombuffer(row[0], dtype=np.uint32)
-            checked = check_pair(prepared.shingles, other, prepared.figures, np.frombuffer(row[1], dtype=np.uint64),
+            other = common.evidence(np.frombuffer(row[0], dtype=np.uint32))
+            checked = check_pair(evidence, other, prepared.figures, np.frombuffer(row[1], dtype=np.uint64),
                                  self.config)
             if checked is not None:
                 verified.append((n, *checked))
@@ -507,12 +561,12 @@ class Index:
         self._observe(prepared, +1)
         best = max(neighbours, key=lambda v: (v[3], v[2], -v[0])) if neighbours else None
         cursor = self.db.execute(
-            "INSERT INTO docs (id, site, digest, record, body, shingles, figures, line_keys, size, cluster) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, -1)",
+            "INSERT INTO docs (id, site, digest, record, body, shingles, figures, line_keys, size, cluster, rank) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, -1, ?)",
             (doc_id, prepared.doc.site, prepared.digest, _record(prepared.doc),
              prepared.doc.body.encode("utf-8", "surrogatepass"), prepared.shingles.tobytes(),
              prepared.figures.tobytes(), np.array(prepared.line_keys, dtype=np.uint64).tobytes(),
-             len(prepared.shingles)))
+             len(prepared.shingles), sample_rank(doc_id)))
         n = int(cursor.lastrowid or 0)
         label = n
         if best is not None:
@@ -634,23 +688,35 @@ class Index:
         numbers = [r[0] for r in rows]
         position = {n: k for k, n in enumerate(numbers)}
         sizes = np.array([r[1] for r in rows], dtype=np.int64)
-        left, right, inter, pairs = [], [], [], []
-        from dedup.verify import Pair
+        # The edges were verified against the common shingles known when each document came;
+        # they are judged again on those of the whole index, as a scan of it would.
+        if self.readonly:
+            common = self._common_shingles(refresh=True)
+        else:
+            with self._transaction():
+                common = self._common_shingles(refresh=True)
 
-        for a, b, i, jac, cont in self.db.execute("SELECT a, b, inter, jaccard, containment FROM edges"):
+        @lru_cache(maxsize=8192)
+        def sketch_of(k: int) -> tuple[np.ndarray, np.ndarray]:
+            row = self.db.execute("SELECT shingles, figures FROM docs WHERE n = ?", (numbers[k],)).fetchone()
+            evidence = common.evidence(np.frombuffer(row[0], dtype=np.uint32))
+            sizes[k] = len(evidence)
+            return evidence, np.frombuffer(row[1], dtype=np.uint64)
+
+        pairs = []
+        for a, b in self.db.execute("SELECT a, b FROM edges").fetchall():
             pa, pb = sorted((position[a], position[b]))
-            left.append(pa)
-            right.append(pb)
-            inter.append(i)
-            pairs.append(Pair(pa, pb, i, jac, cont))
+            (sa, fa), (sb, fb) = sketch_of(pa), sketch_of(pb)
+            checked = check_pair(sa, sb, fa, fb, self.config)
+            if checked is not None:
+                pairs.append(Pair(pa, pb, *checked))
         pairs.sort(key=lambda p: (p.left, p.right))
 
         def doc_of(k: int) -> CleanDocument:
             return self._member(numbers[k])[0]
 
         def shingles_of(k: int) -> np.ndarray:
-            row = self.db.execute("SELECT shingles FROM docs WHERE n = ?", (numbers[k],)).fetchone()
-            return np.frombuffer(row[0], dtype=np.uint32)
+            return sketch_of(k)[0]
 
         labels, clusters, lone = build_clusters(doc_of, shingles_of, sizes, pairs, self.config, self.outlets)
         if not self.readonly:

@@ -14,6 +14,7 @@ import numpy as np
 from dedup.canonical import Choice, Member, choose
 from dedup.clean import CleanOptions, clean
 from dedup.cluster import Edges, cluster
+from dedup.common import CommonShingles, pairs_within, sample_positions, sample_rank
 from dedup.config import Config
 from dedup.document import CleanDocument, Document
 from dedup.lsh import candidate_pairs, lead_keys
@@ -225,6 +226,12 @@ def scan(docs: Iterable[Document], config: Config | None = None, outlets: Outlet
                       config.shingle_size, config.num_perm, config.seed)
     candidates = candidate_pairs(sigs, config.lsh_bands, config.lsh_rows, config.max_bucket, valid, leads)
     numbers = [numbers_of(doc.compared) for doc in cleaned]
+    ranks = np.array([sample_rank(doc.id) for doc in cleaned], dtype=np.int64)
+    sampled = sample_positions(ranks, valid, config.common_sample)
+    common = CommonShingles.learn([shingles[k] for k in sampled], pairs_within(candidates, sampled, len(cleaned)),
+                                  config)
+    # Signatures were made from whole sets; verification and clustering see only the evidence.
+    shingles = [common.evidence(s) for s in shingles]
     pairs = verify(shingles, numbers, candidates, config)
     sizes = np.array([len(s) for s in shingles], dtype=np.int64)
     labels, clusters, lone = build_clusters(cleaned.__getitem__, shingles.__getitem__, sizes, pairs, config, outlets)
@@ -233,7 +240,8 @@ def scan(docs: Iterable[Document], config: Config | None = None, outlets: Outlet
     return ScanResult(
         docs=cleaned, shingles=shingles, labels=labels, clusters=clusters, candidates=candidates,
         pairs=pairs, profiles=profiles, config=config,
-        stats={"candidates": float(len(candidates)), "verified": float(len(pairs)), "too_short": float((~valid).sum())},
+        stats={"candidates": float(len(candidates)), "verified": float(len(pairs)), "too_short": float((~valid).sum()),
+               "common_shingles": float(len(common))},
         lone=lone, lone_cluster=lone_cluster_maker(cleaned.__getitem__, sizes, outlets),
     )
 

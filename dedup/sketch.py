@@ -92,6 +92,24 @@ def intersection_size(a: np.ndarray, b: np.ndarray) -> int:  # pragma: no cover 
 
 
 @njit(cache=True, nogil=True)
+def difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """The values of sorted array ``a`` that sorted array ``b`` lacks (a merge walk)."""
+    out = np.empty_like(a)
+    i = j = count = 0
+    while i < a.shape[0]:
+        if j >= b.shape[0] or a[i] < b[j]:
+            out[count] = a[i]
+            count += 1
+            i += 1
+        elif a[i] > b[j]:
+            j += 1
+        else:
+            i += 1
+            j += 1
+    return out[:count]
+
+
+@njit(cache=True, nogil=True)
 def _figures(cps: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
     """Sorted distinct keys of the ASCII digit runs: the run's last 18 digits as an integer, its
     length (up to 15) in the top four bits, so that "081" and "81" differ."""

@@ -2,7 +2,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
+
+from benchmarks.textgen import TextModel
+from dedup.document import Document
 
 ARTICLE = [
     "中证网讯（记者 周文）江城市工业和信息化局3月12日发布通知，今年将安排专项资金2.4亿元，支持全市中小制造企业开展数字化改造，单个企业最高可获得300万元补贴。",
@@ -32,3 +36,23 @@ def write(root: Path, rel: str, text: str, encoding: str = "utf-8") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(text.encode(encoding))
     return path
+
+
+BLURB = ("本平台致力于汇聚基层政务动态与民生资讯，内容经编辑整理后发布，旨在传递更多信息，帮助读者了解身边变化。"
+         "如您有新闻线索或合作意向，欢迎通过页面底部方式与我们取得联系，我们将认真对待每一位读者的反馈与建议。"
+         "平台所载文字与图片部分来自各地政务公开渠道及合作单位投稿，编辑过程中力求准确完整，若有疏漏之处敬请谅解。")
+
+
+def _blurb_items(count: int, seed: int) -> list[Document]:
+    model, rng = TextModel(seed), np.random.default_rng(seed)
+    docs = []
+    for k in range(count):
+        body = "".join(ch for ch in model.paragraphs(rng, 80, numbers=False) if not ch.isdigit())
+        docs.append(Document(id=f"item{k}", text=f"{body}\n{BLURB}", site=f"site{k}.cn"))
+    return docs
+
+
+@pytest.fixture
+def blurb_items():
+    """Short, different items on as many sites, each ending in the same long blurb."""
+    return _blurb_items

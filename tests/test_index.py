@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from benchmarks.synthetic import write_quality_corpus
@@ -244,3 +245,22 @@ def test_cli_explain_from_an_index(tmp_path, article):
     missing = subprocess.run([sys.executable, "-m", "dedup.cli", "explain", "--db", str(db), "--id", "nope"],
                              capture_output=True, text=True)
     assert missing.returncode == 2 and "no document with id 'nope'" in missing.stderr
+
+
+def test_common_shingles_are_learned_by_the_index_and_kept_with_it(tmp_path, blurb_items):
+    docs = blurb_items(40, seed=3)
+    path = tmp_path / "blurb.db"
+    with Index(path) as index:
+        verdicts = list(index.add_many(docs))
+        groups = [c for c in index.clusters() if c["size"] > 1]
+        learned = index._common_shingles()
+    # Early items match on the blurb before it is known as common; the clusters judge again.
+    assert groups == []
+    assert len(learned) > 0 and any(v.status == "repost" for v in verdicts[:25])
+    with Index(path, readonly=True) as reopened:
+        assert np.array_equal(reopened._common_shingles().hashes, learned.hashes)
+        late = reopened.query(blurb_items(41, seed=3)[-1])  # one more item with the blurb
+    assert late.status == "new"
+    with Index(tmp_path / "off.db", Config(common_share=0)) as index:
+        list(index.add_many(docs))
+        assert max(c["size"] for c in index.clusters()) >= 30

@@ -1,0 +1,156 @@
+"""Shingles so widespread in a corpus that sharing them is no evidence of copying.
+
+Site templates catch the furniture one site repeats; this is the weaker, corpus-wide rule: a
+shingle found in a large share of all documents (a stock disclaimer many small sites carry, a
+formula every market item uses) is left out when two documents are compared.
+
+The share is estimated on a sample that does not depend on the order documents arrive in: the
+``Config.common_sample`` documents whose ids hash lowest. Near-identical sampled documents (copies
+of one story) count as one holder, so a story reposted many times does not make its own text
+common; a shingle is common when at least ``common_share`` of the holders, and never fewer than
+``MIN_HOLDERS``, hold it. A document made almost only of common shingles (fewer than
+``min_shingles`` would remain) is compared whole.
+
+A corpus built around a single story (hundreds of differently edited reposts and little else) can
+still see that story's text taken as common: turn the rule off there (``common_share=0``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from hashlib import blake2b
+
+import numpy as np
+
+from dedup.config import Config
+from dedup.sketch import difference, intersection_size
+
+_NONE = np.zeros(0, dtype=np.uint32)
+
+
+def sample_rank(doc_id: str) -> int:
+    """The document's place in the sampling order, a signed 64-bit integer (fits SQLite).
+
+    >>> sample_rank("a.txt") == sample_rank("a.txt"), sample_rank("a.txt") == sample_rank("b.txt")
+    (True, False)
+    """
+    return int.from_bytes(blake2b(doc_id.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little",
+                          signed=True)
+
+
+MIN_HOLDERS = 20
+"""A shingle is never common with fewer holders than this, however small the sample."""
+NEAR_IDENTICAL = 0.8
+"""Sampled documents this similar (Jaccard) count as one holder: a story reposted fifty times is
+one story, not fifty documents sharing its text."""
+
+
+def min_holders(config: Config, groups: int) -> int:
+    """How many holders (groups of near-identical sampled documents) make a shingle common.
+
+    >>> min_holders(Config(), 100), min_holders(Config(), 2000)
+    (20, 100)
+    """
+    return max(MIN_HOLDERS, math.ceil(config.common_share * groups))
+
+
+def holder_groups(sets: Sequence[np.ndarray], pairs: np.ndarray) -> list[list[int]]:
+    """Sampled documents grouped by near-identity (Jaccard >= ``NEAR_IDENTICAL`` over the candidate
+    ``pairs``, positions into ``sets``), transitively.
+
+    >>> a, b = np.arange(100, dtype=np.uint32), np.arange(5, 105, dtype=np.uint32)
+    >>> holder_groups([a, b, np.arange(500, 600, dtype=np.uint32)], np.array([[0, 1], [1, 2]]))
+    [[0, 1], [2]]
+    """
+    parent = list(range(len(sets)))
+
+    def root(k: int) -> int:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for i, j in pairs.tolist():
+        shared = intersection_size(sets[i], sets[j])
+        union = len(sets[i]) + len(sets[j]) - shared
+        if union and shared >= NEAR_IDENTICAL * union:
+            parent[root(i)] = root(j)
+    groups: dict[int, list[int]] = {}
+    for k in range(len(sets)):
+        groups.setdefault(root(k), []).append(k)
+    return sorted(groups.values())
+
+
+def sample_positions(ranks: np.ndarray, eligible: np.ndarray, size: int) -> np.ndarray:
+    """Positions of the ``size`` eligible documents with the lowest ranks (all of them if fewer).
+
+    >>> sample_positions(np.array([5, -3, 9, 0]), np.array([True, True, False, True]), 2).tolist()
+    [1, 3]
+    """
+    candidates = np.flatnonzero(eligible)
+    if len(candidates) <= size:
+        return candidates
+    chosen = candidates[np.argpartition(ranks[candidates], size - 1)[:size]]
+    return np.sort(chosen)
+
+
+def pairs_within(pairs: np.ndarray, positions: np.ndarray, n: int) -> np.ndarray:
+    """The candidate ``pairs`` (document indices) whose both ends are among ``positions``,
+    renumbered as positions into it.
+
+    >>> pairs_within(np.array([[0, 2], [1, 2], [2, 3]]), np.array([0, 2, 3]), 4).tolist()
+    [[0, 1], [1, 2]]
+    """
+    where = np.full(n, -1, dtype=np.int64)
+    where[positions] = np.arange(len(positions))
+    if not len(pairs):
+        return np.zeros((0, 2), dtype=np.int64)
+    mapped = where[pairs]
+    return mapped[(mapped >= 0).all(axis=1)]
+
+
+@dataclass(frozen=True)
+class CommonShingles:
+    """The common shingles of a corpus (sorted uint32) and how documents are compared without them.
+
+    >>> common = CommonShingles(np.array([2, 3], dtype=np.uint32), min_left=2)
+    >>> common.evidence(np.array([1, 2, 3, 4], dtype=np.uint32)).tolist()
+    [1, 4]
+    >>> common.evidence(np.array([1, 2, 3], dtype=np.uint32)).tolist()  # too little would be left
+    [1, 2, 3]
+    """
+
+    hashes: np.ndarray = field(default_factory=lambda: _NONE)
+    min_left: int = 8
+
+    @classmethod
+    def learn(cls, sets: Sequence[np.ndarray], pairs: np.ndarray, config: Config) -> CommonShingles:
+        """The shingles held by enough groups of the sampled documents' ``sets``.
+
+        ``pairs`` are candidate pairs among the sample (positions into ``sets``), from which near
+        identical documents are grouped (:func:`holder_groups`); each group counts once.
+        """
+        if not config.common_share or len(sets) < MIN_HOLDERS:
+            return cls(_NONE, config.min_shingles)
+        groups = holder_groups(sets, pairs)
+        needed = min_holders(config, len(groups))
+        if len(groups) < needed:
+            return cls(_NONE, config.min_shingles)
+        held = [sets[g[0]] if len(g) == 1 else np.unique(np.concatenate([sets[k] for k in g])) for g in groups]
+        values, counts = np.unique(np.concatenate(held), return_counts=True)
+        return cls(values[counts >= needed].astype(np.uint32), config.min_shingles)
+
+    def __len__(self) -> int:
+        return len(self.hashes)
+
+    def evidence(self, shingles: np.ndarray) -> np.ndarray:
+        """The shingles that count when this document is compared."""
+        if not len(self.hashes) or not len(shingles):
+            return shingles
+        left = difference(shingles, self.hashes)
+        return left if len(left) >= self.min_left else shingles
+
+
+__all__ = ["CommonShingles", "holder_groups", "min_holders", "pairs_within", "sample_positions", "sample_rank"]

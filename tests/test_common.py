@@ -1,0 +1,65 @@
+"""Corpus-wide common shingles: a blurb many unrelated pages carry is no evidence; a story
+reposted many times does not make its own text common."""
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from benchmarks.textgen import TextModel
+from dedup.common import CommonShingles, holder_groups, sample_positions, sample_rank
+from dedup.config import Config
+from dedup.document import Document
+from dedup.pipeline import scan
+
+
+def _groups(result) -> list[list[str]]:
+    return sorted(sorted(result.docs[m].id for m in c.members) for c in result.clusters)
+
+
+def test_items_sharing_a_blurb_across_many_sites_stay_apart(blurb_items):
+    docs = blurb_items(40, seed=3)
+    assert _groups(scan(docs)) == []
+    # Without the rule the blurb makes up most of every item, and they all merge.
+    merged = scan(docs, Config(common_share=0))
+    assert max(len(c.members) for c in merged.clusters) >= 30
+
+
+def test_a_story_reposted_many_times_does_not_make_its_own_text_common(blurb_items):
+    model, rng = TextModel(5), np.random.default_rng(5)
+    story = model.paragraphs(rng, 900)
+    # each copy adds a line of its own (enough to be compared on, were the story's text common)
+    copies = [Document(id=f"copy{k}", text=story + "\n" + model.sentence(rng), site=f"mirror{k}.cn")
+              for k in range(60)]
+    # and partial copies, which are not near-identical to the full ones
+    copies += [Document(id=f"part{k}", text=story[: 300 + 5 * k], site=f"part{k}.cn") for k in range(25)]
+    others = blurb_items(30, seed=9)
+    result = scan([*copies, *others])
+    assert sorted(m for m in _groups(result) if m[0].startswith("copy"))[0] == sorted(d.id for d in copies)
+    assert result.stats["common_shingles"] > 0  # the blurb is common, the story is not
+
+
+def test_sample_is_the_same_whatever_the_order():
+    ids = [f"doc{k}" for k in range(500)]
+    ranks = np.array([sample_rank(i) for i in ids])
+    chosen = {ids[k] for k in sample_positions(ranks, np.ones(500, bool), 50)}
+    shuffled = ids[::-1]
+    ranks2 = np.array([sample_rank(i) for i in shuffled])
+    assert {shuffled[k] for k in sample_positions(ranks2, np.ones(500, bool), 50)} == chosen
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.integers(0, 3000), min_size=0, max_size=200), st.lists(st.integers(0, 3000), max_size=50))
+def test_evidence_is_a_subset_and_never_too_small(values, common_values):
+    shingles = np.unique(np.array(values, dtype=np.uint32))
+    common = CommonShingles(np.unique(np.array(common_values, dtype=np.uint32)), min_left=8)
+    evidence = common.evidence(shingles)
+    assert set(evidence.tolist()) <= set(shingles.tolist())
+    assert len(evidence) >= 8 or len(evidence) == len(shingles)
+    if len(evidence) < len(shingles):
+        assert not set(evidence.tolist()) & set(common.hashes.tolist())
+
+
+def test_near_identical_documents_are_one_holder():
+    a = np.arange(1000, dtype=np.uint32)
+    sets = [a, a[10:], a[:990], np.arange(5000, 6000, dtype=np.uint32)]
+    assert holder_groups(sets, np.array([[0, 1], [0, 2], [1, 2], [2, 3]])) == [[0, 1, 2], [3]]
