@@ -770,7 +770,10 @@ class Index:
             lines.append(f"  title: {doc.title}")
         if doc.attributions:
             lines.append("  attributions: " + "; ".join(f"{a.form}={a.outlet}" for a in doc.attributions))
-        lines.append(f"  compared text ({len(compact(doc.body))} chars, {len(shingles)} shingles):")
+        evidence = len(self._common_shingles().evidence(shingles))
+        common = f"; {len(shingles) - evidence} more are common in the index and left out" \
+            if evidence < len(shingles) else ""
+        lines.append(f"  compared text ({len(compact(doc.body))} chars, {evidence} shingles{common}):")
         lines.append("    " + compact(doc.body)[:600])
         edges = self.db.execute("SELECT a, b, jaccard, containment FROM edges WHERE a = ? OR b = ? "
                                 "ORDER BY containment DESC LIMIT ?", (n, n, neighbours)).fetchall()

@@ -8,7 +8,7 @@ from typing import Any
 from dedup.canonical import credits_other
 from dedup.outlets import OutletTable
 from dedup.pipeline import Cluster, ScanResult
-from dedup.shingle import jaccard_containment
+from dedup.shingle import jaccard_containment, shingle_hashes
 
 
 def cluster_record(result: ScanResult, cluster: Cluster, number: int, outlets: OutletTable) -> dict[str, Any]:
@@ -75,7 +75,10 @@ def explain(result: ScanResult, index: int, outlets: OutletTable, neighbours: in
     flags = [name for name, on in (("spun", doc.spun), ("self-attributed", doc.self_attributed)) if on]
     if flags:
         lines.append("  flags: " + ", ".join(flags))
-    lines.append(f"  compared text ({len(doc.compared)} chars, {len(result.shingles[index])} shingles):")
+    whole = len(shingle_hashes(doc.compared, result.config.shingle_size))
+    evidence = len(result.shingles[index])
+    common = f"; {whole - evidence} more are common in the corpus and left out" if whole > evidence else ""
+    lines.append(f"  compared text ({len(doc.compared)} chars, {evidence} shingles{common}):")
     lines.append("    " + (doc.compared[:600] + ("…" if len(doc.compared) > 600 else "")))
     if doc.removed:
         lines.append(f"  removed ({len(doc.removed)}):")

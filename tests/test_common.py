@@ -63,3 +63,13 @@ def test_near_identical_documents_are_one_holder():
     a = np.arange(1000, dtype=np.uint32)
     sets = [a, a[10:], a[:990], np.arange(5000, 6000, dtype=np.uint32)]
     assert holder_groups(sets, np.array([[0, 1], [0, 2], [1, 2], [2, 3]])) == [[0, 1, 2], [3]]
+
+
+def test_explain_says_how_many_shingles_were_left_out_as_common(blurb_items):
+    from dedup.outlets import OutletTable
+    from dedup.report import explain
+
+    result = scan(blurb_items(40, seed=3))
+    text = explain(result, 0, OutletTable.default())
+    assert "common in the corpus and left out" in text
+    assert "common in the corpus" not in explain(scan(blurb_items(5, seed=3)), 0, OutletTable.default())
