@@ -310,6 +310,26 @@ def _remove_spans(line: str, spans: list[tuple[int, int]]) -> str:
     return "".join(out)
 
 
+_CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
+_MENU_SPLIT = re.compile(r"\s*[|｜/·•]\s*|\s{2,}|\s(?=\S{1,6}(?:\s|$))")
+
+
+def is_menu_line(line: str) -> bool:
+    """A navigation bar: three or more short labels (up to six characters, no figures) set apart by
+    bars, dots, slashes or spaces, and nothing else.
+
+    >>> is_menu_line("首页 | 新闻 | 财经 | 科技"), is_menu_line("首页 新闻 财经 科技 图片")
+    (True, True)
+    >>> is_menu_line("沪指 3068 深成指 9520 创业板 1630"), is_menu_line("央行今日开展逆回购操作 市场流动性合理充裕")
+    (False, False)
+    >>> is_menu_line("light of my life")
+    False
+    """
+    items = [item for item in _MENU_SPLIT.split(line.strip()) if item]
+    return len(items) >= 3 and all(len(item) <= 6 and _CJK_CHAR.search(item) is not None and
+                                   not any(ch.isdigit() or ch in "。,;:!?" for ch in item) for item in items)
+
+
 _SENTENCE_END = frozenset("。!?;…\"”’)")
 _ENUMERATED = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\d{1,2}[、.](?!\d)|[(\[]\s*[一二三四五六七八九十\d]{1,2}\s*[)\]]|第[一二三四五六七八九十\d]+)")
 _ITEM_DATE = re.compile(r"\s*[(\[]?\s*(?:\d{4}[-/.年])?\d{1,2}[-/.月]\d{1,2}日?(?:\s+\d{1,2}:\d{2})?\s*[)\]]?$")
@@ -319,6 +339,8 @@ _MIN_LINK_ITEMS = 3
 
 def _looks_like_headline(line: str) -> bool:
     """A line shaped like a linked headline: short, no sentence inside, not a list item or a data row."""
+    if len(line) > 72 or "。" in line:  # most lines of a page: done before any regex runs
+        return False
     line = _ITEM_BULLET.sub("", _ITEM_DATE.sub("", line)).strip()
     key = compact(line)
     if not 6 <= len(key) <= 40 or "。" in line or line[-1] in _SENTENCE_END or line.endswith(":"):
@@ -464,6 +486,9 @@ def clean(doc: Document, outlets: OutletTable | None = None, options: CleanOptio
             continue
         if len(line) <= 80 and _PROMPT.match(line):
             removed.append(("share prompt", line))
+            continue
+        if len(line) <= 80 and is_menu_line(line):
+            removed.append(("staff credit" if "记者" in line or "编辑" in line else "navigation", line))
             continue
         if _END_MARK.match(line) or _SIBLING.match(line):
             removed.append(("end mark", line))

@@ -187,3 +187,11 @@ def test_an_unlabelled_link_list_in_an_html_article_is_removed(article):
     doc = clean(read_page(html.encode(), "x.com/1.html"))
     assert "南江" not in doc.compared and "专项资金24亿元" in doc.compared
     assert sum(reason == "headline list" for reason, _ in doc.removed) == len(HEADLINES)
+
+
+def test_menu_bars_and_byline_rows_are_removed_by_shape(article):
+    text = "\n".join(["首页 | 新闻 | 财经 | 科技 | 图片", *article, "本报记者 周文 江城报道", "light of my life and fire"])
+    doc = clean(Document(id="x.txt", text=text, site="x.com"))
+    assert ("navigation", "首页 | 新闻 | 财经 | 科技 | 图片") in doc.removed
+    assert any(reason == "staff credit" and "周文" in line for reason, line in doc.removed)
+    assert "lightofmylifeandfire" in doc.compared
