@@ -59,8 +59,8 @@ _END_MARK = re.compile(r"^[(\[]?\s*(未完|完|全文完|end|待续|未完待续
 _MORE = re.compile(r"\.{2,}\s*\[(详细|更多|全文)\]$|\[(详细|更多)\]$")
 _SIBLING = re.compile(r"^(上一篇|下一篇|上一条|下一条|前一篇|后一篇)\s*[:]?")
 _RECS_HEADER = re.compile(
-    r"^(推荐文章|推荐阅读|相关阅读|相关文章|相关新闻|相关报道|热点阅读|热门阅读|热门推荐|热门文章|热点推荐|猜你喜欢|"
-    r"延伸阅读|为您推荐|精彩推荐|更多精彩|最新文章|最新资讯|热门资讯|今日推荐|图文推荐|相关推荐|大家都在看|精彩图片|排行榜)\s*[:]?$"
+    r"^[\[(【]?\s*(推荐文章|推荐阅读|相关阅读|相关文章|相关新闻|相关报道|热点阅读|热门阅读|热门推荐|热门文章|热点推荐|猜你喜欢|"
+    r"延伸阅读|为您推荐|精彩推荐|更多精彩|最新文章|最新资讯|热门资讯|今日推荐|图文推荐|相关推荐|大家都在看|精彩图片|排行榜)\s*[\])】]?\s*[:]?$"
 )
 # Markup that names the outlet a page reproduces (article:author and author name people: not sources).
 _META_SOURCE_KEYS = ("source", "article:source", "og:article:source", "dc.source", "citation_publisher", "mediaid")
@@ -424,8 +424,11 @@ def clean(doc: Document, outlets: OutletTable | None = None, options: CleanOptio
     kept: list[str] = []
     kept_keys: list[str] = []  # compact(line) of each kept line, so the compared text is not rebuilt
     in_recs = False
+    recs_on_top = False  # a block above the story ends where prose starts, not at the page end
     body_started = False
     for position, line in enumerate(lines):
+        if in_recs and recs_on_top and ("。" in line or len(line) > 60):
+            in_recs = False
         if in_recs:
             removed.append(("recommendations", line))
             continue
@@ -434,7 +437,7 @@ def clean(doc: Document, outlets: OutletTable | None = None, options: CleanOptio
             removed.append(("no text", line))
             continue
         if _RECS_HEADER.match(line):
-            in_recs = True
+            in_recs, recs_on_top = True, not body_started
             removed.append(("recommendations", line))
             continue
         if len(line) < 200 and _BREADCRUMB.search(line):

@@ -195,3 +195,14 @@ def test_menu_bars_and_byline_rows_are_removed_by_shape(article):
     assert ("navigation", "首页 | 新闻 | 财经 | 科技 | 图片") in doc.removed
     assert any(reason == "staff credit" and "周文" in line for reason, line in doc.removed)
     assert "lightofmylifeandfire" in doc.compared
+
+
+def test_a_bracketed_recommendation_block_above_the_story_ends_where_the_story_starts(article):
+    text = "\n".join(["【推荐阅读】", "专题：", *HEADLINES[:2], "多方评论：", HEADLINES[2], *article])
+    doc = clean(Document(id="x.txt", text=text, site="x.com"))
+    recs = [line for reason, line in doc.removed if reason == "recommendations"]
+    assert recs[0] == "【推荐阅读】" and len(recs) == 6
+    assert "北湾港" not in doc.compared and "专项资金24亿元" in doc.compared and "带动1000家" in doc.compared
+    # Below the story, the block still runs to the end of the page.
+    doc = clean(Document(id="y.txt", text="\n".join([*article, "[相关阅读]", *article[:1]]), site="x.com"))
+    assert doc.compared.count("专项资金24亿元") == 1
