@@ -330,6 +330,10 @@ def is_menu_line(line: str) -> bool:
                                    not any(ch.isdigit() or ch in "。,;:!?" for ch in item) for item in items)
 
 
+def _is_prose(line: str) -> bool:
+    return "。" in line or len(line) > 60
+
+
 _SENTENCE_END = frozenset("。!?;…\"”’)")
 _ENUMERATED = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\d{1,2}[、.](?!\d)|[(\[]\s*[一二三四五六七八九十\d]{1,2}\s*[)\]]|第[一二三四五六七八九十\d]+)")
 _ITEM_DATE = re.compile(r"\s*[(\[]?\s*(?:\d{4}[-/.年])?\d{1,2}[-/.月]\d{1,2}日?(?:\s+\d{1,2}:\d{2})?\s*[)\]]?$")
@@ -427,7 +431,7 @@ def clean(doc: Document, outlets: OutletTable | None = None, options: CleanOptio
     recs_on_top = False  # a block above the story ends where prose starts, not at the page end
     body_started = False
     for position, line in enumerate(lines):
-        if in_recs and recs_on_top and ("。" in line or len(line) > 60):
+        if in_recs and recs_on_top and _is_prose(line):
             in_recs = False
         if in_recs:
             removed.append(("recommendations", line))
@@ -437,7 +441,8 @@ def clean(doc: Document, outlets: OutletTable | None = None, options: CleanOptio
             removed.append(("no text", line))
             continue
         if _RECS_HEADER.match(line):
-            in_recs, recs_on_top = True, not body_started
+            # Above any prose (a title line alone does not count) the block is on top of the story.
+            in_recs, recs_on_top = True, not any(_is_prose(kept_line) for kept_line in kept)
             removed.append(("recommendations", line))
             continue
         if len(line) < 200 and _BREADCRUMB.search(line):

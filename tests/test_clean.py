@@ -206,3 +206,10 @@ def test_a_bracketed_recommendation_block_above_the_story_ends_where_the_story_s
     # Below the story, the block still runs to the end of the page.
     doc = clean(Document(id="y.txt", text="\n".join([*article, "[相关阅读]", *article[:1]]), site="x.com"))
     assert doc.compared.count("专项资金24亿元") == 1
+
+
+def test_a_recommendation_block_under_an_untitled_pages_first_line_is_still_on_top(article):
+    # JSON records often carry no title field: the page's first line is its title, not its story.
+    text = "\n".join([TITLE, "【推荐阅读】", *HEADLINES[:3], *article])
+    doc = clean(Document(id="r1", text=text, site="x.com"))
+    assert "专项资金24亿元" in doc.compared and "北湾港" not in doc.compared
