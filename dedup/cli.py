@@ -40,6 +40,9 @@ def _config_options(func: Callable[..., Any]) -> Callable[..., Any]:
                      help="Characters per shingle of the normalised text."),
         click.option("--num-perm", type=int, default=defaults.num_perm, show_default=True, help="MinHash permutations."),
         click.option("--no-t2s", is_flag=True, help="Do not convert Traditional characters to Simplified."),
+        click.option("--common-share", type=float, default=defaults.common_share, show_default=True,
+                     help="Shingles held by this share of the corpus's documents (copies of one story counted "
+                          "once) are no evidence of copying and are left out of comparisons; 0 turns this off."),
         click.option("--max-file-bytes", type=int, default=defaults.max_file_bytes, show_default=True,
                      help="Reject pages and single JSON records larger than this (JSON Lines files are streamed)."),
         click.option("--max-doc-chars", type=int, default=defaults.max_doc_chars, show_default=True,
@@ -53,15 +56,15 @@ def _config_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def _make_config(threshold: float, shingle_size: int, num_perm: int, no_t2s: bool, max_file_bytes: int,
-                 max_doc_chars: int) -> Config:
+def _make_config(threshold: float, shingle_size: int, num_perm: int, no_t2s: bool, common_share: float,
+                 max_file_bytes: int, max_doc_chars: int) -> Config:
     bands, rows = Config().lsh_bands, Config().lsh_rows
     if bands * rows > num_perm:
         bands = max(1, num_perm // rows)
     lead_bands = min(Config().lead_bands, num_perm // Config().lead_rows)
     return Config(threshold=threshold, shingle_size=shingle_size, num_perm=num_perm, to_simplified=not no_t2s,
                   max_file_bytes=max_file_bytes, max_doc_chars=max_doc_chars, lsh_bands=bands, lsh_rows=rows,
-                  lead_bands=lead_bands)
+                  lead_bands=lead_bands, common_share=common_share)
 
 
 def _outlets(outlet_file: str | None) -> OutletTable:
@@ -162,13 +165,13 @@ def cli(ctx: click.Context, verbose: int) -> None:
 @click.option("--strict", is_flag=True, help="Stop with exit code 3 at the first rejected input.")
 @_config_options
 def scan_command(dirs: tuple[str, ...], output: str | None, min_size: int, rejects_path: str | None, strict: bool,
-                 threshold: float, shingle_size: int, num_perm: int, no_t2s: bool, max_file_bytes: int,
-                 max_doc_chars: int, outlet_file: str | None, workers: int | None) -> None:
+                 threshold: float, shingle_size: int, num_perm: int, no_t2s: bool, common_share: float,
+                 max_file_bytes: int, max_doc_chars: int, outlet_file: str | None, workers: int | None) -> None:
     """Cluster every supported file under DIRS and write one JSON line per cluster."""
     if min_size < 1:
         raise click.BadParameter("must be at least 1", param_hint="--min-size")
     started = time.perf_counter()
-    config = _make_config(threshold, shingle_size, num_perm, no_t2s, max_file_bytes, max_doc_chars)
+    config = _make_config(threshold, shingle_size, num_perm, no_t2s, common_share, max_file_bytes, max_doc_chars)
     outlets = _outlets(outlet_file)
     bars = _StageBars()
     try:
@@ -206,8 +209,8 @@ def scan_command(dirs: tuple[str, ...], output: str | None, min_size: int, rejec
               help="Explain documents stored in this index instead of scanning DIRS.")
 @_config_options
 def explain_command(dirs: tuple[str, ...], doc_ids: tuple[str, ...], db_path: str | None, threshold: float,
-                    shingle_size: int, num_perm: int, no_t2s: bool, max_file_bytes: int, max_doc_chars: int,
-                    outlet_file: str | None, workers: int | None) -> None:
+                    shingle_size: int, num_perm: int, no_t2s: bool, common_share: float, max_file_bytes: int,
+                    max_doc_chars: int, outlet_file: str | None, workers: int | None) -> None:
     """Show what was compared for a document, what was removed and why, its nearest matches and its cluster."""
     outlets = _outlets(outlet_file)
     if db_path is not None:
@@ -227,7 +230,7 @@ def explain_command(dirs: tuple[str, ...], doc_ids: tuple[str, ...], db_path: st
         return
     if not dirs:
         raise click.UsageError("give the directories to scan, or --db for an index")
-    config = _make_config(threshold, shingle_size, num_perm, no_t2s, max_file_bytes, max_doc_chars)
+    config = _make_config(threshold, shingle_size, num_perm, no_t2s, common_share, max_file_bytes, max_doc_chars)
     loaded = _load_with_progress(dirs, config, workers, outlet_file)
     result = scan([], config, outlets, cleaned=loaded.docs)
     index_of = {doc.id: k for k, doc in enumerate(result.docs)}

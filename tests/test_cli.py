@@ -102,3 +102,13 @@ def test_explain_shows_removals_and_neighbours():
     assert "[breadcrumb]" in result.output and "[spun title fragment]" in result.output
     assert "cs.com.cn/2024/0312/a1.html" in result.output and "containment=" in result.output
     assert _run(["explain", str(EXAMPLES), "--id", "nope"]).exit_code != 0
+
+
+def test_common_share_option_turns_the_corpus_wide_rule_off(tmp_path, blurb_items):
+    for doc in blurb_items(40, seed=3):
+        write(tmp_path / "corpus", f"{doc.site}/{doc.id}.txt", f"{doc.id}\n{doc.text}")
+    default = _run(["scan", str(tmp_path / "corpus"), "-o", str(tmp_path / "a.jsonl")])
+    assert default.exit_code == 0 and (tmp_path / "a.jsonl").read_text(encoding="utf-8") == ""
+    off = _run(["scan", str(tmp_path / "corpus"), "-o", str(tmp_path / "b.jsonl"), "--common-share", "0"])
+    clusters = [json.loads(line) for line in (tmp_path / "b.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert off.exit_code == 0 and max(c["size"] for c in clusters) >= 30
