@@ -325,6 +325,8 @@ def is_menu_line(line: str) -> bool:
     >>> is_menu_line("light of my life")
     False
     """
+    if line.count(" ") < 2 and not any(mark in line for mark in "|｜/·•"):
+        return False
     items = [item for item in _MENU_SPLIT.split(line.strip()) if item]
     return len(items) >= 3 and all(len(item) <= 6 and _CJK_CHAR.search(item) is not None and
                                    not any(ch.isdigit() or ch in "。,;:!?" for ch in item) for item in items)
