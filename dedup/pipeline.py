@@ -179,16 +179,24 @@ def build_clusters(doc_of: Callable[[int], CleanDocument], shingles_of: Callable
             choice_members.append(Member(docs[m], int(sizes[m]), contains))
         choice = choose(choice_members, outlets)
         canonical = members[choice.canonical]
-        canonical_shingles = shingles_of(canonical)
+        canonical_shingles: np.ndarray | None = None
         jac, cont = [], []
         for m in members:
             if m == canonical:
                 jac.append(1.0)
                 cont.append(1.0)
+                continue
+            shared = inter_of.get((min(m, canonical), max(m, canonical)))
+            if shared is not None and sizes[m] and sizes[canonical]:
+                # a verified pair: its intersection is known, and sizes hold the compared sets' sizes
+                j = shared / (sizes[m] + sizes[canonical] - shared)
+                c = shared / min(sizes[m], sizes[canonical])
             else:
+                if canonical_shingles is None:
+                    canonical_shingles = shingles_of(canonical)
                 _, j, c = jaccard_containment(canonical_shingles, shingles_of(m))
-                jac.append(round(j, 4))
-                cont.append(round(c, 4))
+            jac.append(round(float(j), 4))
+            cont.append(round(float(c), 4))
         clusters.append(Cluster(members, choice, jac, cont))
         canonical_id[canonical] = docs[canonical].id
     clusters.sort(key=lambda c: (-len(c.members), canonical_id.get(c.canonical, ""), c.members[0]))
