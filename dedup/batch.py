@@ -17,6 +17,7 @@ from dedup.errors import InputError
 from dedup.io.readers import Walk, read_file, walk
 from dedup.outlets import OutletTable
 from dedup.shingle import shingle_hashes
+from dedup.workers import exit_with_parent
 
 log = logging.getLogger("dedup")
 
@@ -33,7 +34,9 @@ class Loaded:
 _WORKER_STATE: dict[str, object] = {}
 
 
-def _init_worker(config: Config, outlet_file: str | None) -> None:
+def _init_worker(config: Config, outlet_file: str | None, parent: int | None = None) -> None:
+    if parent is not None:
+        exit_with_parent(parent)
     outlets = OutletTable.default()
     if outlet_file:
         outlets.extend_from_file(outlet_file)
@@ -91,7 +94,7 @@ def load(roots: list[str], config: Config, workers: int | None = None, outlet_fi
             # forkserver: the parent may hold native state (OpenCC, lexbor) that does not survive fork().
             context = multiprocessing.get_context("forkserver")
             with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
-                                     initargs=(config, outlet_file)) as pool:
+                                     initargs=(config, outlet_file, os.getpid())) as pool:
                 yield from pool.map(_load_chunk, chunks)
 
     seen: set[str] = set()

@@ -51,6 +51,7 @@ from dedup.sketch import sketch_with_figures
 from dedup.spool import Spool, SpoolReader
 from dedup.templates import MIN_SITE_DOCS, SiteProfiles, document_line_keys, line_key, source_names
 from dedup.verify import Pair, check_pair
+from dedup.workers import exit_with_parent
 
 log = logging.getLogger("dedup")
 
@@ -128,7 +129,9 @@ def _documents(unit: _Unit, max_bytes: int) -> Iterator[Document | InputError]:
 _STATE: dict[str, Any] = {}
 
 
-def _init_worker(config: Config, outlet_file: str | None, scratch: str) -> None:
+def _init_worker(config: Config, outlet_file: str | None, scratch: str, parent: int | None = None) -> None:
+    if parent is not None:
+        exit_with_parent(parent)
     outlets = OutletTable.default()
     if outlet_file:
         outlets.extend_from_file(outlet_file)
@@ -410,7 +413,7 @@ def _scan(walked: Walk, config: Config, outlets: OutletTable, outlet_file: str |
     if workers > 1:
         # forkserver: the parent may hold native state (OpenCC, lexbor, numba) that does not survive fork().
         pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"),
-                                   initializer=_init_worker, initargs=(config, outlet_file, str(scratch)))
+                                   initializer=_init_worker, initargs=(config, outlet_file, str(scratch), os.getpid()))
     else:
         _init_worker(config, outlet_file, str(scratch))
     try:

@@ -67,6 +67,7 @@ from dedup.templates import (
     template_threshold,
 )
 from dedup.verify import Pair, check_pair
+from dedup.workers import exit_with_parent
 
 log = logging.getLogger("dedup")
 
@@ -194,7 +195,9 @@ def _prepare(doc: Document | dict[str, Any], config: Config, outlets: OutletTabl
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(config: Config, outlets: OutletTable) -> None:
+def _init_worker(config: Config, outlets: OutletTable, parent: int | None = None) -> None:
+    if parent is not None:
+        exit_with_parent(parent)
     gc.set_threshold(100_000, 50, 100)
     _WORKER.update(config=config, outlets=outlets, options=CleanOptions(to_simplified=config.to_simplified))
 
@@ -519,7 +522,7 @@ class Index:
 
         context = multiprocessing.get_context("forkserver")
         with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
-                                 initargs=(self.config, self.outlets)) as pool:
+                                 initargs=(self.config, self.outlets, os.getpid())) as pool:
             pending_docs: list[Document | dict[str, Any]] = []
             pending_prepared: list[_Prepared | InputError | ValueError | None] = []
             for chunk, prepared in _ordered(pool, _prepare_chunk, chunks(), 4 * workers):

@@ -157,6 +157,31 @@ def _index_process(corpus: Path, db: Path) -> subprocess.Popen[bytes]:
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid``, from /proc."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        below = [child for child, parent in parents.items() if parent == current]
+        found += below
+        todo += below
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def test_kill_during_indexing_loses_nothing_and_doubles_nothing(tmp_path, labelled):
     corpus = labelled / "corpus"
     expected = {d.id for d in _documents(corpus)}
@@ -173,8 +198,14 @@ def test_kill_during_indexing_loses_nothing_and_doubles_nothing(tmp_path, labell
         while time.monotonic() < deadline and not Path(f"{db}-wal").exists():
             time.sleep(0.01)
         time.sleep(rng.uniform(0.05, 1.5))
+        helpers = _descendants(process.pid)
         process.send_signal(signal.SIGKILL)
         process.wait()
+        # Its worker processes (and their forkserver) do not outlive it.
+        give_up = time.monotonic() + 10
+        while time.monotonic() < give_up and any(_running(pid) for pid in helpers):
+            time.sleep(0.1)
+        assert not [pid for pid in helpers if _running(pid)]
         connection = sqlite3.connect(db)
         assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         stored = connection.execute("SELECT COUNT(*), COUNT(DISTINCT id) FROM docs").fetchone()
