@@ -53,7 +53,7 @@ from dedup.normalize import compact
 from dedup.outlets import OutletTable
 from dedup.pipeline import LazySequence, ScanResult, build_clusters, lone_cluster_maker
 from dedup.report import cluster_record
-from dedup.sketch import sketch, sketch_with_figures
+from dedup.sketch import signature_of, sketch_with_figures
 from dedup.templates import (
     MAX_LINE_CHARS,
     MIN_SITE_DOCS,
@@ -412,8 +412,8 @@ class Index:
         """The common shingles of what is stored (see :mod:`dedup.common`).
 
         Learned again from the sample (the lowest-ranked stored documents) when the index has
-        grown by a twentieth since they were last learned, or when ``refresh`` asks; stored with
-        the index, so opening it costs nothing.
+        grown by a tenth (and by 200 documents) since they were last learned, or when ``refresh``
+        asks; stored with the index, so opening it costs nothing.
         """
         top = int(self.db.execute("SELECT COALESCE(MAX(n), 0) FROM docs").fetchone()[0])
         if self._common is None and not refresh:
@@ -422,17 +422,15 @@ class Index:
                 hashes = [h for (h,) in self.db.execute("SELECT hash FROM common ORDER BY hash")]
                 self._common = CommonShingles(np.array(hashes, dtype=np.uint32), self.config.min_shingles)
                 self._common_stamp = int(stamp[0])
-        stale = top > max(self._common_stamp * 1.05, self._common_stamp + 20)
+        stale = top > max(self._common_stamp * 1.1, self._common_stamp + 200)
         if self._common is not None and not refresh and not stale:
             return self._common
         config = self.config
-        rows = self.db.execute("SELECT shingles, body FROM docs ORDER BY rank LIMIT ?",
-                               (config.common_sample,)).fetchall()
-        sets = [np.frombuffer(shingles, dtype=np.uint32) for shingles, _ in rows]
-        signatures = [sketch(compact(bytes(body).decode("utf-8", "surrogatepass")), config.shingle_size,
-                             config.num_perm, config.seed)[1] for _, body in rows]
-        pairs = candidate_pairs(np.array(signatures), config.lsh_bands, config.lsh_rows, config.max_bucket) \
-            if len(rows) >= 2 else np.zeros((0, 2), dtype=np.int64)
+        rows = self.db.execute("SELECT shingles FROM docs ORDER BY rank LIMIT ?", (config.common_sample,)).fetchall()
+        sets = [np.frombuffer(shingles, dtype=np.uint32) for (shingles,) in rows]
+        pairs = candidate_pairs(np.array([signature_of(s, config.num_perm, config.seed) for s in sets]),
+                                config.lsh_bands, config.lsh_rows, config.max_bucket) \
+            if len(sets) >= 2 else np.zeros((0, 2), dtype=np.int64)
         self._common = CommonShingles.learn(sets, pairs, config)
         self._common_stamp = top
         if not self.readonly and self.db.in_transaction:

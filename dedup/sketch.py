@@ -190,6 +190,22 @@ def sketch(text: str, k: int, num_perm: int, seed: int) -> tuple[np.ndarray, np.
     return shingles, signature
 
 
+def signature_of(shingles: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
+    """The MinHash signature of a stored shingle set (what :func:`sketch` gives for its text).
+
+    >>> shingles, signature = sketch("工信部表示将加快培育先进制造业集群", 5, 16, 1)
+    >>> bool((signature_of(shingles, 16, 1) == signature).all())
+    True
+    """
+    signature = np.empty(num_perm, dtype=np.uint32)
+    if not len(shingles):
+        signature.fill(EMPTY_VALUE)
+        return signature
+    a, b = permutations(num_perm, seed)
+    _minhash(np.ascontiguousarray(shingles, dtype=np.uint32), a, b, signature)
+    return signature
+
+
 def sketch_with_figures(text: str, k: int, num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`sketch` and :func:`figures` of one text, reading its code points once."""
     shingles, signature = sketch(text, k, num_perm, seed)
@@ -206,4 +222,4 @@ def sketch_many(texts: list[str], k: int, num_perm: int, seed: int) -> tuple[lis
     return sets, signatures
 
 
-__all__ = ["sketch", "sketch_many", "sketch_with_figures", "figures", "code_points", "intersection_size"]
+__all__ = ["sketch", "sketch_many", "sketch_with_figures", "signature_of", "figures", "code_points", "intersection_size"]
