@@ -374,7 +374,7 @@ def find_link_list(lines: list[str]) -> int:
     start = len(lines)
     while start > 0 and _looks_like_headline(lines[start - 1]):
         start -= 1
-    if len(lines) - start < _MIN_LINK_ITEMS or start == 0:
+    if len(lines) - start < _MIN_LINK_ITEMS or not any(_is_prose(line) for line in lines[:start]):
         return len(lines)
     return start
 
