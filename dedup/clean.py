@@ -379,6 +379,23 @@ def find_link_list(lines: list[str]) -> int:
     return start
 
 
+def is_chinese(lines: list[str]) -> bool:
+    """Whether the text is Chinese: CJK characters make at least a fifth of its letters and digits.
+
+    Spinning, title-fragment and headline-shape rules were written for Chinese pages; on English text
+    they take common words for injected fragments.
+
+    >>> is_chinese(["新华社北京电 今天 (reuters) 报道"]), is_chinese(["the senate voted on tuesday, 新闻"])
+    (True, False)
+    """
+    letters = cjk = 0
+    for line in lines[:200]:
+        key = compact(line)
+        letters += len(key)
+        cjk += len(_CJK_CHAR.findall(key))
+    return letters > 0 and cjk >= 0.2 * letters
+
+
 def usable(doc: Document, max_chars: int) -> InputError | None:
     """Why a document cannot be cleaned at all (too long), or None."""
     if len(doc.text) > max_chars:
@@ -409,7 +426,7 @@ def clean(doc: Document, outlets: OutletTable | None = None, options: CleanOptio
     options = options or CleanOptions()
     outlets = outlets or OutletTable.default()
     to_simplified = options.to_simplified
-    removed: list[tuple[str, str]] = []
+    removed: list[tuple[str, str]] = list(doc.removed)
     attributions: list[Attribution] = []
     fetched = doc.meta.get("fetched_at") or doc.meta.get("crawled_at")
     published = parse_time(doc.published_at, fetched) if doc.published_at else None
@@ -529,7 +546,8 @@ def clean(doc: Document, outlets: OutletTable | None = None, options: CleanOptio
         kept_keys.append(key)
 
     spun = False
-    spans = find_spin_fragments(kept, title)
+    chinese = is_chinese(kept)
+    spans = find_spin_fragments(kept, title) if chinese else {}
     if spans:
         spun = True
         cleaned: list[str] = []

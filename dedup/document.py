@@ -26,6 +26,8 @@ class Document:
     meta: dict[str, str] = field(default_factory=dict)
     source: str | None = None
     """Where it came from: a path, or ``path:line`` for a JSON Lines record."""
+    removed: list[tuple[str, str]] = field(default_factory=list)
+    """(reason, text) of article-region pieces the reader left out (link lists inside the article)."""
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Document:

@@ -65,16 +65,39 @@ def _big5_share(data: bytes) -> float:
     return low_trail / pairs if pairs else 0.0
 
 
+MAX_INVALID_SHARE = 0.002
+"""Invalid byte sequences tolerated per character of text (two in a 1,000-character page), at least 2."""
+
+
+def _nearly_valid(data: bytes, names: list[str]) -> tuple[str, str] | None:
+    """The charset among ``names`` in which the bytes have the fewest invalid sequences, if few enough."""
+    best: tuple[int, str, str] | None = None
+    for name in dict.fromkeys(names):
+        try:
+            text = data.decode(name, errors="replace")
+        except LookupError:
+            continue
+        bad = text.count("\ufffd") - data.count("\ufffd".encode())
+        if best is None or bad < best[0]:
+            best = (bad, text, name)
+    if best is None or best[0] > max(2, MAX_INVALID_SHARE * len(best[1])):
+        return None
+    return best[1], best[2]
+
+
 def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
     """Decode page bytes; returns ``(text, encoding)``.
 
     Order: a byte-order mark wins; then the declared charset if the bytes decode under it; then
-    strict UTF-8; then GB18030 or Big5 (told apart by their byte statistics); then charset-normalizer.
+    strict UTF-8; then GB18030 or Big5 (told apart by their byte statistics); then the one of these
+    in which only a few bytes are invalid (replaced by U+FFFD); then charset-normalizer.
 
     >>> decode("新闻".encode("gb18030"))
     ('新闻', 'gb18030')
     >>> decode(codecs.BOM_UTF8 + "新闻".encode())
     ('新闻', 'utf-8-sig')
+    >>> decode("今日新闻报道".encode("gb18030") + b"\\xff" + "全文".encode("gb18030"), "gb18030")
+    ('今日新闻报道\ufffd全文', 'gb18030')
     """
     for bom, name in _BOMS:
         if data.startswith(bom):
@@ -97,6 +120,12 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
             return data.decode(name), name
         except UnicodeDecodeError:
             continue
+    # A page that is valid in its charset but for a few stray bytes (a truncated character, a
+    # pasted fragment) keeps that charset, the bad bytes replaced: a statistical guess on such
+    # a page picks a single-byte code page and turns the whole text into mojibake.
+    nearly = _nearly_valid(data, [*([declared] if declared else []), "utf-8", *legacy])
+    if nearly is not None:
+        return nearly
     best = from_bytes(data[:1 << 20]).best()
     if best is not None and best.encoding:
         try:

@@ -1,8 +1,16 @@
 """Main-text extraction from HTML pages with selectolax (lexbor).
 
 The extractor keeps what the comparison and the attribution stages need: the title, the header
-lines near it (date, 来源), the article container's paragraphs, and the page's metadata. Navigation,
-recommendation lists, footers and scripts are dropped by structure before any text is taken.
+lines near it (date, 来源), the article's paragraphs, and the page's metadata.
+
+How the article is found: every block of text on the page (a ``<p>``, or a ``<td>``/``<div>`` whose
+own text is split by ``<br>``, inline and unknown tags such as ``<founder-content>`` included) is a
+paragraph scored by its prose (letters of any script, CJK and Hangul counted more than Latin, plus
+its sentence punctuation; link text does not count). A paragraph's score goes to its own element,
+its parent and, in part, its grandparent; the element with the best score, discounted by its share
+of link text, is the article, joined by siblings that hold prose of their own. Navigation, footers,
+sidebars and hidden elements are dropped first, except a "furniture" wrapper that holds most of
+the page's prose (``Page-ad-margins``, ``penci_sidebar`` wrap articles on real sites).
 """
 
 from __future__ import annotations
@@ -12,18 +20,33 @@ from dataclasses import dataclass, field
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-_DROP_TAGS = ("script", "style", "noscript", "iframe", "nav", "footer", "aside", "form", "svg", "template")
+_DROP_TAGS = ("script", "style", "noscript", "iframe", "svg", "template", "button", "select", "textarea", "input",
+              "object", "embed", "canvas")
+_STRUCTURAL_FURNITURE = ("nav", "footer", "aside")
 _FURNITURE_CLASS = re.compile(
-    r"(^|[\s_-])(nav|navbar|menu|footer|foot|recommend|related|relate|share|comment|comments|breadcrumb|crumb|"
-    r"sidebar|side|advert|ads?|banner|toolbar|copyright|hot|hotnews|tags|pager|pagination|login)([\s_-]|$)",
+    r"(^|[\s_-])(nav|navbar|menu|footer|foot|recommend|related|relate|share|sharing|social|comment|comments|breadcrumb|"
+    r"crumb|sidebar|side|advert|advertisement|ads?|banner|toolbar|copyright|hot|hotnews|tags|pager|pagination|"
+    r"login|newsletter|promo|subscribe|byline-share)([\s_-]|$)",
     re.IGNORECASE,
 )
+_HIDDEN_CLASS = re.compile(r"(^|\s)(hidden|hide|d-none|display-none|sr-only|visually-hidden|screen-reader-text)(\s|$)",
+                           re.IGNORECASE)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _BLOCK_TAGS = frozenset(
-    ["p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th", "table", "section", "article", "blockquote", "pre", "br", "dd", "dt", "dl", "header", "main"]
+    ["p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th", "table", "section", "article",
+     "blockquote", "pre", "br", "dd", "dt", "dl", "header", "main", "figure", "figcaption", "form", "center", "tbody",
+     "body", "html", "fieldset", "address", "hr"]
 )
-_CONTAINER_TAGS = ("article", "main", "section", "div", "td")
+_SKIP_TEXT_TAGS = frozenset(["-comment", "head", "title"])
+_WIDE = re.compile(r"[\u1100-\u11ff\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\u3040-\u30ff]")
+_WORD = re.compile(r"\w")
+_SENTENCE = re.compile(r"[。！？；，,.!?;:：、]")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _INFO_HINT = re.compile(r"来源|來源|发布|發布|时间|時間|作者|编辑|\d{4}[-年/.]\d{1,2}")
+# A paragraph needs this much prose (about 8 CJK characters or 24 Latin letters) to count.
+_MIN_PARAGRAPH = 8.0
+# A furniture-classed element holding this share of the page's prose is a wrapper, not furniture.
+_WRAPPER_SHARE = 0.4
 
 
 @dataclass
@@ -32,6 +55,18 @@ class ExtractedPage:
     url: str | None = None
     lines: list[str] = field(default_factory=list)
     meta: dict[str, str] = field(default_factory=dict)
+    removed: list[tuple[str, str]] = field(default_factory=list)
+    """(reason, text) of lines inside the article region that were left out."""
+
+
+def prose_weight(text: str) -> float:
+    """How much prose a string holds: CJK, kana and Hangul characters count 1, other letters and digits 1/3.
+
+    >>> prose_weight("新闻 new")
+    3.0
+    """
+    wide = len(_WIDE.findall(text))
+    return wide + (len(_WORD.findall(text)) - wide) / 3
 
 
 def _meta(tree: LexborHTMLParser) -> dict[str, str]:
@@ -49,7 +84,7 @@ def _meta(tree: LexborHTMLParser) -> dict[str, str]:
     return out
 
 
-def _text_lines(node: LexborNode) -> list[str]:
+def _text_lines(node: LexborNode, skip: frozenset[int] = frozenset()) -> list[str]:
     """Text of a subtree with one line per block element, inline elements kept in their sentence."""
     parts: list[str] = []
 
@@ -58,52 +93,182 @@ def _text_lines(node: LexborNode) -> list[str]:
             tag = child.tag
             if tag == "-text":
                 parts.append(child.text_content or "")
+            elif child.mem_id in skip or tag in _SKIP_TEXT_TAGS:
+                continue
             elif tag in _BLOCK_TAGS:
                 parts.append("\n")
                 walk(child)
                 parts.append("\n")
-            elif tag not in ("-comment",):
+            else:
                 walk(child)
 
-    walk(node)
+    if node.tag in _BLOCK_TAGS or node.tag == "-text":
+        walk(node)
+    else:
+        walk(node)
     lines = (" ".join(line.split()) for line in "".join(parts).split("\n"))
     return [line for line in lines if line]
 
 
-def _drop_furniture(tree: LexborHTMLParser) -> None:
+def _is_hidden(node: LexborNode) -> bool:
+    attrs = node.attributes
+    if "hidden" in attrs or attrs.get("aria-hidden") == "true":
+        return True
+    label = attrs.get("class") or ""
+    style = attrs.get("style") or ""
+    return bool((label and _HIDDEN_CLASS.search(label)) or (style and _HIDDEN_STYLE.search(style)))
+
+
+def _drop_furniture(tree: LexborHTMLParser, body: LexborNode) -> None:
     tree.strip_tags(list(_DROP_TAGS))
+    for node in tree.css("[hidden], [aria-hidden], [style], [class]"):
+        if node.tag not in ("body", "html") and _is_hidden(node):
+            node.decompose()
+    page_weight = prose_weight(body.text(deep=True)) or 1.0
+    candidates = list(tree.css(",".join(_STRUCTURAL_FURNITURE)))
     for node in tree.css("[class], [id]"):
         attrs = node.attributes
         label = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
-        if _FURNITURE_CLASS.search(label) and node.tag not in ("body", "html"):
+        if node.tag not in ("body", "html") and _FURNITURE_CLASS.search(label):
+            candidates.append(node)
+    for node in candidates:
+        if node.parent is None:
+            continue  # inside something already dropped
+        if prose_weight(node.text(deep=True)) < _WRAPPER_SHARE * page_weight:
             node.decompose()
 
 
-def _main_container(tree: LexborHTMLParser) -> LexborNode | None:
-    """The element whose own paragraphs hold the most CJK (or other) text."""
-    best: LexborNode | None = None
-    best_score = 0
-    for node in tree.css(",".join(_CONTAINER_TAGS)):
-        score = 0
-        for child in node.iter():
-            if child.tag in ("p", "br", "#text", "span", "font", "strong"):
-                text = child.text(deep=True) if child.tag != "br" else ""
-                score += len(_CJK.findall(text)) * 2 + len(text) // 4
-        if score > best_score:
-            best, best_score = node, score
-    return best
+@dataclass
+class _Stats:
+    score: float = 0.0
+    weight: float = 0.0
+    link_weight: float = 0.0
 
 
-def extract_html(html: str) -> ExtractedPage:
-    """Extract title, URL, main-text lines and metadata from an HTML page.
+def _score(body: LexborNode) -> tuple[dict[int, _Stats], dict[int, LexborNode]]:
+    """Scores of every element: paragraph scores passed to parents, and prose and link weights of subtrees."""
+    stats: dict[int, _Stats] = {}
+    nodes: dict[int, LexborNode] = {}
 
-    >>> page = extract_html('<html><head><title>标题_某网</title></head><body><div id="c"><p>第一段。</p>'
-    ...                     '<p>第二段。</p></div><div class="footer">版权所有</div></body></html>')
-    >>> page.lines
-    ['第一段。', '第二段。']
-    """
-    tree = LexborHTMLParser(html)
-    meta = _meta(tree)
+    def visit(node: LexborNode, in_link: bool) -> tuple[float, float, list[str]]:
+        """(weight, link weight) of the subtree, and the text this node's block owns when inline."""
+        weight = link_weight = 0.0
+        own: list[str] = []
+        own_link = 0.0
+        for child in node.iter(include_text=True):
+            tag = child.tag
+            if tag == "-text":
+                text = child.text_content or ""
+                if text.strip():
+                    own.append(text)
+                    if in_link:
+                        own_link += prose_weight(text)
+                continue
+            if tag in _SKIP_TEXT_TAGS:
+                continue
+            child_link = in_link or _is_link(child)
+            sub_weight, sub_link, sub_own = visit(child, child_link)
+            weight += sub_weight
+            link_weight += sub_link
+            if tag not in _BLOCK_TAGS:
+                own.extend(sub_own)  # inline: its text belongs to this block's paragraph
+        key = node.mem_id
+        is_block = node.tag in _BLOCK_TAGS
+        if is_block or node.parent is None:
+            text = "".join(own)
+            own_weight = prose_weight(text)
+            own_link = min(own_link + _inline_link_weight(node), own_weight) if own_weight else 0.0
+            weight += own_weight
+            link_weight += own_link
+            prose = own_weight - own_link
+            if prose >= _MIN_PARAGRAPH:
+                paragraph = prose + 3 * len(_SENTENCE.findall(text))
+                _credit(node, paragraph, stats, nodes)
+            own = []
+        entry = stats.setdefault(key, _Stats())
+        nodes[key] = node
+        entry.weight, entry.link_weight = weight, link_weight
+        return weight, link_weight, own
+
+    visit(body, False)
+    return stats, nodes
+
+
+def _is_link(node: LexborNode) -> bool:
+    """An ``<a>`` that links somewhere (``<a name=...>`` anchors, often left open, hold articles)."""
+    return node.tag == "a" and "href" in node.attributes
+
+
+def _inline_link_weight(node: LexborNode) -> float:
+    """Prose inside links that are inline children of a block (counted as link text, not prose)."""
+    total = 0.0
+    for child in node.iter(include_text=False):
+        if _is_link(child):
+            total += prose_weight(child.text(deep=True))
+        elif child.tag not in _BLOCK_TAGS and child.tag not in _SKIP_TEXT_TAGS:
+            total += _inline_link_weight(child)
+    return total
+
+
+def _credit(node: LexborNode, paragraph: float, stats: dict[int, _Stats], nodes: dict[int, LexborNode]) -> None:
+    current: LexborNode | None = node
+    for share in (1.0, 1.0, 0.5, 1 / 3):
+        if current is None or current.tag in ("html",):
+            return
+        stats.setdefault(current.mem_id, _Stats()).score += paragraph * share
+        nodes[current.mem_id] = current
+        current = current.parent
+
+
+def _main_container(body: LexborNode) -> tuple[LexborNode | None, list[LexborNode]]:
+    """The element that holds the article, and its siblings that hold more of it."""
+    stats, nodes = _score(body)
+    best_key, best_value = None, 0.0
+    for key, entry in stats.items():
+        if entry.score <= 0:
+            continue
+        density = entry.link_weight / entry.weight if entry.weight else 1.0
+        value = entry.score * (1 - density)
+        if value >= best_value:
+            best_key, best_value = key, value
+    if best_key is None:
+        return None, []
+    best = nodes[best_key]
+    parent = best.parent
+    extra: list[LexborNode] = []
+    if parent is not None and best.tag != "body":
+        floor = max(10.0, 0.2 * best_value)
+        for sibling in parent.iter(include_text=False):
+            if sibling.mem_id == best_key:
+                extra.append(sibling)
+                continue
+            entry = stats.get(sibling.mem_id)
+            if entry is None or entry.weight <= 0:
+                continue
+            density = entry.link_weight / entry.weight
+            if entry.score * (1 - density) >= floor and density < 0.25:
+                extra.append(sibling)
+    return best, extra or [best]
+
+
+def _link_lists(container: LexborNode) -> frozenset[int]:
+    """Blocks inside the article that are mostly links (related stories, tag lists): left out."""
+    skip: set[int] = set()
+    for node in container.css("ul, ol, dl, div, table, section"):
+        text = node.text(deep=True)
+        weight = prose_weight(text)
+        if weight <= 0:
+            continue
+        links = node.css("a[href]")
+        if len(links) < 3:
+            continue
+        linked = sum(prose_weight(a.text(deep=True)) for a in links)
+        if linked / weight > 0.6:
+            skip.add(node.mem_id)
+    return frozenset(skip)
+
+
+def _title(tree: LexborHTMLParser, meta: dict[str, str]) -> str | None:
     title = meta.get("og:title")
     h1 = tree.css_first("h1")
     if not title and h1 is not None:
@@ -113,23 +278,43 @@ def extract_html(html: str) -> ExtractedPage:
         if title_node is not None:
             raw = " ".join(title_node.text(deep=True).split())
             title = re.split(r"\s*[_|｜—-]+\s*(?=[^_|｜—-]*$)", raw)[0] if raw else None
-    url = meta.get("canonical") or meta.get("og:url")
+    return title
 
-    _drop_furniture(tree)
+
+def extract_html(html: str) -> ExtractedPage:
+    """Extract title, URL, main-text lines and metadata from an HTML page.
+
+    >>> page = extract_html('<html><head><title>标题_某网</title></head><body><div id="c"><p>第一段的文字在这里。</p>'
+    ...                     '<p>第二段的文字在这里。</p></div><div class="footer">版权所有</div></body></html>')
+    >>> page.lines
+    ['第一段的文字在这里。', '第二段的文字在这里。']
+    """
+    tree = LexborHTMLParser(html)
+    meta = _meta(tree)
+    title = _title(tree, meta)
+    url = meta.get("canonical") or meta.get("og:url")
     body = tree.body
     if body is None:
         return ExtractedPage(title=title, url=url, lines=[], meta=meta)
-    main = _main_container(tree)
-    main_lines = _text_lines(main) if main is not None else []
+    _drop_furniture(tree, body)
+    main, parts = _main_container(body)
+    if main is None:
+        return ExtractedPage(title=title, url=url, lines=_text_lines(body), meta=meta)
+    main_lines: list[str] = []
+    removed: list[tuple[str, str]] = []
+    for part in parts:
+        link_lists = _link_lists(part)
+        main_lines.extend(_text_lines(part, link_lists))
+        if link_lists:
+            kept = set(main_lines)
+            removed.extend(("link list", line) for line in _text_lines(part) if line not in kept)
     # Header lines (date, 来源, 作者) usually sit outside the article container, near the title.
     info_lines: list[str] = []
-    if main is not None:
-        main_set = set(main_lines)
+    if len(_CJK.findall("".join(main_lines[:20]))) > 20:
+        first = main_lines[0] if main_lines else None
         for line in _text_lines(body):
-            if line in main_set:
+            if line == first:
                 break
             if len(line) <= 200 and _INFO_HINT.search(line) and line != title:
                 info_lines.append(line)
-    else:
-        main_lines = _text_lines(body)
-    return ExtractedPage(title=title, url=url, lines=info_lines + main_lines, meta=meta)
+    return ExtractedPage(title=title, url=url, lines=info_lines + main_lines, meta=meta, removed=removed)

@@ -150,6 +150,7 @@ def read_page(data: bytes, relpath: str) -> Document:
             published_at=page.meta.get("article:published_time") or page.meta.get("pubdate"),
             meta=page.meta,
             source=relpath,
+            removed=page.removed,
         )
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     title = next((line.strip() for line in lines if line.strip()), None)
@@ -172,14 +173,16 @@ def _record(obj: Any, relpath: str, line: int | None) -> Document:
     title = obj.get("title") if isinstance(obj.get("title"), str) else None
     published = obj.get("published_at") or obj.get("date") or obj.get("time")
     meta = {k: str(v) for k, v in obj.items() if k in ("source", "author", "site_name", "fetched_at", "crawled_at") and v}
+    removed: list[tuple[str, str]] = []
     if obj.get("html") and isinstance(obj["html"], str) and not text.strip():
         page = extract_html(obj["html"])
         text = "\n".join(page.lines)
         meta.update(page.meta)
         title = title or page.title
+        removed = page.removed
     return Document(
         id=doc_id, text=text, site=site, url=url, title=title,
-        published_at=str(published) if published else None, meta=meta, source=where,
+        published_at=str(published) if published else None, meta=meta, source=where, removed=removed,
     )
 
 
