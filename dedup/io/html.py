@@ -8,9 +8,10 @@ own text is split by ``<br>``, inline and unknown tags such as ``<founder-conten
 paragraph scored by its prose (letters of any script, CJK and Hangul counted more than Latin, plus
 its sentence punctuation; link text does not count). A paragraph's score goes to its own element,
 its parent and, in part, its grandparent; the element with the best score, discounted by its share
-of link text, is the article, joined by siblings that hold prose of their own. Navigation, footers,
-sidebars and hidden elements are dropped first, except a "furniture" wrapper that holds most of
-the page's prose (``Page-ad-margins``, ``penci_sidebar`` wrap articles on real sites).
+of link text, is the article, joined by siblings that hold prose of their own. Hidden elements
+are dropped first; paragraphs inside navigation, footers, sidebars and recommendation blocks
+count for little (such names also wrap whole articles on real sites: ``Page-ad-margins``), and
+such blocks inside the article are left out of its text.
 """
 
 from __future__ import annotations
@@ -26,9 +27,13 @@ _STRUCTURAL_FURNITURE = ("nav", "footer", "aside")
 _FURNITURE_CLASS = re.compile(
     r"(^|[\s_-])(nav|navbar|menu|footer|foot|recommend|related|relate|share|sharing|social|comment|comments|breadcrumb|"
     r"crumb|sidebar|side|advert|advertisement|ads?|banner|toolbar|copyright|hot|hotnews|tags|pager|pagination|"
-    r"login|newsletter|promo|subscribe|byline-share)([\s_-]|$)",
+    r"login|newsletter|promo|subscribe|byline-share|privacy|consent|cookie|cookies|gdpr|modal|popup)([\s_-]|$)",
     re.IGNORECASE,
 )
+# Names of article wrappers; with one of these an element is not furniture whatever else it is
+# called (``l-sidebar-fixed l-article-body``), unless it names comments.
+_ARTICLE_CLASS = re.compile(r"article|content|entry|story|post-body|main-text|detail|正文", re.IGNORECASE)
+_COMMENT_CLASS = re.compile(r"comment|reply|respond", re.IGNORECASE)
 _HIDDEN_CLASS = re.compile(r"(^|\s)(hidden|hide|d-none|display-none|sr-only|visually-hidden|screen-reader-text)(\s|$)",
                            re.IGNORECASE)
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
@@ -45,8 +50,10 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 _INFO_HINT = re.compile(r"来源|來源|发布|發布|时间|時間|作者|编辑|\d{4}[-年/.]\d{1,2}")
 # A paragraph needs this much prose (about 8 CJK characters or 24 Latin letters) to count.
 _MIN_PARAGRAPH = 8.0
-# A furniture-classed element holding this share of the page's prose is a wrapper, not furniture.
-_WRAPPER_SHARE = 0.4
+# Paragraphs inside furniture count this much (again for each furniture level): a furniture class
+# is a hint, not a verdict, since real sites wrap articles in elements named like furniture
+# (``Page-ad-margins``, ``penci_sidebar``), and then everything around the article is inside it too.
+_FURNITURE_DISCOUNT = 0.2
 
 
 @dataclass
@@ -119,22 +126,21 @@ def _is_hidden(node: LexborNode) -> bool:
     return bool((label and _HIDDEN_CLASS.search(label)) or (style and _HIDDEN_STYLE.search(style)))
 
 
-def _drop_furniture(tree: LexborHTMLParser, body: LexborNode) -> None:
+def _is_furniture(node: LexborNode) -> bool:
+    """Navigation, footers, sidebars, share bars, recommendation and comment blocks, by tag or class."""
+    if node.tag in _STRUCTURAL_FURNITURE:
+        return True
+    attrs = node.attributes
+    label = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
+    if len(label) <= 1 or _FURNITURE_CLASS.search(label) is None:
+        return False
+    return _ARTICLE_CLASS.search(label) is None or _COMMENT_CLASS.search(label) is not None
+
+
+def _drop_hidden(tree: LexborHTMLParser) -> None:
     tree.strip_tags(list(_DROP_TAGS))
     for node in tree.css("[hidden], [aria-hidden], [style], [class]"):
         if node.tag not in ("body", "html") and _is_hidden(node):
-            node.decompose()
-    page_weight = prose_weight(body.text(deep=True)) or 1.0
-    candidates = list(tree.css(",".join(_STRUCTURAL_FURNITURE)))
-    for node in tree.css("[class], [id]"):
-        attrs = node.attributes
-        label = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
-        if node.tag not in ("body", "html") and _FURNITURE_CLASS.search(label):
-            candidates.append(node)
-    for node in candidates:
-        if node.parent is None:
-            continue  # inside something already dropped
-        if prose_weight(node.text(deep=True)) < _WRAPPER_SHARE * page_weight:
             node.decompose()
 
 
@@ -150,7 +156,7 @@ def _score(body: LexborNode) -> tuple[dict[int, _Stats], dict[int, LexborNode]]:
     stats: dict[int, _Stats] = {}
     nodes: dict[int, LexborNode] = {}
 
-    def visit(node: LexborNode, in_link: bool) -> tuple[float, float, list[str]]:
+    def visit(node: LexborNode, in_link: bool, discount: float) -> tuple[float, float, list[str]]:
         """(weight, link weight) of the subtree, and the text this node's block owns when inline."""
         weight = link_weight = 0.0
         own: list[str] = []
@@ -167,7 +173,8 @@ def _score(body: LexborNode) -> tuple[dict[int, _Stats], dict[int, LexborNode]]:
             if tag in _SKIP_TEXT_TAGS:
                 continue
             child_link = in_link or _is_link(child)
-            sub_weight, sub_link, sub_own = visit(child, child_link)
+            child_discount = discount * _FURNITURE_DISCOUNT if _is_furniture(child) else discount
+            sub_weight, sub_link, sub_own = visit(child, child_link, child_discount)
             weight += sub_weight
             link_weight += sub_link
             if tag not in _BLOCK_TAGS:
@@ -182,7 +189,7 @@ def _score(body: LexborNode) -> tuple[dict[int, _Stats], dict[int, LexborNode]]:
             link_weight += own_link
             prose = own_weight - own_link
             if prose >= _MIN_PARAGRAPH:
-                paragraph = prose + 3 * len(_SENTENCE.findall(text))
+                paragraph = (prose + 3 * len(_SENTENCE.findall(text))) * discount
                 _credit(node, paragraph, stats, nodes)
             own = []
         entry = stats.setdefault(key, _Stats())
@@ -190,7 +197,7 @@ def _score(body: LexborNode) -> tuple[dict[int, _Stats], dict[int, LexborNode]]:
         entry.weight, entry.link_weight = weight, link_weight
         return weight, link_weight, own
 
-    visit(body, False)
+    visit(body, False, 1.0)
     return stats, nodes
 
 
@@ -251,9 +258,12 @@ def _main_container(body: LexborNode) -> tuple[LexborNode | None, list[LexborNod
     return best, extra or [best]
 
 
-def _link_lists(container: LexborNode) -> frozenset[int]:
-    """Blocks inside the article that are mostly links (related stories, tag lists): left out."""
+def _left_out(container: LexborNode) -> frozenset[int]:
+    """Blocks inside the article that are furniture or mostly links (related stories, tag lists)."""
     skip: set[int] = set()
+    for node in container.css("*"):
+        if _is_furniture(node):
+            skip.add(node.mem_id)
     for node in container.css("ul, ol, dl, div, table, section"):
         text = node.text(deep=True)
         weight = prose_weight(text)
@@ -296,18 +306,18 @@ def extract_html(html: str) -> ExtractedPage:
     body = tree.body
     if body is None:
         return ExtractedPage(title=title, url=url, lines=[], meta=meta)
-    _drop_furniture(tree, body)
+    _drop_hidden(tree)
     main, parts = _main_container(body)
     if main is None:
         return ExtractedPage(title=title, url=url, lines=_text_lines(body), meta=meta)
     main_lines: list[str] = []
     removed: list[tuple[str, str]] = []
     for part in parts:
-        link_lists = _link_lists(part)
+        link_lists = _left_out(part)
         main_lines.extend(_text_lines(part, link_lists))
         if link_lists:
             kept = set(main_lines)
-            removed.extend(("link list", line) for line in _text_lines(part) if line not in kept)
+            removed.extend(("link list or furniture", line) for line in _text_lines(part) if line not in kept)
     # Header lines (date, 来源, 作者) usually sit outside the article container, near the title.
     info_lines: list[str] = []
     if len(_CJK.findall("".join(main_lines[:20]))) > 20:
