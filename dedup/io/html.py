@@ -144,11 +144,18 @@ def _drop_hidden(tree: LexborHTMLParser) -> None:
             node.decompose()
 
 
+# Move up to an ancestor whose other chunks add this share of paragraphs, when its links are few.
+_WIDEN_GAIN = 0.25
+_WIDEN_MAX_LINKS = 0.3
+
+
 @dataclass
 class _Stats:
     score: float = 0.0
     weight: float = 0.0
     link_weight: float = 0.0
+    paragraphs: float = 0.0
+    """Sum of the paragraph scores of the whole subtree (not decayed with depth)."""
 
 
 def _score(body: LexborNode) -> tuple[dict[int, _Stats], dict[int, LexborNode]]:
@@ -158,7 +165,7 @@ def _score(body: LexborNode) -> tuple[dict[int, _Stats], dict[int, LexborNode]]:
 
     def visit(node: LexborNode, in_link: bool, discount: float) -> tuple[float, float, list[str]]:
         """(weight, link weight) of the subtree, and the text this node's block owns when inline."""
-        weight = link_weight = 0.0
+        weight = link_weight = paragraphs = 0.0
         own: list[str] = []
         own_link = 0.0
         for child in node.iter(include_text=True):
@@ -177,6 +184,7 @@ def _score(body: LexborNode) -> tuple[dict[int, _Stats], dict[int, LexborNode]]:
             sub_weight, sub_link, sub_own = visit(child, child_link, child_discount)
             weight += sub_weight
             link_weight += sub_link
+            paragraphs += stats[child.mem_id].paragraphs
             if tag not in _BLOCK_TAGS:
                 own.extend(sub_own)  # inline: its text belongs to this block's paragraph
         key = node.mem_id
@@ -191,10 +199,11 @@ def _score(body: LexborNode) -> tuple[dict[int, _Stats], dict[int, LexborNode]]:
             if prose >= _MIN_PARAGRAPH:
                 paragraph = (prose + 3 * len(_SENTENCE.findall(text))) * discount
                 _credit(node, paragraph, stats, nodes)
+                paragraphs += paragraph
             own = []
         entry = stats.setdefault(key, _Stats())
         nodes[key] = node
-        entry.weight, entry.link_weight = weight, link_weight
+        entry.weight, entry.link_weight, entry.paragraphs = weight, link_weight, paragraphs
         return weight, link_weight, own
 
     visit(body, False, 1.0)
@@ -240,7 +249,8 @@ def _main_container(body: LexborNode) -> tuple[LexborNode | None, list[LexborNod
             best_key, best_value = key, value
     if best_key is None:
         return None, []
-    best = nodes[best_key]
+    best = _widen(nodes[best_key], stats)
+    best_key = best.mem_id
     parent = best.parent
     extra: list[LexborNode] = []
     if parent is not None and best.tag != "body":
@@ -256,6 +266,32 @@ def _main_container(body: LexborNode) -> tuple[LexborNode | None, list[LexborNod
             if entry.score * (1 - density) >= floor and density < 0.25:
                 extra.append(sibling)
     return best, extra or [best]
+
+
+def _widen(best: LexborNode, stats: dict[int, _Stats]) -> LexborNode:
+    """An ancestor that holds more chunks of the same article.
+
+    Articles split into chunks a level or two apart (``article__chunks > grid > body``, a run of
+    ``StoryBodyCompanionColumn`` divs) score best in one chunk, since scores fade with depth. An
+    ancestor is taken when its other children shaped like the chunk (same tag and class) add a
+    quarter more paragraphs and its links stay few; table rows are layout, not chunks.
+    """
+    current = best
+    for _ in range(3):
+        parent = current.parent
+        if parent is None or parent.tag in ("body", "html", "tr", "tbody", "table"):
+            break
+        up = stats.get(parent.mem_id)
+        if up is None or up.weight <= 0 or up.link_weight / up.weight > _WIDEN_MAX_LINKS:
+            break
+        shape = (current.tag, current.attributes.get("class"))
+        chunks = sum(stats[sibling.mem_id].paragraphs for sibling in parent.iter(include_text=False)
+                     if sibling.mem_id != current.mem_id and sibling.mem_id in stats
+                     and (sibling.tag, sibling.attributes.get("class")) == shape)
+        if chunks >= _WIDEN_GAIN * stats[current.mem_id].paragraphs:
+            best = parent
+        current = parent
+    return best
 
 
 def _left_out(container: LexborNode) -> frozenset[int]:
