@@ -64,6 +64,8 @@ class ExtractedPage:
     meta: dict[str, str] = field(default_factory=dict)
     removed: list[tuple[str, str]] = field(default_factory=list)
     """(reason, text) of lines inside the article region that were left out."""
+    published: str | None = None
+    """The publication time as the page states it (markup, structured data, or a dated header line)."""
 
 
 def prose_weight(text: str) -> float:
@@ -314,6 +316,53 @@ def _left_out(container: LexborNode) -> frozenset[int]:
     return frozenset(skip)
 
 
+_PUBLISHED_META = ("article:published_time", "og:article:published_time", "datepublished", "pubdate", "publishdate",
+                   "publish_date", "publication_date", "sailthru.date", "dc.date.issued", "dc.date", "og:release_date",
+                   "apub:time", "date")
+_DATE_TEXT = re.compile(r"(?:19|20)\d{2}\s*[-年/.]\s*\d{1,2}\s*[-月/.]\s*\d{1,2}(?:\s*日)?(?:[T\s]*\d{1,2}:\d{2}(?::\d{2})?)?")
+_SCRIPT_DATE = re.compile(r"""["']?(?:datePublished|pubDate|publish_time|publishTime|pubtime|pubTime|ptime|publishDate)["']?"""
+                          r"""\s*[:=]\s*["']([^"']{8,40})["']""")
+_DATE_CLASS = re.compile(r"(^|[\s_-])(date|time|pubtime|pub_time|pubdate|publish|published|post-time|posttime|"
+                         r"article-time|timestamp|dateline)([\s_-]|$)", re.IGNORECASE)
+_DATE_HINT = re.compile(r"发表|发布|时间|日期|来源|published|posted|updated", re.IGNORECASE)
+
+
+def _published(tree: LexborHTMLParser, meta: dict[str, str], html: str) -> str | None:
+    """The publication time a page states: its markup, then structured data in scripts, then an
+    element named for dates, then a short dated line that says what the date is (发表于, 来源 ...)."""
+    for key in _PUBLISHED_META:
+        value = meta.get(key)
+        if value and _DATE_TEXT.search(value):
+            return value
+    match = _SCRIPT_DATE.search(html)
+    if match and _DATE_TEXT.search(match.group(1)):
+        return match.group(1)
+    for node in tree.css("time[datetime]"):
+        value = node.attributes.get("datetime")
+        if value and _DATE_TEXT.search(value):
+            return value
+    for node in tree.css("[class], [id]"):
+        attrs = node.attributes
+        label = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
+        if _DATE_CLASS.search(label):
+            found = _DATE_TEXT.search(node.text(deep=True))
+            if found:
+                return found.group(0)
+    return None
+
+
+def _dated_line(lines: list[str]) -> str | None:
+    """The date of the first short line that says what its date is, or that is little but a date
+    (``2005-06-14 03:25:55``, ``2003-7-24 钱江晚报``)."""
+    for line in lines:
+        if len(line) > 100:
+            continue
+        found = _DATE_TEXT.search(line)
+        if found and (_DATE_HINT.search(line) or prose_weight(line.replace(found.group(0), "")) <= 6):
+            return found.group(0)
+    return None
+
+
 def _title(tree: LexborHTMLParser, meta: dict[str, str]) -> str | None:
     title = meta.get("og:title")
     h1 = tree.css_first("h1")
@@ -342,10 +391,12 @@ def extract_html(html: str) -> ExtractedPage:
     body = tree.body
     if body is None:
         return ExtractedPage(title=title, url=url, lines=[], meta=meta)
+    published = _published(tree, meta, html)
     _drop_hidden(tree)
     main, parts = _main_container(body)
     if main is None:
-        return ExtractedPage(title=title, url=url, lines=_text_lines(body), meta=meta)
+        lines = _text_lines(body)
+        return ExtractedPage(title=title, url=url, lines=lines, meta=meta, published=published or _dated_line(lines))
     main_lines: list[str] = []
     removed: list[tuple[str, str]] = []
     for part in parts:
@@ -356,11 +407,14 @@ def extract_html(html: str) -> ExtractedPage:
             removed.extend(("link list or furniture", line) for line in _text_lines(part) if line not in kept)
     # Header lines (date, 来源, 作者) usually sit outside the article container, near the title.
     info_lines: list[str] = []
+    page_lines = _text_lines(body)
     if len(_CJK.findall("".join(main_lines[:20]))) > 20:
         first = main_lines[0] if main_lines else None
-        for line in _text_lines(body):
+        for line in page_lines:
             if line == first:
                 break
             if len(line) <= 200 and _INFO_HINT.search(line) and line != title:
                 info_lines.append(line)
-    return ExtractedPage(title=title, url=url, lines=info_lines + main_lines, meta=meta, removed=removed)
+    published = published or _dated_line(info_lines + main_lines[:8] + page_lines)
+    return ExtractedPage(title=title, url=url, lines=info_lines + main_lines, meta=meta, removed=removed,
+                         published=published)

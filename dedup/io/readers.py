@@ -147,7 +147,7 @@ def read_page(data: bytes, relpath: str) -> Document:
             site=site,
             url=url,
             title=page.title,
-            published_at=page.meta.get("article:published_time") or page.meta.get("pubdate"),
+            published_at=page.published,
             meta=page.meta,
             source=relpath,
             removed=page.removed,
@@ -179,6 +179,7 @@ def _record(obj: Any, relpath: str, line: int | None) -> Document:
         text = "\n".join(page.lines)
         meta.update(page.meta)
         title = title or page.title
+        published = published or page.published
         removed = page.removed
     return Document(
         id=doc_id, text=text, site=site, url=url, title=title,
