@@ -79,7 +79,26 @@ def load(roots: list[str], config: Config, workers: int | None = None, outlet_fi
     compared (empty or too short after cleaning, too long) are reported and left out.
     """
     walked = walked if walked is not None else walk(roots)
-    loaded = Loaded(rejects=list(walked.errors), files=len(walked.files), unsupported=walked.unsupported)
+    loaded = Loaded(files=len(walked.files), unsupported=walked.unsupported)
+    for item in stream(roots, config, workers, outlet_file, progress, walked):
+        if isinstance(item, CleanDocument):
+            loaded.docs.append(item)
+            continue
+        loaded.rejects.append(item)
+        if item.kind == "duplicate_id":
+            loaded.duplicate_ids += 1
+    return loaded
+
+
+def stream(roots: list[str], config: Config, workers: int | None = None, outlet_file: str | None = None,
+           progress: Callable[[int], None] | None = None, walked: Walk | None = None,
+           ) -> Iterator[CleanDocument | InputError]:
+    """Cleaned documents and rejects, one by one in walk order, read and cleaned on ``workers`` processes.
+
+    The walk's own errors come first; a second document with an id already seen is a reject.
+    """
+    walked = walked if walked is not None else walk(roots)
+    yield from walked.errors
     tasks = [(str(path), rel) for path, rel in walked.files]
     chunk_size = 32
     chunks = [tasks[i : i + chunk_size] for i in range(0, len(tasks), chunk_size)]
@@ -100,16 +119,12 @@ def load(roots: list[str], config: Config, workers: int | None = None, outlet_fi
     seen: set[str] = set()
     for chunk, items in zip(chunks, results(), strict=True):
         for item in items:
-            if isinstance(item, InputError):
-                loaded.rejects.append(item)
-                continue
-            if item.id in seen:
-                loaded.duplicate_ids += 1
-                loaded.rejects.append(InputError(item.doc.source or item.id, f"duplicate document id {item.id!r}; kept the first",
-                                                 kind="duplicate_id"))
-                continue
-            seen.add(item.id)
-            loaded.docs.append(item)
+            if isinstance(item, CleanDocument):
+                if item.id in seen:
+                    item = InputError(item.doc.source or item.id, f"duplicate document id {item.id!r}; kept the first",
+                                      kind="duplicate_id")
+                else:
+                    seen.add(item.id)
+            yield item
         if progress:
             progress(len(chunk))
-    return loaded

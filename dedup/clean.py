@@ -441,11 +441,16 @@ def clean(doc: Document, outlets: OutletTable | None = None, options: CleanOptio
         # A text page's first line can be the breadcrumb; its last segment is the title.
         title = re.split(r"\s*[>»]\s*", title)[-1].strip() or None
     title_key = compact(title) if title else ""
-    raw_lines = [line.strip() for line in normalize(doc.text.replace("\r", "\n"), to_simplified).split("\n")]
+    page_lines = doc.text.replace("\r", "\n").split("\n")
+    raw_lines = [line.strip() for line in normalize("\n".join(page_lines), to_simplified).split("\n")]
+    if len(raw_lines) != len(page_lines):  # normalisation keeps line breaks; never trust that blindly
+        page_lines = raw_lines
     lines = [line for line in raw_lines if line]
+    written = [" ".join(page.split()) for page, line in zip(page_lines, raw_lines, strict=True) if line]
 
     kept: list[str] = []
     kept_keys: list[str] = []  # compact(line) of each kept line, so the compared text is not rebuilt
+    kept_written: list[str] = []  # each kept line as the page wrote it (before normalisation)
     in_recs = False
     recs_on_top = False  # a block above the story ends where prose starts, not at the page end
     body_started = False
@@ -542,6 +547,7 @@ def clean(doc: Document, outlets: OutletTable | None = None, options: CleanOptio
         if not body_started and found and any(a.form == "dateline" for a in found):
             removed.append(("dateline", next(a.text for a in found if a.form == "dateline")))
         body_started = True
+        kept_written.append(written[position] if line == lines[position] else line)
         kept.append(line)
         kept_keys.append(key)
 
@@ -552,10 +558,12 @@ def clean(doc: Document, outlets: OutletTable | None = None, options: CleanOptio
         spun = True
         cleaned: list[str] = []
         cleaned_keys: list[str] = []
+        cleaned_written: list[str] = []
         for index, (line, key) in enumerate(zip(kept, kept_keys, strict=True)):
             if index not in spans:
                 cleaned.append(line)
                 cleaned_keys.append(key)
+                cleaned_written.append(kept_written[index])
                 continue
             stripped = _remove_spans(line, spans[index])
             stripped_key = compact(stripped)
@@ -565,12 +573,13 @@ def clean(doc: Document, outlets: OutletTable | None = None, options: CleanOptio
                 continue
             cleaned.append(stripped)
             cleaned_keys.append(stripped_key)
-        kept, kept_keys = cleaned, cleaned_keys
+            cleaned_written.append(stripped)
+        kept, kept_keys, kept_written = cleaned, cleaned_keys, cleaned_written
 
     links_from = find_link_list(kept)
     if links_from < len(kept):
         removed.extend(("headline list", line) for line in kept[links_from:])
-        kept, kept_keys = kept[:links_from], kept_keys[:links_from]
+        kept, kept_keys, kept_written = kept[:links_from], kept_keys[:links_from], kept_written[:links_from]
 
     own_names = {name_key(n) for n in (doc.meta.get("og:site_name"), doc.meta.get("site_name")) if n}
     own_outlet = outlets.by_site(doc.site)
@@ -590,6 +599,7 @@ def clean(doc: Document, outlets: OutletTable | None = None, options: CleanOptio
         compared="".join(kept_keys),
         compared_lines=kept_keys,
         body=body,
+        text="\n".join(kept_written),
         title=title,
         published_at=published,
         attributions=attributions,

@@ -202,6 +202,53 @@ def scan_command(dirs: tuple[str, ...], output: str | None, min_size: int, rejec
         sys.exit(EXIT_REJECTED)
 
 
+@cli.command("extract")
+@click.argument("dirs", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write one JSON line per document here (default: stdout).")
+@click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False), default=None,
+              help="Write every rejected input as JSON Lines here.")
+@click.option("--strict", is_flag=True, help="Stop with exit code 3 at the first rejected input.")
+@_config_options
+def extract_command(dirs: tuple[str, ...], output: str | None, rejects_path: str | None, strict: bool,
+                    threshold: float, shingle_size: int, num_perm: int, no_t2s: bool, common_share: float,
+                    max_file_bytes: int, max_doc_chars: int, outlet_file: str | None, workers: int | None) -> None:
+    """Write the article text each document holds, with its metadata and what cleaning removed."""
+    from dedup.batch import stream
+    from dedup.extract import Article
+    from dedup.io.readers import walk
+
+    config = _make_config(threshold, shingle_size, num_perm, no_t2s, common_share, max_file_bytes, max_doc_chars)
+    walked = walk(dirs)
+    show = sys.stderr.isatty() and len(walked.files) > 200
+    bar_context = click.progressbar(length=len(walked.files), label="extracting", file=sys.stderr) if show \
+        else nullcontext(None)
+    rejects: list[InputError] = []
+    written = 0
+    with bar_context as bar, (open(output, "w", encoding="utf-8") if output else nullcontext(sys.stdout)) as handle:
+        try:
+            for item in stream(list(dirs), config, workers, outlet_file, bar.update if bar is not None else None,
+                               walked):
+                if isinstance(item, InputError):
+                    rejects.append(item)
+                    if strict:
+                        break
+                    continue
+                handle.write(json.dumps(Article.of(item).record(), ensure_ascii=False) + "\n")
+                written += 1
+            handle.flush()
+        except BrokenPipeError:
+            _silence_stdout()
+    if strict and rejects:
+        click.echo(f"dedup: rejected {rejects[0]} (--strict: stopping)", err=True)
+        sys.exit(EXIT_REJECTED)
+    _report_rejects(rejects, rejects_path)
+    click.echo(f"dedup: {written} documents extracted from {len(walked.files)} files, {len(rejects)} inputs rejected",
+               err=True)
+    if rejects:
+        sys.exit(EXIT_REJECTED)
+
+
 @cli.command("explain")
 @click.argument("dirs", nargs=-1, type=click.Path(exists=True))
 @click.option("--id", "doc_ids", multiple=True, required=True, help="Document id to explain (repeatable).")

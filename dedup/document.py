@@ -89,6 +89,9 @@ class CleanDocument:
     spun: bool = False
     self_attributed: bool = False
     """The page's own 来源 line names the page's own site (a sign of an aggregator)."""
+    text: str = ""
+    """The kept article text as the page wrote it, before normalisation (``dedup extract``'s ``text``);
+    a line that cleaning cut into (spun fragments, an inline credit) is given as cleaned."""
 
     @property
     def id(self) -> str:

@@ -39,7 +39,7 @@ class Article:
             title=cleaned.doc.title,
             published_at=cleaned.published_at,
             attributed_source=cleaned.attributed_source,
-            text=cleaned.body,
+            text=cleaned.text or cleaned.body,
             removed=[{"kind": kind, "text": text} for kind, text in cleaned.removed],
         )
 
