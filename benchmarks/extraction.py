@@ -19,6 +19,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import opencc
 
@@ -120,14 +121,19 @@ def dedup_extractor() -> Callable[[bytes, str], Extraction]:
     return run
 
 
+def _trafilatura_result(found: Any) -> Extraction:
+    if found is None:
+        return Extraction("")
+    if isinstance(found, dict):  # older trafilatura returns a dict
+        return Extraction(found.get("text") or "", found.get("date"))
+    return Extraction(found.text or "", found.date)
+
+
 def trafilatura_bytes() -> Callable[[bytes, str], Extraction]:
     import trafilatura
 
     def run(data: bytes, relpath: str) -> Extraction:
-        found = trafilatura.bare_extraction(data, with_metadata=True, favor_recall=False)
-        if found is None:
-            return Extraction("")
-        return Extraction(found.text or "", found.date)
+        return _trafilatura_result(trafilatura.bare_extraction(data, with_metadata=True))
 
     return run
 
@@ -139,10 +145,7 @@ def trafilatura_decoded() -> Callable[[bytes, str], Extraction]:
 
     def run(data: bytes, relpath: str) -> Extraction:
         text, _ = decode(data, declared_charset(data))
-        found = trafilatura.bare_extraction(text, with_metadata=True)
-        if found is None:
-            return Extraction("")
-        return Extraction(found.text or "", found.date)
+        return _trafilatura_result(trafilatura.bare_extraction(text, with_metadata=True))
 
     return run
 

@@ -404,14 +404,30 @@ def usable(doc: Document, max_chars: int) -> InputError | None:
     return None
 
 
-def rejected_after_cleaning(doc: CleanDocument, shingles: int, min_shingles: int) -> InputError | None:
-    """Why a cleaned document cannot take part in matching (nothing or too little text), or None."""
+def removal_summary(removed: list[tuple[str, str]]) -> str:
+    """What cleaning took out, by reason, most first: ``"recommendations 12, header 2"``.
+
+    >>> removal_summary([("header", "a"), ("recommendations", "b"), ("recommendations", "c")])
+    'recommendations 2, header 1'
+    """
+    counts = Counter(reason for reason, _ in removed)
+    return ", ".join(f"{reason} {count}" for reason, count in counts.most_common()) or "nothing"
+
+
+def rejected_after_cleaning(doc: CleanDocument, shingles: int, min_shingles: int, stage: str = "cleaning",
+                            ) -> InputError | None:
+    """Why a cleaned document cannot take part in matching (nothing or too little text), or None.
+
+    The reason names the stage and what it removed; the error carries the document for ``explain``.
+    """
     where = doc.doc.source or doc.id
     if not doc.compared:
-        return InputError(where, "empty after cleaning (no article text)", kind="empty")
+        return InputError(where, f"empty after {stage} (no article text; removed: {removal_summary(doc.removed)})",
+                          kind="empty", doc_id=doc.id, cleaned=doc)
     if shingles < min_shingles:
-        return InputError(where, f"too short to compare after cleaning ({len(doc.compared)} characters, "
-                          f"{shingles} distinct shingles; at least {min_shingles} needed)", kind="empty")
+        return InputError(where, f"too short to compare after {stage} ({len(doc.compared)} characters, "
+                          f"{shingles} distinct shingles; at least {min_shingles} needed; removed: "
+                          f"{removal_summary(doc.removed)})", kind="empty", doc_id=doc.id, cleaned=doc)
     return None
 
 

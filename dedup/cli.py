@@ -23,7 +23,7 @@ from dedup.document import Document
 from dedup.errors import ConfigError, ConfigMismatchError, DedupError, InputError
 from dedup.outlets import OutletTable
 from dedup.pipeline import scan
-from dedup.report import cluster_record, size_histogram
+from dedup.report import cluster_record, explain_rejected, size_histogram
 from dedup.report import explain as explain_text
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_REJECTED = 0, 1, 2, 3
@@ -281,10 +281,13 @@ def explain_command(dirs: tuple[str, ...], doc_ids: tuple[str, ...], db_path: st
     loaded = _load_with_progress(dirs, config, workers, outlet_file)
     result = scan([], config, outlets, cleaned=loaded.docs)
     index_of = {doc.id: k for k, doc in enumerate(result.docs)}
-    missing = [d for d in doc_ids if d not in index_of]
+    rejected = {error.doc_id or error.path: error for error in loaded.rejects}
+    missing = [d for d in doc_ids if d not in index_of and d not in rejected]
     for doc_id in doc_ids:
         if doc_id in index_of:
             click.echo(explain_text(result, index_of[doc_id], outlets))
+        elif doc_id in rejected:
+            click.echo(explain_rejected(rejected[doc_id]))
     if missing:
         raise click.UsageError(f"no document with id {', '.join(map(repr, missing))} under {', '.join(dirs)}")
 

@@ -49,7 +49,14 @@ from dedup.outlets import OutletTable
 from dedup.pipeline import LazySequence, ScanResult, build_clusters, lone_cluster_maker
 from dedup.sketch import sketch_with_figures
 from dedup.spool import Spool, SpoolReader
-from dedup.templates import MIN_SITE_DOCS, SiteProfiles, document_line_keys, line_key, source_names
+from dedup.templates import (
+    MIN_SITE_DOCS,
+    SiteProfiles,
+    document_line_keys,
+    keeps_whole_page,
+    line_key,
+    source_names,
+)
 from dedup.verify import Pair, check_pair
 from dedup.workers import exit_with_parent
 
@@ -266,7 +273,9 @@ def _redo_unit(tasks: list[_Redo]) -> tuple[str, list[tuple[int, _Sketched]], np
         body = reader.read(task.body_path, *task.body).decode("utf-8", "surrogatepass")
         lines = body.split("\n")
         kept = [line for line in lines if line_key(task.site, compact(line)) not in task.drop]
-        if len(kept) != len(lines):  # as templates.drop_lines does
+        if keeps_whole_page(len(lines) - len(kept), len(lines)):
+            kept = lines
+        elif len(kept) != len(lines):  # as templates.drop_lines does
             kept = kept[:find_link_list(kept)]
         compared = compact("\n".join(kept))
         out.append((task.index, _sketch_compared(compared, config, spool)))
@@ -495,6 +504,15 @@ def _scan(walked: Walk, config: Config, outlets: OutletTable, outlet_file: str |
     mark = time.perf_counter()
     n_shingles = np.frombuffer(columns.n_shingles, dtype=np.int32).astype(np.int64) if n else np.zeros(0, np.int64)
     valid = n_shingles >= config.min_shingles
+    # Documents kept by cleaning are long enough; the site-template stage is what emptied these.
+    for index in np.flatnonzero(~valid).tolist():
+        emptied = _unslim(reader.read(files[columns.entry_file[index]], columns.entry_off[index],
+                                      columns.entry_len[index]))
+        rejects.append(InputError(emptied.doc.source or emptied.id,
+                                  f"too short to compare after site templates were removed ({int(n_shingles[index])} "
+                                  f"distinct shingles left; at least {config.min_shingles} needed): site "
+                                  f"{emptied.site!r} repeats this page's lines on many of its pages",
+                                  kind="empty", doc_id=emptied.id))
 
     def column(band: int) -> np.ndarray:
         keys = np.concatenate([chunk[:, band] for chunk in key_chunks]) if key_chunks else np.zeros(0, np.uint64)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class DedupError(Exception):
     """Base of every error dedup raises on purpose."""
@@ -22,17 +24,22 @@ class InputError(DedupError):
     'a/b.jsonl:3: malformed JSON: Expecting value'
     """
 
-    def __init__(self, path: str, reason: str, line: int | None = None, kind: str = "invalid") -> None:
+    def __init__(self, path: str, reason: str, line: int | None = None, kind: str = "invalid",
+                 doc_id: str | None = None, cleaned: Any = None) -> None:
         self.path = path
         self.line = line
         self.reason = reason
         self.kind = kind
+        self.doc_id = doc_id
+        """The id of the document, when it was read and rejected later (emptied by cleaning)."""
+        self.cleaned = cleaned
+        """The :class:`~dedup.document.CleanDocument` that was rejected, so that explain can list what went."""
         where = f"{path}:{line}" if line is not None else path
         super().__init__(f"{where}: {reason}")
 
-    def __reduce__(self) -> tuple[type[InputError], tuple[str, str, int | None, str]]:
+    def __reduce__(self) -> tuple[type[InputError], tuple[str, str, int | None, str, str | None, Any]]:
         # Errors cross process boundaries in batch loading; keep every field through pickling.
-        return (InputError, (self.path, self.reason, self.line, self.kind))
+        return (InputError, (self.path, self.reason, self.line, self.kind, self.doc_id, self.cleaned))
 
 
 class StoreError(DedupError):

@@ -6,6 +6,8 @@ from collections import Counter
 from typing import Any
 
 from dedup.canonical import credits_other
+from dedup.document import CleanDocument
+from dedup.errors import InputError
 from dedup.outlets import OutletTable
 from dedup.pipeline import Cluster, ScanResult
 from dedup.shingle import jaccard_containment, shingle_hashes
@@ -64,6 +66,22 @@ def size_histogram(result: ScanResult) -> dict[str, int]:
     return {k: counts[k] for k in order if counts[k]}
 
 
+def explain_rejected(error: InputError) -> str:
+    """A readable account of a document that was read and then rejected: why, and what cleaning removed."""
+    lines = [f"document {error.doc_id or error.path}", f"  rejected: {error.reason}"]
+    cleaned = error.cleaned
+    if isinstance(cleaned, CleanDocument):
+        lines.append(f"  site: {cleaned.site or '-'}    published: {cleaned.published_at or 'unknown'}")
+        if cleaned.title:
+            lines.append(f"  title: {cleaned.title}")
+        lines.append(f"  text left ({len(cleaned.compared)} chars): {cleaned.body[:300]}")
+        lines.append(f"  removed ({len(cleaned.removed)}):")
+        lines.extend(f"    [{reason}] {text[:100]}" for reason, text in cleaned.removed[:60])
+        if len(cleaned.removed) > 60:
+            lines.append(f"    … {len(cleaned.removed) - 60} more")
+    return "\n".join(lines)
+
+
 def explain(result: ScanResult, index: int, outlets: OutletTable, neighbours: int = 5) -> str:
     """A readable account of one document: what was compared, removed, matched and why."""
     doc = result.docs[index]
@@ -78,6 +96,9 @@ def explain(result: ScanResult, index: int, outlets: OutletTable, neighbours: in
     whole = len(shingle_hashes(doc.compared, result.config.shingle_size))
     evidence = len(result.shingles[index])
     common = f"; {whole - evidence} more are common in the corpus and left out" if whole > evidence else ""
+    if whole < result.config.min_shingles:
+        lines.append(f"  rejected: too short to compare after site templates were removed ({whole} shingles; at "
+                     f"least {result.config.min_shingles} needed); it takes no part in matching")
     lines.append(f"  compared text ({len(doc.compared)} chars, {evidence} shingles{common}):")
     lines.append("    " + (doc.compared[:600] + ("…" if len(doc.compared) > 600 else "")))
     if doc.removed:

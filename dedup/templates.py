@@ -65,15 +65,30 @@ def mark_self(doc: CleanDocument, own: str | None) -> CleanDocument:
     return doc
 
 
+def keeps_whole_page(template_lines: int, lines: int) -> bool:
+    """A page whose every line is "template" keeps them all: those lines are the page's story, which
+    the site carries several times (a mirror reposting one story), not furniture around it.
+
+    >>> keeps_whole_page(5, 5), keeps_whole_page(4, 5)
+    (True, False)
+    """
+    return template_lines == lines
+
+
 def drop_lines(doc: CleanDocument, is_template: Callable[[str], bool]) -> CleanDocument:
     """Drop the body lines whose compacted form ``is_template`` accepts, recording each removal.
 
     A headline list that only the site's footer kept from ending the page
-    (:func:`dedup.clean.find_link_list`) goes with it.
+    (:func:`dedup.clean.find_link_list`) goes with it. A page that is all template is left whole
+    (:func:`keeps_whole_page`).
     """
+    keys = compacted_lines(doc)
+    dropped = [is_template(key) for key in keys]
+    if keeps_whole_page(sum(dropped), len(dropped)):
+        return doc
     kept, kept_keys = [], []
-    for line, key in zip(doc.body.split("\n"), compacted_lines(doc), strict=True):
-        if is_template(key):
+    for line, key, template in zip(doc.body.split("\n"), keys, dropped, strict=True):
+        if template:
             doc.removed.append(("site template", line))
         else:
             kept.append(line)

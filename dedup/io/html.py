@@ -261,11 +261,11 @@ def _main_container(body: LexborNode) -> tuple[LexborNode | None, list[LexborNod
             if sibling.mem_id == best_key:
                 extra.append(sibling)
                 continue
-            entry = stats.get(sibling.mem_id)
-            if entry is None or entry.weight <= 0:
+            sibling_stats = stats.get(sibling.mem_id)
+            if sibling_stats is None or sibling_stats.weight <= 0:
                 continue
-            density = entry.link_weight / entry.weight
-            if entry.score * (1 - density) >= floor and density < 0.25:
+            density = sibling_stats.link_weight / sibling_stats.weight
+            if sibling_stats.score * (1 - density) >= floor and density < 0.25:
                 extra.append(sibling)
     return best, extra or [best]
 
