@@ -53,8 +53,16 @@ _LEGAL = re.compile(
 )
 _PROMPT = re.compile(
     r"^(分享到|分享至|扫一扫|扫描二维码|关注我们|关注微信|点击进入|点击查看|打开app|下载app|进入【|返回搜狐|查看更多|"
-    r"微信扫一扫|字号|打印|收藏|举报|评论|加载更多|阅读全文|展开全文|相关标签|标签|关键词)"
+    r"微信扫一扫|字号|打印|收藏|举报|评论(?![人员家者])|加载更多|阅读全文|展开全文|相关标签|标签|关键词)"
 )
+# Pagers: 第1页/共1页, 上一页 | 下一页, 1 2 3 下一页.
+_PAGER = re.compile(r"^(?:[\s|/\d]*(?:第\s*\d+\s*页|共\s*\d+\s*页|上一页|下一页|首页|尾页|末页)[\s|/]*){1,6}$")
+# English bylines and wire credits (on normalised, case-folded lines).
+_WIRE_NAMES = r"associated press|the associated press|reuters|agence france-presse|afp|bloomberg|bloomberg news|ap|upi"
+_BYLINE_EN = re.compile(r"^by\s+[a-z][\w.'’-]*(?:[\s,&]+[\w.'’-]+){0,9}$")
+_WIRE_LINE_EN = re.compile(r"^(?:©\s*\d{0,4}\s*|copyright\s*\d{0,4}\s*)?(" + _WIRE_NAMES + r")\.?$")
+_WIRE_IN_BYLINE = re.compile(r"\b(" + _WIRE_NAMES + r")\b")
+_CONTRIBUTED_EN = re.compile(r"contributed (?:to )?this (?:report|story|article)|reporting by|editing by|writing by")
 _END_MARK = re.compile(r"^[(\[]?\s*(未完|完|全文完|end|待续|未完待续)\s*[)\]]?$")
 _MORE = re.compile(r"\.{2,}\s*\[(详细|更多|全文)\]$|\[(详细|更多)\]$")
 _SIBLING = re.compile(r"^(上一篇|下一篇|上一条|下一条|前一篇|后一篇)\s*[:]?")
@@ -379,6 +387,40 @@ def find_link_list(lines: list[str]) -> int:
     return start
 
 
+def _names_only(rest: str) -> bool:
+    """After 记者:/编辑:/作者: a credit lists names; a question or a sentence is an interview line.
+
+    >>> _names_only(" 张三 李四"), _names_only("萧潇、张妍)"), _names_only("你通过什么渠道最快的获取这些信息?")
+    (True, True, False)
+    """
+    rest = rest.strip(" ])】)")
+    return len(rest) <= 30 and not any(mark in rest for mark in ",。?!;:…")
+
+
+def _is_notice(line: str, at: int) -> bool:
+    """A legal or disclaimer notice: short, bracketed, or opening with the notice words; a paragraph
+    that mentions 版权所有者 deep inside its story is prose."""
+    return len(line) <= 80 or at <= 30 or line[0] in "[(【"
+
+
+def _english_credit(line: str) -> list[Attribution] | None:
+    """An English byline, wire credit or contributor line: the wires it names, or None if it is none.
+
+    >>> [a.outlet for a in _english_credit("by jane doe and john roe, associated press")]
+    ['associated press']
+    >>> _english_credit("by the end of the year, prices had doubled.") is None
+    True
+    """
+    if _BYLINE_EN.match(line) and not line.endswith("."):
+        return [Attribution("byline", m.group(1), line) for m in _WIRE_IN_BYLINE.finditer(line) if m.group(1) != "ap"]
+    wire = _WIRE_LINE_EN.match(line)
+    if wire:
+        return [Attribution("wire", wire.group(1), line)]
+    if len(line) <= 160 and _CONTRIBUTED_EN.search(line) and line.count(". ") <= 1:
+        return [Attribution("byline", m.group(1), line) for m in _WIRE_IN_BYLINE.finditer(line) if m.group(1) != "ap"]
+    return None
+
+
 def is_chinese(lines: list[str]) -> bool:
     """Whether the text is Chinese: CJK characters make at least a fifth of its letters and digits.
 
@@ -464,6 +506,7 @@ def clean(doc: Document, outlets: OutletTable | None = None, options: CleanOptio
     lines = [line for line in raw_lines if line]
     written = [" ".join(page.split()) for page, line in zip(page_lines, raw_lines, strict=True) if line]
 
+    chinese = is_chinese(lines)
     kept: list[str] = []
     kept_keys: list[str] = []  # compact(line) of each kept line, so the compared text is not rebuilt
     kept_written: list[str] = []  # each kept line as the page wrote it (before normalisation)
@@ -525,15 +568,25 @@ def clean(doc: Document, outlets: OutletTable | None = None, options: CleanOptio
                 attributions.append(Attribution("原文链接", owner.name, link.group(0)))
             removed.append(("attribution", line))
             continue
-        if len(line) <= 60 and _STAFF.match(line):
+        staff = _STAFF.match(line) if len(line) <= 60 else None
+        if staff and _names_only(line[staff.end():]):
             removed.append(("staff credit", line))
             continue
-        if len(line) <= 200 and _LEGAL.search(line):
+        legal = _LEGAL.search(line) if len(line) <= 200 else None
+        if legal and _is_notice(line, legal.start()):
             attributions.extend(a for a in found if a.form in ("本文来源于", "本文来自", "转载自"))
             removed.append(("legal notice", line))
             continue
         if len(line) <= 80 and _PROMPT.match(line):
             removed.append(("share prompt", line))
+            continue
+        if len(line) <= 60 and _PAGER.match(line):
+            removed.append(("pager", line))
+            continue
+        english = None if chinese or len(line) > 160 else _english_credit(line)
+        if english is not None:
+            attributions.extend(english)
+            removed.append(("byline" if line.startswith("by ") else "attribution", line))
             continue
         if len(line) <= 80 and is_menu_line(line):
             removed.append(("staff credit" if "记者" in line or "编辑" in line else "navigation", line))
@@ -568,7 +621,6 @@ def clean(doc: Document, outlets: OutletTable | None = None, options: CleanOptio
         kept_keys.append(key)
 
     spun = False
-    chinese = is_chinese(kept)
     spans = find_spin_fragments(kept, title) if chinese else {}
     if spans:
         spun = True
