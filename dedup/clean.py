@@ -231,9 +231,16 @@ def _count_clause_starts(line: str) -> int:
     return int(bool(line) and line[0] != " ") + sum(1 for _ in _CLAUSE_START.finditer(line))
 
 
+_MIN_PIECES = 2
 _MAX_PIECE = 8
 """Spinners chop titles into pieces of two to eight characters; a longer run of title characters
 recurring at clause starts is the article quoting its own headline (加快培育一批有国际竞...)."""
+
+
+def _quotes_title(opening: str, length: int, title_key: str) -> bool:
+    """The clause goes on as the title does after the piece: the article quoting its headline
+    (马克龙星期一在莫斯科..., 17种产品、1个园区入选...), not a piece put in front of a clause."""
+    return len(opening) >= length + 2 and opening[: length + 2] in title_key
 
 
 def find_spin_fragments(lines: list[str], title: str | None) -> dict[int, list[tuple[int, int]]]:
@@ -251,7 +258,7 @@ def find_spin_fragments(lines: list[str], title: str | None) -> dict[int, list[t
     # A run of title characters (up to 10) standing at a clause start: the line start, or right after
     # punctuation or a space. Runs are found on the words that open clauses (collected by the regex
     # engine); their positions are looked up only if the page turns out to be spun.
-    runs: list[tuple[int, int, str]] = []  # (line index, clause ordinal, run)
+    runs: list[tuple[int, int, str, str]] = []  # (line index, clause ordinal, run, clause opening)
     for index, line in enumerate(lines):
         for ordinal, opening in enumerate(_clause_openings(line)):
             if opening[0] not in title_chars or opening[1] not in title_chars:
@@ -259,9 +266,9 @@ def find_spin_fragments(lines: list[str], title: str | None) -> dict[int, list[t
             end = 2
             while end < len(opening) and opening[end] in title_chars:
                 end += 1
-            runs.append((index, ordinal, opening[:end]))
+            runs.append((index, ordinal, opening[:end], opening))
     prefix_count: Counter[str] = Counter()
-    for _, _, run in runs:
+    for _, _, run, _ in runs:
         for length in range(2, len(run) + 1):
             prefix_count[run[:length]] += 1
     # A piece is "closed": where it recurs, it is mostly not the start of one longer recurring run
@@ -280,10 +287,11 @@ def find_spin_fragments(lines: list[str], title: str | None) -> dict[int, list[t
     pieces = {piece for piece in pieces if not any(other != piece and other.startswith(piece) for other in pieces)}
     found_ordinals: dict[int, list[tuple[int, int]]] = {}
     pieces_in_line: dict[int, set[str]] = {}
-    for index, ordinal, run in runs:
+    title_key = compact(title)
+    for index, ordinal, run, opening in runs:
         for length in range(len(run), 1, -1):
             piece = run[:length]
-            if piece in pieces:
+            if piece in pieces and not _quotes_title(opening, length, title_key):
                 pieces_in_line.setdefault(index, set()).add(piece)
                 found_ordinals.setdefault(index, []).append((ordinal, length))
                 break
@@ -293,7 +301,7 @@ def find_spin_fragments(lines: list[str], title: str | None) -> dict[int, list[t
     fragments = {piece for index in found_ordinals for piece in pieces_in_line[index]}
     hits = sum(len(spans) for spans in found_ordinals.values())
     # Judge only the lines that hold fragments: spinners often treat just the first paragraphs.
-    if hits < 4 or len(fragments) < 2 or len(set("".join(fragments))) < 0.4 * len(title_chars):
+    if hits < 4 or len(fragments) < _MIN_PIECES or len(set("".join(fragments))) < 0.4 * len(title_chars):
         return {}
     if hits < 0.3 * sum(_count_clause_starts(lines[index]) for index in found_ordinals):
         return {}

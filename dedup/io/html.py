@@ -247,6 +247,8 @@ def _main_container(body: LexborNode) -> tuple[LexborNode | None, list[LexborNod
             continue
         density = entry.link_weight / entry.weight if entry.weight else 1.0
         value = entry.score * (1 - density)
+        if nodes[key].tag in ("ul", "ol", "dl") and _teaser_list(nodes[key]):
+            value *= _FURNITURE_DISCOUNT
         if value >= best_value:
             best_key, best_value = key, value
     if best_key is None:
@@ -270,6 +272,21 @@ def _main_container(body: LexborNode) -> tuple[LexborNode | None, list[LexborNod
     return best, extra or [best]
 
 
+def _shape(node: LexborNode) -> tuple[str, str]:
+    """Tag and first class name: chunks of one article share them (``articleBodyText section``,
+    ``articleBodyText version-2``)."""
+    names = (node.attributes.get("class") or "").split()
+    return node.tag or "", names[0] if names else ""
+
+
+def _teaser_list(node: LexborNode) -> bool:
+    """A list whose items mostly hold a link: headlines with summaries of other stories."""
+    items = [child for child in node.iter(include_text=False) if child.tag in ("li", "dt", "dd")]
+    if len(items) < 3:
+        return False
+    return sum(item.css_first("a[href]") is not None for item in items) >= 0.5 * len(items)
+
+
 def _widen(best: LexborNode, stats: dict[int, _Stats]) -> LexborNode:
     """An ancestor that holds more chunks of the same article.
 
@@ -286,10 +303,9 @@ def _widen(best: LexborNode, stats: dict[int, _Stats]) -> LexborNode:
         up = stats.get(parent.mem_id)
         if up is None or up.weight <= 0 or up.link_weight / up.weight > _WIDEN_MAX_LINKS:
             break
-        shape = (current.tag, current.attributes.get("class"))
+        shape = _shape(current)
         chunks = sum(stats[sibling.mem_id].paragraphs for sibling in parent.iter(include_text=False)
-                     if sibling.mem_id != current.mem_id and sibling.mem_id in stats
-                     and (sibling.tag, sibling.attributes.get("class")) == shape)
+                     if sibling.mem_id != current.mem_id and sibling.mem_id in stats and _shape(sibling) == shape)
         if chunks >= _WIDEN_GAIN * stats[current.mem_id].paragraphs:
             best = parent
         current = parent
