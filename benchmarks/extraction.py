@@ -188,12 +188,93 @@ def by_group(scores: list[PageScore]) -> dict[str, GroupScore]:
     return {**dict(sorted(groups.items())), **{k: v for k, v in lang.items() if v.pages}}
 
 
+def _paragraphs(text: str) -> list[str]:
+    return [line.strip() for line in text.split("\n") if len(line.strip()) >= 20]
+
+
+def _article_region(html: str, expected: str) -> tuple[Any, Any] | None:
+    """The page's tree and the smallest element holding its expected article's first and last paragraphs."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    paragraphs = _paragraphs(expected)
+    if len(paragraphs) < 2:
+        return None
+    first, last = (" ".join(p.split())[:16] for p in (paragraphs[0], paragraphs[-1]))
+    tree = LexborHTMLParser(html)
+    # Scripts and templates often carry the article again (JSON state); the region is visible markup.
+    tree.strip_tags(["script", "style", "noscript", "template", "textarea"])
+    for node in tree.css("[style]"):
+        if "display:none" in (node.attributes.get("style") or "").replace(" ", "").lower():
+            node.decompose()  # a hidden copy of the article is not where readers see it
+    best = None
+    for node in tree.css("body *"):
+        text = " ".join(node.text(deep=True).split())
+        if first in text and last in text:
+            best = node  # document order: later matches are deeper
+    return (tree, best) if best is not None else None
+
+
+def _in_template(tree: Any, region: Any, article: str) -> str:
+    from html import escape
+
+    paragraphs = _paragraphs(article)
+    region.inner_html = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+    title = paragraphs[0][:30]
+    for node in tree.css("title, h1"):
+        node.inner_html = escape(title)
+    return str(tree.html)
+
+
+def template_siblings(root: Path) -> dict[str, int]:
+    """Pairs of pages built at run time from one real template holding two different articles (they
+    must stay apart), and the same article in two different templates (it must be found)."""
+    from dedup import Config, scan
+    from dedup.io.decoding import declared_charset, decode
+    from dedup.io.readers import read_page
+
+    rows = [json.loads(line) for line in (root / "manifest.jsonl").read_text(encoding="utf-8").splitlines() if line]
+    texts = {row["name"]: (root / row["expected"]).read_text(encoding="utf-8") for row in rows}
+    counts = {"sibling pairs": 0, "siblings matched (false)": 0, "copy pairs": 0, "copies matched (true)": 0}
+    for lang in ("zh", "en"):
+        group = [row for row in rows if row["group"].startswith(lang) and len(_paragraphs(texts[row["name"]])) >= 3]
+        for k, row in enumerate(group):
+            data = (root / row["page"]).read_bytes()
+            html, _ = decode(data, declared_charset(data))
+            a, b = group[(k + 1) % len(group)]["name"], group[(k + 2) % len(group)]["name"]
+            other = group[(k + 3) % len(group)]
+            pages = {}
+            for article in (a, b):
+                found = _article_region(html, texts[row["name"]])
+                if found is None:
+                    break
+                pages[article] = _in_template(*found, texts[article])
+            if len(pages) < 2:
+                continue
+            other_data = (root / other["page"]).read_bytes()
+            other_html, _ = decode(other_data, declared_charset(other_data))
+            found = _article_region(other_html, texts[other["name"]])
+            docs = [read_page(pages[a].encode(), f"tmpl.example/{a}.html"),
+                    read_page(pages[b].encode(), f"tmpl.example/{b}.html")]
+            if found is not None:
+                docs.append(read_page(_in_template(*found, texts[a]).encode(), f"other.example/{a}.html"))
+            result = scan(docs, Config())
+            together = {frozenset(result.docs[m].id for m in c.members) for c in result.clusters}
+            ids = [d.id for d in docs]
+            counts["sibling pairs"] += 1
+            counts["siblings matched (false)"] += any({ids[0], ids[1]} <= group_ids for group_ids in together)
+            if found is not None:
+                counts["copy pairs"] += 1
+                counts["copies matched (true)"] += any({ids[0], ids[2]} <= group_ids for group_ids in together)
+    return counts
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--root", type=Path, default=DEFAULT_ROOT)
     parser.add_argument("--only", choices=sorted(EXTRACTORS), action="append")
     parser.add_argument("--worst", type=int, default=5, help="list the N pages of lowest recall (dedup)")
     parser.add_argument("--json", type=Path, help="write per-page scores here")
+    parser.add_argument("--no-siblings", action="store_true", help="skip the template-sibling pairs")
     args = parser.parse_args(argv)
     if not (args.root / "manifest.jsonl").exists():
         parser.error(f"no manifest.jsonl under {args.root}")
@@ -214,6 +295,10 @@ def main(argv: list[str] | None = None) -> int:
             print("\nlowest recall: " + ", ".join(f"{s.group}/{s.name} {s.recall:.2f}/{s.precision:.2f}" for s in worst))
             print("lowest precision: " + ", ".join(f"{s.group}/{s.name} {s.recall:.2f}/{s.precision:.2f}"
                                                    for s in low_precision) + "\n")
+    if not args.no_siblings:
+        counts = template_siblings(args.root)
+        print("template siblings (two articles in one real template; the same article in two templates): "
+              + ", ".join(f"{k} {v}" for k, v in counts.items()))
     if args.json:
         args.json.write_text(json.dumps(per_page, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
