@@ -182,7 +182,7 @@ def _score(body: LexborNode) -> tuple[dict[int, _Stats], dict[int, LexborNode]]:
             if tag in _SKIP_TEXT_TAGS:
                 continue
             child_link = in_link or _is_link(child)
-            child_discount = discount * _FURNITURE_DISCOUNT if _is_furniture(child) else discount
+            child_discount = discount * _FURNITURE_DISCOUNT if _is_furniture(child) or _teaser_list(child) else discount
             sub_weight, sub_link, sub_own = visit(child, child_link, child_discount)
             weight += sub_weight
             link_weight += sub_link
@@ -247,8 +247,6 @@ def _main_container(body: LexborNode) -> tuple[LexborNode | None, list[LexborNod
             continue
         density = entry.link_weight / entry.weight if entry.weight else 1.0
         value = entry.score * (1 - density)
-        if nodes[key].tag in ("ul", "ol", "dl") and _teaser_list(nodes[key]):
-            value *= _FURNITURE_DISCOUNT
         if value >= best_value:
             best_key, best_value = key, value
     if best_key is None:
@@ -281,6 +279,8 @@ def _shape(node: LexborNode) -> tuple[str, str]:
 
 def _teaser_list(node: LexborNode) -> bool:
     """A list whose items mostly hold a link: headlines with summaries of other stories."""
+    if node.tag not in ("ul", "ol", "dl"):
+        return False
     items = [child for child in node.iter(include_text=False) if child.tag in ("li", "dt", "dd")]
     if len(items) < 3:
         return False
@@ -316,7 +316,7 @@ def _left_out(container: LexborNode) -> frozenset[int]:
     """Blocks inside the article that are furniture or mostly links (related stories, tag lists)."""
     skip: set[int] = set()
     for node in container.css("*"):
-        if _is_furniture(node):
+        if _is_furniture(node) or _teaser_list(node):
             skip.add(node.mem_id)
     for node in container.css("ul, ol, dl, div, table, section"):
         text = node.text(deep=True)
