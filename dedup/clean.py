@@ -395,20 +395,23 @@ def find_link_list(lines: list[str]) -> int:
     return start
 
 
+_CLOSING_BRACKETS = re.compile(r"[\])】]+$")
+
+
 def _names_only(rest: str) -> bool:
     """After 记者:/编辑:/作者: a credit lists names; a question or a sentence is an interview line.
 
     >>> _names_only(" 张三 李四"), _names_only("萧潇、张妍)"), _names_only("你通过什么渠道最快的获取这些信息?")
     (True, True, False)
     """
-    rest = rest.strip(" ])】)")
+    rest = _CLOSING_BRACKETS.sub("", rest.strip())
     return len(rest) <= 30 and not any(mark in rest for mark in ",。?!;:…")
 
 
 def _is_notice(line: str, at: int) -> bool:
     """A legal or disclaimer notice: short, bracketed, or opening with the notice words; a paragraph
     that mentions 版权所有者 deep inside its story is prose."""
-    return len(line) <= 80 or at <= 30 or line[0] in "[(【"
+    return len(line) <= 40 or at <= 30 or line[0] in "[(【"
 
 
 def _english_credit(line: str) -> list[Attribution] | None:

@@ -2,6 +2,8 @@ import pytest
 
 from dedup.clean import clean, find_attributions, parse_time
 from dedup.document import Document
+from dedup.normalize import compact, normalize
+from dedup.outlets import OutletTable
 
 TITLE = "江城推出中小企业数字化改造补贴"
 
@@ -213,3 +215,81 @@ def test_a_recommendation_block_under_an_untitled_pages_first_line_is_still_on_t
     text = "\n".join([TITLE, "【推荐阅读】", *HEADLINES[:3], *article])
     doc = clean(Document(id="r1", text=text, site="x.com"))
     assert "专项资金24亿元" in doc.compared and "北湾港" not in doc.compared
+
+
+# --- rules that know their language, and article text they must leave alone -------------------
+
+ENGLISH = [
+    "The city council voted on Tuesday to extend the tram line by four miles, ending years of debate.",
+    "The council said the line would open in 2027, and the council expects 20,000 riders a day on it.",
+    "The line, the council said, would run along the river. The tram would stop at six new stations.",
+    "The council will meet again in June to set fares, the line's operator and the council agreed.",
+]
+
+
+def test_spinning_is_not_looked_for_in_english_text():
+    doc = clean(Document(id="e.html", title="The council extends the tram line", site="x.com",
+                         text="\n".join(ENGLISH)))
+    assert not doc.spun and not any(reason.startswith("spun") for reason, _ in doc.removed)
+    assert doc.compared == "".join(compact(normalize(line)) for line in ENGLISH)
+
+
+def test_english_bylines_and_wire_credits_are_attributions():
+    text = "\n".join(["By Jane Doe and John Roe, Associated Press", *ENGLISH, "Reuters",
+                      "Reporting by Ann Lee; Editing by Tom Hall"])
+    doc = clean(Document(id="e.html", title="Tram", site="x.com", text=text))
+    table = OutletTable.default()
+    wires = {table.resolve(name).name for name in ("Associated Press", "Reuters")}  # type: ignore[union-attr]
+    assert {a.outlet for a in doc.attributions} >= wires
+    assert [reason for reason, _ in doc.removed] == ["byline", "attribution", "attribution"]
+    prose = clean(Document(id="f.html", title="Tram", site="x.com",
+                           text="By the end of the year, prices had doubled in the city.\n" + "\n".join(ENGLISH)))
+    assert "by the end of the year" in prose.body
+
+
+def test_interview_questions_are_not_staff_credits(article):
+    question = "记者：你通过什么渠道最快地获取这些信息？"
+    doc = clean(Document(id="a.txt", text="\n".join([article[0], question, article[1], "记者：周文 张三"]), site="x.com"))
+    assert "你通过什么渠道" in doc.body
+    assert ("staff credit", "记者:周文 张三") in doc.removed
+
+
+def test_a_paragraph_that_mentions_copyright_is_prose(article):
+    paragraph = ("其次，播客使本来已经很麻烦的互联网版权问题更加复杂，有些歌曲可能出现数千个版本。"
+                 "唱片工会表示：“播客在使用其它音乐时，一定要获得版权所有者或制作人的许可。”")
+    doc = clean(Document(id="a.txt", text="\n".join([article[0], paragraph, "版权所有 © 2005 某某网"]), site="x.com"))
+    assert "版权所有者或制作人" in doc.body
+    assert ("legal notice", "版权所有 © 2005 某某网") in doc.removed
+
+
+def test_commentator_lines_and_pagers(article):
+    text = "\n".join([article[0], "评论人：李明，江城大学经济学院教授", article[1], "第1页/共1页", "上一页 | 下一页"])
+    doc = clean(Document(id="a.txt", text=text, site="x.com"))
+    assert "评论人:李明" in doc.body
+    assert [text for reason, text in doc.removed if reason != "dateline"] == ["第1页/共1页", "上一页 | 下一页"]
+    assert all(reason == "pager" for reason, _ in doc.removed if reason != "dateline")
+
+
+def test_an_article_quoting_its_headline_is_not_spun():
+    title = "17种产品、1个园区入选国家绿色制造名单"
+    lines = [f"近日，工信部公布名单，{title}。", "其中，17种产品来自本省企业，1个园区入选国家级绿色园区名单。",
+             "17种产品、1个园区入选国家绿色制造名单，标志着本省绿色制造体系建设取得新进展。",
+             "据介绍，1个园区入选国家绿色园区，17种产品入选绿色设计产品名单，数量居西部前列。"]
+    doc = clean(Document(id="a.txt", title=title, text="\n".join(lines), site="x.com"))
+    assert not doc.spun
+
+
+def test_text_keeps_the_pages_own_characters():
+    doc = clean(Document(id="a.txt", title="標題", site="x.com",
+                         text="標題\n2022-09-23 來源：中國證券報\n　　兩岸關係，ＡＢＣ產業鏈供應鏈穩定。\n責任編輯：張三"))
+    assert doc.text == "兩岸關係，ＡＢＣ產業鏈供應鏈穩定。"
+    assert doc.body == "两岸关系,abc产业链供应链稳定。"
+
+
+def test_rejects_name_the_stage_and_what_it_removed():
+    from dedup.clean import rejected_after_cleaning
+
+    doc = clean(Document(id="a.txt", text="推荐阅读\n某某新闻标题一\n某某新闻标题二", site="x.com"))
+    error = rejected_after_cleaning(doc, 0, 8)
+    assert error is not None and error.doc_id == "a.txt" and error.cleaned is doc
+    assert "after cleaning" in error.reason and "recommendations 3" in error.reason

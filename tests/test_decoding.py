@@ -49,3 +49,34 @@ def test_binary_is_detected_but_utf16_is_not():
 def test_broken_bom_file_is_undecodable():
     with pytest.raises(UndecodableError):
         decode(codecs.BOM_UTF8 + b"\xff\xfe\xfa")
+
+
+def _with_stray_bytes(encoding: str, charset: str | None, strays: int) -> bytes:
+    head = f'<html><head><meta charset="{charset}"></head><body><p>' if charset else "<html><body><p>"
+    # Between characters, a byte that starts no sequence (a truncated character, a pasted fragment).
+    chunks = [(TEXT * 30).encode(encoding) for _ in range(strays + 1)]
+    return head.encode() + b"\xff".join(chunks) + b"</p></body></html>"
+
+
+def test_a_declared_gb2312_page_with_a_few_invalid_bytes_is_kept():
+    data = _with_stray_bytes("gb18030", "gb2312", 3)
+    text, name = decode(data, declared_charset(data))
+    assert name == "gb18030"
+    assert text.count("\ufffd") == 3 and text.count("两岸关系") == 120
+
+
+def test_an_undeclared_gbk_page_with_two_stray_bytes_is_not_mojibake():
+    data = _with_stray_bytes("gbk", None, 2)
+    text, name = decode(data)
+    assert name == "gb18030" and "中国证券报记者获悉" in text
+
+
+def test_bytes_with_many_invalid_sequences_are_not_forced_into_a_chinese_charset():
+    data = bytearray(_with_stray_bytes("gb18030", "gb2312", 0))
+    for position in range(100, len(data), 40):
+        data[position] = 0xFF
+    try:
+        text, name = decode(bytes(data), "gb18030")
+    except UndecodableError:
+        return
+    assert name != "gb18030" or "\ufffd" not in text
