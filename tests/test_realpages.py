@@ -1,0 +1,43 @@
+"""Quality gate on the real saved pages in ../shared/realpages (read at run time, never copied).
+
+Skips only where ../shared is absent and CI is not set: in CI a missing folder fails the run.
+"""
+
+import os
+
+import pytest
+
+from benchmarks.extraction import DEFAULT_ROOT, by_group, dedup_extractor, run_extractor, template_siblings
+
+if not (DEFAULT_ROOT / "manifest.jsonl").exists():
+    if os.environ.get("CI"):
+        raise RuntimeError(f"CI needs the real pages at {DEFAULT_ROOT}")
+    pytest.skip("../shared/realpages is not here", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def groups():
+    return by_group(run_extractor(DEFAULT_ROOT, dedup_extractor()))
+
+
+def test_chinese_pages_meet_the_extraction_targets(groups):
+    row = groups["Chinese (all)"].row()
+    assert row["recall"] >= 0.95 and row["precision"] >= 0.88 and row["under_0.5"] <= 2, row
+
+
+def test_english_pages_meet_the_extraction_targets(groups):
+    row = groups["English (all)"].row()
+    assert row["recall"] >= 0.97 and row["precision"] >= 0.93, row
+
+
+def test_publication_dates_do_not_fall_back(groups):
+    # The target is 0.90; two pages state no date at all and three disagree with the manifest on
+    # which date is the page's (see the README). This guards what is reached.
+    dated = [p.date_right for p in groups["Chinese (all)"].pages if p.date_right is not None]
+    assert sum(dated) >= 0.85 * len(dated)
+
+
+def test_template_siblings_stay_apart_and_copies_are_found():
+    counts = template_siblings(DEFAULT_ROOT)
+    assert counts["sibling pairs"] >= 100 and counts["siblings matched (false)"] == 0
+    assert counts["copies matched (true)"] >= 0.95 * counts["copy pairs"]
