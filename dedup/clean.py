@@ -432,21 +432,24 @@ def _english_credit(line: str) -> list[Attribution] | None:
     return None
 
 
-def is_chinese(lines: list[str]) -> bool:
-    """Whether the text is Chinese: CJK characters make at least a fifth of its letters and digits.
+_SAMPLE_CHARS = 2000
+_NOT_ALNUM_BYTES = bytes(b for b in range(128) if not chr(b).isalnum())
+
+
+def is_chinese(text: str) -> bool:
+    """Whether the text is Chinese: characters beyond ASCII (CJK, once NFKC has folded full-width
+    forms) make at least a fifth of its letters and digits, judged on its first 2,000 characters.
 
     Spinning, title-fragment and headline-shape rules were written for Chinese pages; on English text
     they take common words for injected fragments.
 
-    >>> is_chinese(["新华社北京电 今天 (reuters) 报道"]), is_chinese(["the senate voted on tuesday, 新闻"])
+    >>> is_chinese("新华社北京电 今天 (reuters) 报道"), is_chinese("the senate voted on tuesday, 新闻")
     (True, False)
     """
-    letters = cjk = 0
-    for line in lines[:200]:
-        key = compact(line)
-        letters += len(key)
-        cjk += len(_CJK_CHAR.findall(key))
-    return letters > 0 and cjk >= 0.2 * letters
+    sample = text[:_SAMPLE_CHARS]
+    ascii_part = sample.encode("ascii", "ignore")
+    wide = len(sample) - len(ascii_part)  # counted by the C codec, not a regex over every character
+    return wide > 0 and wide >= 0.2 * (wide + len(ascii_part.translate(None, _NOT_ALNUM_BYTES)))
 
 
 def usable(doc: Document, max_chars: int) -> InputError | None:
@@ -474,6 +477,8 @@ def rejected_after_cleaning(doc: CleanDocument, shingles: int, min_shingles: int
     The reason names the stage and what it removed; the error carries the document for ``explain``.
     """
     where = doc.doc.source or doc.id
+    if stage == "cleaning" and any(reason == "site template" for reason, _ in doc.removed):
+        stage = "cleaning and site templates"
     if not doc.compared:
         return InputError(where, f"empty after {stage} (no article text; removed: {removal_summary(doc.removed)})",
                           kind="empty", doc_id=doc.id, cleaned=doc)
@@ -511,13 +516,14 @@ def clean(doc: Document, outlets: OutletTable | None = None, options: CleanOptio
         title = re.split(r"\s*[>»]\s*", title)[-1].strip() or None
     title_key = compact(title) if title else ""
     page_lines = doc.text.replace("\r", "\n").split("\n")
-    raw_lines = [line.strip() for line in normalize("\n".join(page_lines), to_simplified).split("\n")]
+    normalized = normalize("\n".join(page_lines), to_simplified)
+    raw_lines = [line.strip() for line in normalized.split("\n")]
     if len(raw_lines) != len(page_lines):  # normalisation keeps line breaks; never trust that blindly
         page_lines = raw_lines
-    lines = [line for line in raw_lines if line]
-    written = [" ".join(page.split()) for page, line in zip(page_lines, raw_lines, strict=True) if line]
+    where = [k for k, line in enumerate(raw_lines) if line]  # page line of each non-empty line
+    lines = [raw_lines[k] for k in where]
 
-    chinese = is_chinese(lines)
+    chinese = is_chinese(normalized)
     kept: list[str] = []
     kept_keys: list[str] = []  # compact(line) of each kept line, so the compared text is not rebuilt
     kept_written: list[str] = []  # each kept line as the page wrote it (before normalisation)
@@ -627,7 +633,7 @@ def clean(doc: Document, outlets: OutletTable | None = None, options: CleanOptio
         if not body_started and found and any(a.form == "dateline" for a in found):
             removed.append(("dateline", next(a.text for a in found if a.form == "dateline")))
         body_started = True
-        kept_written.append(written[position] if line == lines[position] else line)
+        kept_written.append(page_lines[where[position]].strip() if line == lines[position] else line)
         kept.append(line)
         kept_keys.append(key)
 

@@ -169,3 +169,29 @@ def test_publication_time_from_markup_scripts_and_dated_lines(article, head, bod
 def test_no_publication_time_is_invented(article):
     html = _page("<div>" + "".join(f"<p>{p}</p>" for p in article) + "</div>")
     assert extract_html(html).published is None
+
+
+def _portal(title: str, paragraphs: list[str]) -> str:
+    """A portal template of our own: header, menu, a sidebar of blurbs, recommendations and a long footer."""
+    blurbs = "".join(f"<p>本站精选：第{k}期财经观察栏目持续关注宏观经济走势与产业政策变化，欢迎订阅。</p>" for k in range(4))
+    recs = "".join(f'<li><a href="/r/{k}">热门推荐标题第{k}条，点击查看更多精彩内容</a></li>' for k in range(8))
+    return (f"<html><head><title>{title}_云帆财经网</title></head><body>" + NAV
+            + '<div class="header"><p>云帆财经网 — 专业的财经资讯平台，每日更新宏观、产业与市场报道。</p></div>'
+            + f'<div class="wrap"><div class="left"><h1>{title}</h1><div class="content">'
+            + "".join(f"<p>{p}</p>" for p in paragraphs) + "</div></div>"
+            + f'<div class="right">{blurbs}</div></div><div class="recommend"><ul>{recs}</ul></div>'
+            + '<div class="copyright"><p>云帆财经网版权所有，未经书面授权不得转载、摘编或以其他方式使用本网站内容。</p>'
+            + "<p>违法和不良信息举报电话：010-12345678 举报邮箱：jubao@yunfan.example</p></div></body></html>")
+
+
+def test_two_articles_in_one_template_stay_apart_and_one_article_in_two_templates_matches(article, other_article):
+    from dedup import Config, scan
+    from dedup.io.readers import read_page
+
+    docs = [read_page(_portal("江城补贴", article[:2]).encode(), "yunfan.example/1.html"),
+            read_page(_portal("北湾港", other_article[:2]).encode(), "yunfan.example/2.html"),
+            read_page(_page("<div>" + "".join(f"<p>{p}</p>" for p in article[:2]) + "</div>").encode(),
+                      "cs.com.cn/a.html")]
+    result = scan(docs, Config())
+    groups = [sorted(result.docs[m].id for m in c.members) for c in result.clusters]
+    assert groups == [["cs.com.cn/a.html", "yunfan.example/1.html"]]
