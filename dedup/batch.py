@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +15,7 @@ from dedup.errors import InputError
 from dedup.io.readers import Walk, read_file, walk
 from dedup.outlets import OutletTable
 from dedup.shingle import shingle_hashes
-from dedup.workers import exit_with_parent
+from dedup.workers import start_pool
 
 log = logging.getLogger("dedup")
 
@@ -34,9 +32,7 @@ class Loaded:
 _WORKER_STATE: dict[str, object] = {}
 
 
-def _init_worker(config: Config, outlet_file: str | None, parent: int | None = None) -> None:
-    if parent is not None:
-        exit_with_parent(parent)
+def _init_worker(config: Config, outlet_file: str | None) -> None:
     outlets = OutletTable.default()
     if outlet_file:
         outlets.extend_from_file(outlet_file)
@@ -110,10 +106,7 @@ def stream(roots: list[str], config: Config, workers: int | None = None, outlet_
             for chunk in chunks:
                 yield _load_chunk(chunk)
         else:
-            # forkserver: the parent may hold native state (OpenCC, lexbor) that does not survive fork().
-            context = multiprocessing.get_context("forkserver")
-            with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
-                                     initargs=(config, outlet_file, os.getpid())) as pool:
+            with start_pool(workers, _init_worker, (config, outlet_file)) as pool:
                 yield from pool.map(_load_chunk, chunks)
 
     seen: set[str] = set()

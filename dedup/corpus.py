@@ -17,19 +17,17 @@ test suite check it); only where things are kept differs.
 from __future__ import annotations
 
 import contextlib
-import gc
 import logging
 import math
-import multiprocessing
 import os
 import pickle
 import shutil
 import tempfile
 import time
 from array import array
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -58,7 +56,7 @@ from dedup.templates import (
     source_names,
 )
 from dedup.verify import Pair, check_pair
-from dedup.workers import exit_with_parent
+from dedup.workers import ordered, start_pool
 
 log = logging.getLogger("dedup")
 
@@ -136,14 +134,10 @@ def _documents(unit: _Unit, max_bytes: int) -> Iterator[Document | InputError]:
 _STATE: dict[str, Any] = {}
 
 
-def _init_worker(config: Config, outlet_file: str | None, scratch: str, parent: int | None = None) -> None:
-    if parent is not None:
-        exit_with_parent(parent)
+def _init_worker(config: Config, outlet_file: str | None, scratch: str) -> None:
     outlets = OutletTable.default()
     if outlet_file:
         outlets.extend_from_file(outlet_file)
-    # Cleaning makes many short-lived, acyclic objects; the cyclic collector only slows it down.
-    gc.set_threshold(100_000, 50, 100)
     _STATE.clear()
     _STATE.update(config=config, outlets=outlets, options=CleanOptions(to_simplified=config.to_simplified),
                   spool=Spool(Path(scratch) / f"{os.getpid()}.spool"), reader=SpoolReader())
@@ -289,23 +283,6 @@ def _redo_unit(tasks: list[_Redo]) -> tuple[str, list[tuple[int, _Sketched]], np
 
 # --- coordinator side ------------------------------------------------------------------------
 
-def _ordered(pool: Executor | None, fn: Callable[[T], R], tasks: Iterable[T], window: int) -> Iterator[tuple[T, R]]:
-    """``(task, fn(task))`` in task order, with at most ``window`` tasks in flight."""
-    if pool is None:
-        for task in tasks:
-            yield task, fn(task)
-        return
-    pending: deque[tuple[T, Any]] = deque()
-    for task in tasks:
-        pending.append((task, pool.submit(fn, task)))
-        if len(pending) >= window:
-            done, future = pending.popleft()
-            yield done, future.result()
-    while pending:
-        done, future = pending.popleft()
-        yield done, future.result()
-
-
 class _Columns:
     """Per-document facts the coordinator keeps, as compact typed arrays."""
 
@@ -420,9 +397,7 @@ def _scan(walked: Walk, config: Config, outlets: OutletTable, outlet_file: str |
 
     pool: ProcessPoolExecutor | None = None
     if workers > 1:
-        # forkserver: the parent may hold native state (OpenCC, lexbor, numba) that does not survive fork().
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"),
-                                   initializer=_init_worker, initargs=(config, outlet_file, str(scratch), os.getpid()))
+        pool = start_pool(workers, _init_worker, (config, outlet_file, str(scratch)))
     else:
         _init_worker(config, outlet_file, str(scratch))
     try:
@@ -433,7 +408,7 @@ def _scan(walked: Walk, config: Config, outlets: OutletTable, outlet_file: str |
                 total_bytes += path.stat().st_size
         done_bytes = 0
 
-        for unit, outcome in _ordered(pool, _clean_unit_or_skip, _units(walked, config.max_file_bytes),
+        for unit, outcome in ordered(pool, _clean_unit_or_skip, _units(walked, config.max_file_bytes),
                                       4 * max(workers, 1)):
             done_bytes += unit.size
             report("reading", done_bytes, total_bytes)
@@ -637,7 +612,7 @@ def _templates(profiles: SiteProfiles, sites: list[str], columns: _Columns, line
     units = [tasks[i : i + DOCS_PER_REDO_UNIT] for i in range(0, len(tasks), DOCS_PER_REDO_UNIT)]
     new_keys = np.zeros((len(tasks), config.total_bands), dtype=np.uint64)
     position = 0
-    for _, (spool_path, items, band) in _ordered(pool, _redo_unit, units, 4 * max(workers, 1)):
+    for _, (spool_path, items, band) in ordered(pool, _redo_unit, units, 4 * max(workers, 1)):
         file = number_of(spool_path)
         for index, sketched in items:
             columns.set_sketch(index, file, sketched)

@@ -24,12 +24,10 @@ loses at most the batch in flight, and adding the same documents again finishes 
 from __future__ import annotations
 
 import fcntl
-import gc
 import hashlib
 import json
 import logging
 import math
-import multiprocessing
 import os
 import sqlite3
 import time
@@ -67,7 +65,7 @@ from dedup.templates import (
     template_threshold,
 )
 from dedup.verify import Pair, check_pair
-from dedup.workers import exit_with_parent
+from dedup.workers import ordered, start_pool
 
 log = logging.getLogger("dedup")
 
@@ -195,10 +193,7 @@ def _prepare(doc: Document | dict[str, Any], config: Config, outlets: OutletTabl
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(config: Config, outlets: OutletTable, parent: int | None = None) -> None:
-    if parent is not None:
-        exit_with_parent(parent)
-    gc.set_threshold(100_000, 50, 100)
+def _init_worker(config: Config, outlets: OutletTable) -> None:
     _WORKER.update(config=config, outlets=outlets, options=CleanOptions(to_simplified=config.to_simplified))
 
 
@@ -504,10 +499,6 @@ class Index:
             if pending:
                 yield from self._add_batch(pending, [None] * len(pending), detail)
             return
-        from concurrent.futures import ProcessPoolExecutor
-
-        from dedup.corpus import _ordered
-
         def chunks() -> Iterator[list[Document | dict[str, Any]]]:
             chunk: list[Document | dict[str, Any]] = []
             for doc in docs:
@@ -518,12 +509,10 @@ class Index:
             if chunk:
                 yield chunk
 
-        context = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
-                                 initargs=(self.config, self.outlets, os.getpid())) as pool:
+        with start_pool(workers, _init_worker, (self.config, self.outlets)) as pool:
             pending_docs: list[Document | dict[str, Any]] = []
             pending_prepared: list[_Prepared | InputError | ValueError | None] = []
-            for chunk, prepared in _ordered(pool, _prepare_chunk, chunks(), 4 * workers):
+            for chunk, prepared in ordered(pool, _prepare_chunk, chunks(), 4 * workers):
                 pending_docs.extend(chunk)
                 pending_prepared.extend(prepared)
                 if len(pending_docs) >= batch:
