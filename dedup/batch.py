@@ -8,12 +8,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dedup.clean import CleanOptions, clean, rejected_after_cleaning, usable
+from dedup.clean import rejected_after_cleaning
 from dedup.config import Config
 from dedup.document import CleanDocument
 from dedup.errors import InputError
 from dedup.io.readers import Walk, read_file, walk
 from dedup.outlets import OutletTable
+from dedup.prepare import clean_options, prepare
 from dedup.shingle import shingle_hashes
 from dedup.workers import start_pool
 
@@ -44,22 +45,16 @@ def _load_chunk(chunk: list[tuple[str, str]]) -> list[CleanDocument | InputError
     config = _WORKER_STATE["config"]
     outlets = _WORKER_STATE["outlets"]
     assert isinstance(config, Config) and isinstance(outlets, OutletTable)
-    options = CleanOptions(to_simplified=config.to_simplified)
+    options = clean_options(config)
     out: list[CleanDocument | InputError] = []
     for path, relpath in chunk:
         for item in read_file(Path(path), relpath, config.max_file_bytes):
             if isinstance(item, InputError):
                 out.append(item)
                 continue
-            refused = usable(item, config.max_doc_chars)
-            if refused is not None:
-                out.append(refused)
-                continue
-            try:
-                cleaned = clean(item, outlets, options)
-            except Exception as exc:  # a cleaner bug must not end the run; the page is reported
-                log.exception("cleaning failed for %s", item.id)
-                out.append(InputError(item.source or item.id, f"cleaning failed: {exc!r}", kind="internal"))
+            cleaned = prepare(item, config, outlets, options)
+            if isinstance(cleaned, InputError):
+                out.append(cleaned)
                 continue
             refused = rejected_after_cleaning(cleaned, len(shingle_hashes(cleaned.compared, config.shingle_size)),
                                               config.min_shingles)

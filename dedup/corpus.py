@@ -35,7 +35,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from dedup.clean import CleanOptions, clean, find_link_list, rejected_after_cleaning, usable
+from dedup.clean import find_link_list, rejected_after_cleaning
 from dedup.common import CommonShingles, pairs_within, sample_positions, sample_rank
 from dedup.config import Config
 from dedup.document import Attribution, CleanDocument, Document
@@ -45,6 +45,7 @@ from dedup.lsh import band_keys, candidate_pairs_from_keys, lead_keys
 from dedup.normalize import compact
 from dedup.outlets import OutletTable
 from dedup.pipeline import LazySequence, ScanResult, build_clusters, lone_cluster_maker
+from dedup.prepare import clean_options, prepare
 from dedup.sketch import sketch_with_figures
 from dedup.spool import Spool, SpoolReader
 from dedup.templates import (
@@ -139,7 +140,7 @@ def _init_worker(config: Config, outlet_file: str | None, scratch: str) -> None:
     if outlet_file:
         outlets.extend_from_file(outlet_file)
     _STATE.clear()
-    _STATE.update(config=config, outlets=outlets, options=CleanOptions(to_simplified=config.to_simplified),
+    _STATE.update(config=config, outlets=outlets, options=clean_options(config),
                   spool=Spool(Path(scratch) / f"{os.getpid()}.spool"), reader=SpoolReader())
 
 
@@ -214,15 +215,9 @@ def _clean_unit(unit: _Unit) -> _UnitOut:
         if isinstance(item, InputError):
             out.rejects.append(item)
             continue
-        refused = usable(item, config.max_doc_chars)
-        if refused is not None:
-            out.rejects.append(refused)
-            continue
-        try:
-            cleaned = clean(item, _STATE["outlets"], _STATE["options"])
-        except Exception as exc:  # a cleaner bug must not end the run; the page is reported
-            log.exception("cleaning failed for %s", item.id)
-            out.rejects.append(InputError(item.source or item.id, f"cleaning failed: {exc!r}", kind="internal"))
+        cleaned = prepare(item, config, _STATE["outlets"], _STATE["options"])
+        if isinstance(cleaned, InputError):
+            out.rejects.append(cleaned)
             continue
         sketched = _sketch_compared(cleaned.compared, config, spool)
         refused = rejected_after_cleaning(cleaned, sketched.n_shingles, config.min_shingles)

@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from dedup.canonical import Choice, Member, choose
-from dedup.clean import CleanOptions, clean, rejected_after_cleaning, usable
+from dedup.clean import CleanOptions, rejected_after_cleaning
 from dedup.common import CommonShingles, sample_rank
 from dedup.config import Config
 from dedup.document import Attribution, CleanDocument, Document
@@ -50,16 +50,16 @@ from dedup.lsh import candidate_pairs, document_keys
 from dedup.normalize import compact
 from dedup.outlets import OutletTable
 from dedup.pipeline import LazySequence, ScanResult, build_clusters, lone_cluster_maker
+from dedup.prepare import clean_options, prepare
 from dedup.report import cluster_record
 from dedup.sketch import signature_of, sketch_with_figures
 from dedup.templates import (
-    MAX_LINE_CHARS,
     MIN_SITE_DOCS,
     SiteProfiles,
-    compacted_lines,
+    countable_lines,
+    document_line_keys,
     drop_lines,
     is_own_name,
-    line_key,
     mark_self,
     source_names,
     template_threshold,
@@ -181,20 +181,18 @@ def _prepare(doc: Document | dict[str, Any], config: Config, outlets: OutletTabl
             doc = Document.from_dict(doc)
         except ValueError as exc:
             raise ValueError(f"cannot index {Index._id_of(doc)!r}: {exc}") from exc
-    refused = usable(doc, config.max_doc_chars)
-    if refused is not None:
-        return refused
-    cleaned = clean(doc, outlets, options)
-    keys = {line_key(cleaned.site, key) for key in cleaned.compared_lines if 0 < len(key) <= MAX_LINE_CHARS}
-    return _Prepared(cleaned, _digest(doc), np.zeros(0, np.uint32), np.zeros(0, np.uint64), [], sorted(keys),
-                     sorted(source_names(cleaned)))
+    cleaned = prepare(doc, config, outlets, options)
+    if isinstance(cleaned, InputError):
+        return cleaned
+    return _Prepared(cleaned, _digest(doc), np.zeros(0, np.uint32), np.zeros(0, np.uint64), [],
+                     sorted(document_line_keys(cleaned)), sorted(source_names(cleaned)))
 
 
 _WORKER: dict[str, Any] = {}
 
 
 def _init_worker(config: Config, outlets: OutletTable) -> None:
-    _WORKER.update(config=config, outlets=outlets, options=CleanOptions(to_simplified=config.to_simplified))
+    _WORKER.update(config=config, outlets=outlets, options=clean_options(config))
 
 
 def _prepare_chunk(docs: list[Document | dict[str, Any]]) -> list[_Prepared | InputError | ValueError]:
@@ -248,7 +246,7 @@ class Index:
         except Exception:
             self._unlock()
             raise
-        self._options = CleanOptions(to_simplified=self.config.to_simplified)
+        self._options = clean_options(self.config)
         self._own_names: dict[str, str | None] = {}
         self._common: CommonShingles | None = None
         self._common_stamp = -1
@@ -382,7 +380,7 @@ class Index:
         needed = template_threshold(self._site_docs(doc.site) + extra_docs)
         if needed == math.inf:
             return
-        line_keys = {key: line_key(doc.site, key) for key in compacted_lines(doc) if 0 < len(key) <= MAX_LINE_CHARS}
+        line_keys = countable_lines(doc)
         wanted = _signed(line_keys.values())
         counts: dict[int, int] = {}
         for start in range(0, len(wanted), 500):

@@ -109,9 +109,14 @@ def compacted_lines(doc: CleanDocument) -> list[str]:
     return [compact(line) for line in lines]
 
 
+def countable_lines(doc: CleanDocument) -> dict[str, int]:
+    """Each countable body line (compacted; not empty, not longer than ``MAX_LINE_CHARS``) and its key."""
+    return {key: line_key(doc.site, key) for key in compacted_lines(doc) if 0 < len(key) <= MAX_LINE_CHARS}
+
+
 def document_line_keys(doc: CleanDocument) -> set[int]:
     """The distinct keys of a document's countable body lines."""
-    return {line_key(doc.site, key) for key in compacted_lines(doc) if 0 < len(key) <= MAX_LINE_CHARS}
+    return set(countable_lines(doc).values())
 
 
 def source_names(doc: CleanDocument) -> set[str]:
