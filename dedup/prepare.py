@@ -6,7 +6,7 @@ the index), so a document is refused, or a cleaner failure reported, the same wa
 >>> from dedup.config import Config
 >>> from dedup.document import Document
 >>> from dedup.outlets import OutletTable
->>> prepare(Document(id="a.txt", text="标题\\n正文第一段。"), Config(), OutletTable.default()).body
+>>> prepare(Document(id="a.txt", title="标题", text="标题\\n正文第一段。"), Config(), OutletTable.default()).body
 '正文第一段。'
 >>> prepare(Document(id="b.txt", text="x" * 20), Config(max_doc_chars=10), OutletTable.default()).kind
 'too_large'
