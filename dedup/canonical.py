@@ -9,8 +9,10 @@ time, and completeness (the copy that contains the others).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from dedup.cluster import is_inside
 from dedup.document import CleanDocument
 from dedup.outlets import OutletTable
 
@@ -32,7 +34,23 @@ class Member:
     size: int
     """Distinct shingles of the compared text (completeness)."""
     contains: int = 0
-    """How many other members this one contains (containment of theirs in it >= 0.8)."""
+    """How many other members lie inside this one (:func:`dedup.cluster.is_inside`)."""
+
+
+def member_facts(members: Sequence[int], doc_of: Callable[[int], CleanDocument], size_of: Callable[[int], int],
+                 shared: Callable[[int, int], int]) -> list[Member]:
+    """What the chooser is told of each member of a cluster: its record, its size, and how many of
+    the others lie inside it (``shared(a, b)``: shingles two members share, 0 when unknown).
+
+    >>> from dedup.document import Document
+    >>> docs = {1: CleanDocument(Document(id="a", text=""), "", "", None, None),
+    ...         2: CleanDocument(Document(id="b", text=""), "", "", None, None)}
+    >>> [m.contains for m in member_facts([1, 2], docs.__getitem__, {1: 100, 2: 40}.__getitem__, lambda a, b: 40)]
+    [1, 0]
+    """
+    return [Member(doc_of(m), int(size_of(m)),
+                   sum(1 for o in members if o != m and is_inside(shared(m, o), size_of(o))))
+            for m in members]
 
 
 @dataclass

@@ -40,12 +40,21 @@ def _adjacency(edges: Edges) -> dict[int, dict[int, int]]:
     return adjacency
 
 
-_INSIDE = 0.8
+INSIDE = 0.8
 """Share of a document's shingles another must hold for the document to count as inside it."""
 
 
+def is_inside(shared: int, size: int) -> bool:
+    """A document of ``size`` shingles lies inside another that holds ``shared`` of them.
+
+    >>> is_inside(80, 100), is_inside(79, 100)
+    (True, False)
+    """
+    return shared >= INSIDE * size
+
+
 def find_digests(sizes: np.ndarray, adjacency: dict[int, dict[int, int]] | list[dict[int, int]],
-                 inside: float = _INSIDE, related: Callable[[int, int], bool] | None = None) -> dict[int, list[int]]:
+                 inside: float = INSIDE, related: Callable[[int, int], bool] | None = None) -> dict[int, list[int]]:
     """Pages that contain two or more mutually unrelated documents almost whole.
 
     Two contained documents are related when they have an edge, or, failing that, when
@@ -116,7 +125,7 @@ def cluster(sizes: np.ndarray, edges: Edges, digest_share: float = 0.5,
         # them. Only the smaller side may join this way, so a page that merely contains a
         # member (a digest holding a story's lead) never does.
         holders = {int(labels[other]) for other, inter in adjacency[centre].items()
-                   if labels[other] >= 0 and sizes[other] >= sizes[centre] and inter >= _INSIDE * sizes[centre]}
+                   if labels[other] >= 0 and sizes[other] >= sizes[centre] and is_inside(inter, sizes[centre])}
         if len(holders) == 1:
             labels[centre] = holders.pop()
             continue

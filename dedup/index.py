@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from dedup.canonical import Choice, Member, choose
+from dedup.canonical import Choice, choose, member_facts
 from dedup.clean import CleanOptions, rejected_after_cleaning
 from dedup.common import CommonShingles, sample_rank
 from dedup.config import Config
@@ -627,11 +627,9 @@ class Index:
         inter = {(a, b): i for a, b, i in self.db.execute(
             f"SELECT a, b, inter FROM edges WHERE a IN ({placeholders}) AND b IN ({placeholders})", stored + stored)}
         inter.update({(me, m): i for m, i, _, _ in extra or []})
-        chosen = []
-        for m in numbers:
-            contains = sum(1 for o in numbers if o != m and inter.get((min(m, o), max(m, o)), 0) >= 0.8 * members[o][1])
-            chosen.append(Member(members[m][0], members[m][1], contains))
-        choice = choose(chosen, self.outlets)
+        facts = member_facts(numbers, lambda m: members[m][0], lambda m: members[m][1],
+                             lambda a, b: inter.get((min(a, b), max(a, b)), 0))
+        choice = choose(facts, self.outlets)
         return numbers[choice.canonical], choice
 
     def _verdict(self, prepared: _Prepared, neighbours: list[tuple[int, int, float, float]], n: int | None,

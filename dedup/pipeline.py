@@ -11,7 +11,7 @@ from typing import TypeVar, overload
 
 import numpy as np
 
-from dedup.canonical import Choice, Member, choose
+from dedup.canonical import Choice, Member, choose, member_facts
 from dedup.clean import CleanOptions, clean
 from dedup.cluster import Edges, cluster
 from dedup.common import CommonShingles, pairs_within, sample_positions, sample_rank
@@ -170,14 +170,9 @@ def build_clusters(doc_of: Callable[[int], CleanDocument], shingles_of: Callable
     canonical_id: dict[int, str] = {}
     for members in groups.values():
         docs = {m: doc_of(m) for m in members}
-        choice_members = []
-        for m in members:
-            contains = sum(
-                1 for o in members
-                if o != m and inter_of.get((min(m, o), max(m, o)), 0) >= 0.8 * sizes[o]
-            )
-            choice_members.append(Member(docs[m], int(sizes[m]), contains))
-        choice = choose(choice_members, outlets)
+        facts = member_facts(members, docs.__getitem__, sizes.__getitem__,
+                             lambda a, b: inter_of.get((min(a, b), max(a, b)), 0))
+        choice = choose(facts, outlets)
         canonical = members[choice.canonical]
         canonical_shingles: np.ndarray | None = None
         jac, cont = [], []
