@@ -56,7 +56,7 @@ from dedup.templates import (
     line_key,
     source_names,
 )
-from dedup.verify import Pair, check_pair
+from dedup.verify import verify_pairs
 from dedup.workers import ordered, start_pool
 
 log = logging.getLogger("dedup")
@@ -518,15 +518,9 @@ def _scan(walked: Walk, config: Config, outlets: OutletTable, outlet_file: str |
         return evidence, figures
 
     mark = time.perf_counter()
-    pairs: list[Pair] = []
     total_pairs = len(candidates)
-    for position, (i, j) in enumerate(candidates.tolist()):
-        (sa, na), (sb, nb) = sketch_of(i), sketch_of(j)
-        checked = check_pair(sa, sb, na, nb, config)
-        if checked is not None:
-            pairs.append(Pair(i, j, *checked))
-        if position % 20000 == 0 or position == total_pairs - 1:
-            report("verifying", position + 1, total_pairs)
+    pairs = verify_pairs(candidates, sketch_of, config, lambda done: report("verifying", done, total_pairs))
+    report("verifying", total_pairs, total_pairs)
     seconds["verify"] = time.perf_counter() - mark
 
     def doc_of(index: int) -> CleanDocument:

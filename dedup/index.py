@@ -64,7 +64,7 @@ from dedup.templates import (
     source_names,
     template_threshold,
 )
-from dedup.verify import Pair, check_pair
+from dedup.verify import check_pair, verify_pairs
 from dedup.workers import ordered, start_pool
 
 log = logging.getLogger("dedup")
@@ -689,13 +689,9 @@ class Index:
             sizes[k] = len(evidence)
             return evidence, np.frombuffer(row[1], dtype=np.uint64)
 
-        pairs = []
-        for a, b in self.db.execute("SELECT a, b FROM edges").fetchall():
-            pa, pb = sorted((position[a], position[b]))
-            (sa, fa), (sb, fb) = sketch_of(pa), sketch_of(pb)
-            checked = check_pair(sa, sb, fa, fb, self.config)
-            if checked is not None:
-                pairs.append(Pair(pa, pb, *checked))
+        stored = [(min(position[a], position[b]), max(position[a], position[b]))
+                  for a, b in self.db.execute("SELECT a, b FROM edges")]
+        pairs = verify_pairs(stored, sketch_of, self.config)
         pairs.sort(key=lambda p: (p.left, p.right))
 
         def doc_of(k: int) -> CleanDocument:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -72,12 +72,27 @@ def check_pair(a: np.ndarray, b: np.ndarray, numbers_a: np.ndarray, numbers_b: n
     return inter, jac, cont
 
 
+def verify_pairs(candidates: Iterable[tuple[int, int]] | np.ndarray,
+                 sketch_of: Callable[[int], tuple[np.ndarray, np.ndarray]], config: Config,
+                 progress: Callable[[int], None] | None = None) -> list[Pair]:
+    """The candidate pairs ``(i, j)``, ``i < j``, that :func:`check_pair` keeps, in the order given.
+
+    ``sketch_of(i)`` gives a document's compared shingle set and its figures (a caller may read
+    them from disk or a database, and cache them); ``progress(done)`` is called every 20,000 pairs.
+    """
+    pairs = candidates.tolist() if isinstance(candidates, np.ndarray) else candidates
+    kept = []
+    for position, (i, j) in enumerate(pairs):
+        (shingles_a, numbers_a), (shingles_b, numbers_b) = sketch_of(i), sketch_of(j)
+        checked = check_pair(shingles_a, shingles_b, numbers_a, numbers_b, config)
+        if checked is not None:
+            kept.append(Pair(i, j, *checked))
+        if progress is not None and position % 20000 == 0:
+            progress(position + 1)
+    return kept
+
+
 def verify(shingles: Sequence[np.ndarray], numbers: Sequence[np.ndarray], candidates: np.ndarray,
            config: Config) -> list[Pair]:
     """Keep the candidate pairs whose shingle sets pass the containment threshold and whose figures agree."""
-    kept = []
-    for i, j in candidates.tolist():
-        checked = check_pair(shingles[i], shingles[j], numbers[i], numbers[j], config)
-        if checked is not None:
-            kept.append(Pair(i, j, *checked))
-    return kept
+    return verify_pairs(candidates, lambda k: (shingles[k], numbers[k]), config)
