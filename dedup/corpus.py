@@ -20,7 +20,6 @@ import contextlib
 import logging
 import math
 import os
-import pickle
 import shutil
 import tempfile
 import time
@@ -38,7 +37,7 @@ import numpy as np
 from dedup.clean import find_link_list, rejected_after_cleaning
 from dedup.common import CommonShingles, pairs_within, sample_positions, sample_rank
 from dedup.config import Config
-from dedup.document import Attribution, CleanDocument, Document
+from dedup.document import CleanDocument, Document
 from dedup.errors import InputError
 from dedup.io.readers import Walk, parse_record_line, read_file, record_lines, walk, whole_file_records
 from dedup.lsh import band_keys, candidate_pairs_from_keys, lead_keys
@@ -177,24 +176,6 @@ class _UnitOut:
 _PER_DOC = 8
 
 
-def _slim(doc: CleanDocument) -> bytes:
-    """What the chooser and the output need of a cleaned document, without its texts, as bytes."""
-    source = doc.doc
-    fields = (source.id, source.site, source.url, source.title, source.published_at, source.source, doc.title,
-              doc.published_at, [(a.form, a.outlet, a.text) for a in doc.attributions], doc.spun, doc.self_attributed)
-    return pickle.dumps(fields, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def _unslim(data: bytes) -> CleanDocument:
-    (doc_id, site, url, raw_title, raw_published, source, title, published, attributions, spun,
-     self_attributed) = pickle.loads(data)
-    document = Document(id=doc_id, text="", site=site, url=url, title=raw_title, published_at=raw_published,
-                        source=source)
-    return CleanDocument(document, compared="", body="", title=title, published_at=published,
-                         attributions=[Attribution(*a) for a in attributions], spun=spun,
-                         self_attributed=self_attributed)
-
-
 def _keys(signatures: list[np.ndarray], texts: list[str], config: Config) -> np.ndarray:
     """Every LSH key of the documents: the signatures' bands and the leads' bands."""
     if not signatures:
@@ -225,7 +206,7 @@ def _clean_unit(unit: _Unit) -> _UnitOut:
             out.rejects.append(refused)
             continue
         body = spool.append(cleaned.body.encode("utf-8", "surrogatepass"))
-        entry = spool.append(_slim(cleaned))
+        entry = spool.append(cleaned.to_record().encode("utf-8", "surrogatepass"))
         out.ids.append(cleaned.id)
         out.sites.append(cleaned.site)
         out.names.append(tuple(source_names(cleaned)))
@@ -476,7 +457,7 @@ def _scan(walked: Walk, config: Config, outlets: OutletTable, outlet_file: str |
     valid = n_shingles >= config.min_shingles
     # Documents kept by cleaning are long enough; the site-template stage is what emptied these.
     for index in np.flatnonzero(~valid).tolist():
-        emptied = _unslim(reader.read(files[columns.entry_file[index]], columns.entry_off[index],
+        emptied = CleanDocument.from_record(reader.read(files[columns.entry_file[index]], columns.entry_off[index],
                                       columns.entry_len[index]))
         rejects.append(InputError(emptied.doc.source or emptied.id,
                                   f"too short to compare after site templates were removed ({int(n_shingles[index])} "
@@ -525,7 +506,7 @@ def _scan(walked: Walk, config: Config, outlets: OutletTable, outlet_file: str |
 
     def doc_of(index: int) -> CleanDocument:
         data = reader.read(files[columns.entry_file[index]], columns.entry_off[index], columns.entry_len[index])
-        return profiles.mark_self(_unslim(data))
+        return profiles.mark_self(CleanDocument.from_record(data))
 
     mark = time.perf_counter()
     labels, clusters, lone = build_clusters(doc_of, lambda index: sketch_of(index)[0], sizes, pairs, config,

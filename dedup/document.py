@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,6 +97,34 @@ class CleanDocument:
     @property
     def id(self) -> str:
         return self.doc.id
+
+    def to_record(self) -> str:
+        """What the chooser and the output need of a cleaned document, without its texts, as one
+        JSON object: the one form in which every engine stores a cleaned document.
+
+        >>> doc = CleanDocument(Document(id="a", text="正文", site="a.cn"), "正文", "正文", "标题", None,
+        ...                     [Attribution("来源", "新华社", "来源:新华社")])
+        >>> back = CleanDocument.from_record(doc.to_record(), body="正文")
+        >>> (back.id, back.site, back.title, back.attributions[0].outlet, back.body)
+        ('a', 'a.cn', '标题', '新华社', '正文')
+        """
+        source = self.doc
+        return json.dumps({
+            "id": source.id, "site": source.site, "url": source.url, "raw_title": source.title,
+            "raw_published_at": source.published_at, "source": source.source, "title": self.title,
+            "published_at": self.published_at, "attributions": [[a.form, a.outlet, a.text] for a in self.attributions],
+            "spun": self.spun, "self_attributed": self.self_attributed,
+        }, ensure_ascii=False)
+
+    @classmethod
+    def from_record(cls, record: str | bytes, body: str = "") -> CleanDocument:
+        """The cleaned document :meth:`to_record` stored (its compared text is not kept)."""
+        data = json.loads(record.decode("utf-8", "surrogatepass") if isinstance(record, bytes) else record)
+        document = Document(id=data["id"], text="", site=data["site"], url=data["url"], title=data["raw_title"],
+                            published_at=data["raw_published_at"], source=data["source"])
+        return cls(document, compared="", body=body, title=data["title"], published_at=data["published_at"],
+                   attributions=[Attribution(*a) for a in data["attributions"]], spun=data["spun"],
+                   self_attributed=data["self_attributed"])
 
     @property
     def site(self) -> str:

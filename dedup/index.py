@@ -44,7 +44,7 @@ from dedup.canonical import Choice, choose, member_facts
 from dedup.clean import CleanOptions, rejected_after_cleaning
 from dedup.common import CommonShingles, sample_rank
 from dedup.config import Config
-from dedup.document import Attribution, CleanDocument, Document
+from dedup.document import CleanDocument, Document
 from dedup.errors import ConfigMismatchError, InputError, StoreError
 from dedup.lsh import candidate_pairs, document_keys
 from dedup.normalize import compact
@@ -152,25 +152,6 @@ class _Prepared:
 def _digest(doc: Document) -> bytes:
     parts = [doc.text, doc.title or "", doc.url or "", doc.site, doc.published_at or "", json.dumps(doc.meta, sort_keys=True)]
     return hashlib.blake2b("\x00".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).digest()
-
-
-def _record(doc: CleanDocument) -> str:
-    source = doc.doc
-    return json.dumps({
-        "id": source.id, "site": source.site, "url": source.url, "raw_title": source.title,
-        "raw_published_at": source.published_at, "source": source.source, "title": doc.title,
-        "published_at": doc.published_at, "attributions": [[a.form, a.outlet, a.text] for a in doc.attributions],
-        "spun": doc.spun, "self_attributed": doc.self_attributed,
-    }, ensure_ascii=False)
-
-
-def _from_record(text: str, body: str = "") -> CleanDocument:
-    data = json.loads(text)
-    document = Document(id=data["id"], text="", site=data["site"], url=data["url"], title=data["raw_title"],
-                        published_at=data["raw_published_at"], source=data["source"])
-    return CleanDocument(document, compared="", body=body, title=data["title"], published_at=data["published_at"],
-                         attributions=[Attribution(*a) for a in data["attributions"]], spun=data["spun"],
-                         self_attributed=data["self_attributed"])
 
 
 def _prepare(doc: Document | dict[str, Any], config: Config, outlets: OutletTable,
@@ -551,7 +532,7 @@ class Index:
         cursor = self.db.execute(
             "INSERT INTO docs (id, site, digest, record, body, shingles, figures, line_keys, size, cluster, rank) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, -1, ?)",
-            (doc_id, prepared.doc.site, prepared.digest, _record(prepared.doc),
+            (doc_id, prepared.doc.site, prepared.digest, prepared.doc.to_record(),
              prepared.doc.body.encode("utf-8", "surrogatepass"), prepared.shingles.tobytes(),
              prepared.figures.tobytes(), np.array(prepared.line_keys, dtype=np.uint64).tobytes(),
              len(prepared.shingles), sample_rank(doc_id)))
@@ -581,7 +562,7 @@ class Index:
     def _remove(self, n: int) -> None:
         row = self.db.execute("SELECT site, record, shingles, line_keys, cluster FROM docs WHERE n = ?", (n,)).fetchone()
         site, record, shingles, line_keys, label = row
-        doc = _from_record(record)
+        doc = CleanDocument.from_record(record)
         prepared = _Prepared(doc, b"", np.zeros(0, np.uint32), np.zeros(0, np.uint64), [],
                              np.frombuffer(line_keys, dtype=np.uint64).tolist(), sorted(source_names(doc)))
         self._observe(prepared, -1)
@@ -599,7 +580,7 @@ class Index:
         row = self.db.execute("SELECT record, body FROM docs WHERE id = ?", (doc_id,)).fetchone()
         if row is None:
             return None
-        return self._mark_self(_from_record(row[0], bytes(row[1]).decode("utf-8", "surrogatepass")))
+        return self._mark_self(CleanDocument.from_record(row[0], bytes(row[1]).decode("utf-8", "surrogatepass")))
 
     def __len__(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM docs").fetchone()[0])
@@ -615,7 +596,7 @@ class Index:
 
     def _member(self, n: int) -> tuple[CleanDocument, int]:
         row = self.db.execute("SELECT record, size FROM docs WHERE n = ?", (n,)).fetchone()
-        return self._mark_self(_from_record(row[0])), int(row[1])
+        return self._mark_self(CleanDocument.from_record(row[0])), int(row[1])
 
     def _choose(self, members: dict[int, tuple[CleanDocument, int]],
                 extra: list[tuple[int, int, float, float]] | None = None, me: int = -1) -> tuple[int, Choice]:
@@ -745,7 +726,7 @@ class Index:
         if row is None:
             raise KeyError(doc_id)
         n, record, body, shingles_blob, label = row
-        doc = self._mark_self(_from_record(record, bytes(body).decode("utf-8", "surrogatepass")))
+        doc = self._mark_self(CleanDocument.from_record(record, bytes(body).decode("utf-8", "surrogatepass")))
         shingles = np.frombuffer(shingles_blob, dtype=np.uint32)
         lines = [f"document {doc.id}", f"  site: {doc.site or '-'}    published: {doc.published_at or 'unknown'}"]
         if doc.title:
