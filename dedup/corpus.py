@@ -34,7 +34,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from dedup.clean import find_link_list, rejected_after_cleaning
+from dedup.clean import rejected_after_cleaning
 from dedup.common import CommonShingles, pairs_within, sample_positions, sample_rank
 from dedup.config import Config
 from dedup.document import CleanDocument, Document
@@ -50,8 +50,8 @@ from dedup.spool import Spool, SpoolReader
 from dedup.templates import (
     MIN_SITE_DOCS,
     SiteProfiles,
+    cut_template,
     document_line_keys,
-    keeps_whole_page,
     line_key,
     source_names,
 )
@@ -242,12 +242,10 @@ def _redo_unit(tasks: list[_Redo]) -> tuple[str, list[tuple[int, _Sketched]], np
     for task in tasks:
         body = reader.read(task.body_path, *task.body).decode("utf-8", "surrogatepass")
         lines = body.split("\n")
-        kept = [line for line in lines if line_key(task.site, compact(line)) not in task.drop]
-        if keeps_whole_page(len(lines) - len(kept), len(lines)):
-            kept = lines
-        elif len(kept) != len(lines):  # as templates.drop_lines does
-            kept = kept[:find_link_list(kept)]
-        compared = compact("\n".join(kept))
+        forms = [compact(line) for line in lines]
+        site, drop = task.site, task.drop
+        cut = cut_template(lines, forms, lambda key: line_key(site, key) in drop)
+        compared = "".join(forms[k] for k in cut.kept)
         out.append((task.index, _sketch_compared(compared, config, spool)))
         texts.append(compared)
     spool.flush()

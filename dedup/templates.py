@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from hashlib import blake2b
 
@@ -75,29 +75,47 @@ def keeps_whole_page(template_lines: int, lines: int) -> bool:
     return template_lines == lines
 
 
-def drop_lines(doc: CleanDocument, is_template: Callable[[str], bool]) -> CleanDocument:
-    """Drop the body lines whose compacted form ``is_template`` accepts, recording each removal.
+@dataclass(frozen=True)
+class TemplateCut:
+    """Which lines of a body stay when a site's template lines go (indices into the body's lines)."""
+
+    kept: list[int]
+    template: list[int]
+    """Lines the site repeats on enough of its pages."""
+    headlines: list[int]
+    """A headline list that only the template footer kept from ending the page."""
+
+
+def cut_template(lines: Sequence[str], keys: Sequence[str], is_template: Callable[[str], bool]) -> TemplateCut:
+    """Split a body's lines into kept, template and headline-list lines (``keys``: compacted lines).
 
     A headline list that only the site's footer kept from ending the page
-    (:func:`dedup.clean.find_link_list`) goes with it. A page that is all template is left whole
-    (:func:`keeps_whole_page`).
+    (:func:`dedup.clean.find_link_list`) goes with the template; a page that is all template is
+    left whole (:func:`keeps_whole_page`).
+
+    >>> cut_template(["页眉", "正文一句话。", "页脚"], ["页眉", "正文一句话", "页脚"], lambda key: key.startswith("页"))
+    TemplateCut(kept=[1], template=[0, 2], headlines=[])
     """
-    keys = compacted_lines(doc)
-    dropped = [is_template(key) for key in keys]
-    if keeps_whole_page(sum(dropped), len(dropped)):
+    template = [k for k, key in enumerate(keys) if is_template(key)]
+    if not template or keeps_whole_page(len(template), len(keys)):
+        return TemplateCut(list(range(len(keys))), [], [])
+    dropped = set(template)
+    kept = [k for k in range(len(keys)) if k not in dropped]
+    links_from = find_link_list([lines[k] for k in kept])
+    return TemplateCut(kept[:links_from], template, kept[links_from:])
+
+
+def drop_lines(doc: CleanDocument, is_template: Callable[[str], bool]) -> CleanDocument:
+    """Drop the body lines whose compacted form ``is_template`` accepts (see :func:`cut_template`),
+    recording each removal."""
+    lines, keys = doc.body.split("\n"), compacted_lines(doc)
+    cut = cut_template(lines, keys, is_template)
+    if not cut.template:
         return doc
-    kept, kept_keys = [], []
-    for line, key, template in zip(doc.body.split("\n"), keys, dropped, strict=True):
-        if template:
-            doc.removed.append(("site template", line))
-        else:
-            kept.append(line)
-            kept_keys.append(key)
-    if len(kept) != doc.body.count("\n") + 1:
-        links_from = find_link_list(kept)
-        doc.removed.extend(("headline list", line) for line in kept[links_from:])
-        kept, kept_keys = kept[:links_from], kept_keys[:links_from]
-        doc.body, doc.compared_lines, doc.compared = "\n".join(kept), kept_keys, "".join(kept_keys)
+    doc.removed.extend(("site template", lines[k]) for k in cut.template)
+    doc.removed.extend(("headline list", lines[k]) for k in cut.headlines)
+    kept_keys = [keys[k] for k in cut.kept]
+    doc.body, doc.compared_lines, doc.compared = "\n".join(lines[k] for k in cut.kept), kept_keys, "".join(kept_keys)
     return doc
 
 
