@@ -28,7 +28,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -232,6 +232,10 @@ class _Redo:
     drop: frozenset[int]
 
 
+def _dropped(site: str, drop: frozenset[int], key: str) -> bool:
+    return line_key(site, key) in drop
+
+
 def _redo_unit(tasks: list[_Redo]) -> tuple[str, list[tuple[int, _Sketched]], np.ndarray]:
     """Drop the given template lines from each body and sketch it again."""
     config: Config = _STATE["config"]
@@ -243,8 +247,7 @@ def _redo_unit(tasks: list[_Redo]) -> tuple[str, list[tuple[int, _Sketched]], np
         body = reader.read(task.body_path, *task.body).decode("utf-8", "surrogatepass")
         lines = body.split("\n")
         forms = [compact(line) for line in lines]
-        site, drop = task.site, task.drop
-        cut = cut_template(lines, forms, lambda key: line_key(site, key) in drop)
+        cut = cut_template(lines, forms, partial(_dropped, task.site, task.drop))
         compared = "".join(forms[k] for k in cut.kept)
         out.append((task.index, _sketch_compared(compared, config, spool)))
         texts.append(compared)
