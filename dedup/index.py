@@ -40,7 +40,6 @@ from typing import Any
 
 import numpy as np
 
-from dedup.canonical import Choice, choose, member_facts
 from dedup.clean import CleanOptions, rejected_after_cleaning
 from dedup.common import CommonShingles, sample_rank
 from dedup.config import Config
@@ -452,7 +451,11 @@ class Index:
         if refused is not None:
             return Verdict(prepared.doc.id, "rejected", reason=str(refused))
         exclude = existing[0] if existing is not None else None
-        return self._verdict(prepared, self._candidates(prepared, exclude), None, replaced=existing is not None)
+        neighbours = self._candidates(prepared, exclude)
+        if not neighbours:
+            return Verdict(prepared.doc.id, "new", canonical_id=prepared.doc.id, is_canonical=True,
+                           replaced=existing is not None)
+        return self._verdict(prepared.doc.id, -1, "repost", prepared, neighbours, replaced=existing is not None)
 
     def add(self, doc: Document | dict[str, Any]) -> Verdict:
         """Store a document and say what it is: a new story, or a repost of which cluster."""
@@ -548,7 +551,8 @@ class Index:
             status = "repost" if neighbours else "new"
             return Verdict(doc_id, status, jaccard=round(best[2], 4) if best else 0.0,
                            containment=round(best[3], 4) if best else 0.0, replaced=existing is not None)
-        return self._verdict(prepared, neighbours, n, replaced=existing is not None)
+        return self._verdict(doc_id, n, "repost" if neighbours else "new", prepared, neighbours,
+                             replaced=existing is not None)
 
     def remove(self, doc_id: str) -> bool:
         """Delete a document (and its edges); returns whether it was there."""
@@ -598,63 +602,117 @@ class Index:
         row = self.db.execute("SELECT record, size FROM docs WHERE n = ?", (n,)).fetchone()
         return self._mark_self(CleanDocument.from_record(row[0])), int(row[1])
 
-    def _choose(self, members: dict[int, tuple[CleanDocument, int]],
-                extra: list[tuple[int, int, float, float]] | None = None, me: int = -1) -> tuple[int, Choice]:
-        """Canonical member number and the choice, from the members' records and stored edges
-        (plus ``extra`` edges of a document ``me`` that is being queried, not stored)."""
-        numbers = sorted(members)
-        stored = [m for m in numbers if m != me]
-        placeholders = ",".join("?" * len(stored))
-        inter = {(a, b): i for a, b, i in self.db.execute(
-            f"SELECT a, b, inter FROM edges WHERE a IN ({placeholders}) AND b IN ({placeholders})", stored + stored)}
-        inter.update({(me, m): i for m, i, _, _ in extra or []})
-        facts = member_facts(numbers, lambda m: members[m][0], lambda m: members[m][1],
-                             lambda a, b: inter.get((min(a, b), max(a, b)), 0))
-        choice = choose(facts, self.outlets)
-        return numbers[choice.canonical], choice
+    def _component(self, seeds: Iterable[int]) -> tuple[list[int], list[tuple[int, int]]]:
+        """The stored documents connected to ``seeds`` through verified edges, and those edges."""
+        seen = set(seeds)
+        frontier = sorted(seen)
+        edges: set[tuple[int, int]] = set()
+        while frontier:
+            chunk, frontier = frontier[:500], frontier[500:]
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(f"SELECT a, b FROM edges WHERE a IN ({marks}) UNION "
+                                   f"SELECT a, b FROM edges WHERE b IN ({marks})", chunk + chunk).fetchall()
+            for a, b in rows:
+                edges.add((a, b))
+                for node in (a, b):
+                    if node not in seen:
+                        seen.add(node)
+                        frontier.append(node)
+        return sorted(seen), sorted(edges)
 
-    def _verdict(self, prepared: _Prepared, neighbours: list[tuple[int, int, float, float]], n: int | None,
-                 replaced: bool) -> Verdict:
-        doc = self._mark_self(prepared.doc)
-        if not neighbours:
-            return Verdict(doc.id, "new", canonical_id=doc.id, is_canonical=True, replaced=replaced)
-        best = max(neighbours, key=lambda v: (v[3], v[2], -v[0]))
-        label = int(self.db.execute("SELECT cluster FROM docs WHERE n = ?", (best[0],)).fetchone()[0])
-        members = {m: self._member(m) for (m,) in self.db.execute("SELECT n FROM docs WHERE cluster = ?", (label,))}
-        me = n if n is not None else -1
-        members[me] = (doc, len(prepared.shingles))
-        # A query's edges are not stored: they go to the choice by hand.
-        canonical, choice = self._choose(members, neighbours if n is None else None, me)
-        ids = {m: members[m][0].id for m in members}
-        matches = tuple(Match(ids.get(m) or self._id_for(m), round(jac, 4), round(cont, 4))
+    def _star_result(self, numbers: list[int], edges: Iterable[tuple[int, int]], common: CommonShingles,
+                     query: _Prepared | None = None, query_edges: Iterable[int] = ()) -> tuple[list[int], ScanResult]:
+        """Star clusters of the stored documents ``numbers`` (and of a queried document, not stored,
+        whose verified neighbours are ``query_edges``), exactly as a scan of them clusters: the
+        stored edges are judged again on ``common``, documents are ordered by id.
+
+        Returns the document numbers in result order (``-1`` for the queried document) and the result.
+        """
+        marks = ",".join("?" * len(numbers))
+        rows = self.db.execute(f"SELECT n, id, size FROM docs WHERE n IN ({marks})", numbers).fetchall() \
+            if len(numbers) < 30000 else self.db.execute("SELECT n, id, size FROM docs").fetchall()
+        wanted = set(numbers)
+        rows = [row for row in rows if row[0] in wanted]
+        if query is not None:
+            rows.append((-1, query.doc.id, len(query.shingles)))
+        rows.sort(key=lambda row: row[1])
+        order = [row[0] for row in rows]
+        position = {n: k for k, n in enumerate(order)}
+        sizes = np.array([row[2] for row in rows], dtype=np.int64)
+
+        @lru_cache(maxsize=8192)
+        def sketch_of(k: int) -> tuple[np.ndarray, np.ndarray]:
+            if order[k] == -1 and query is not None:
+                shingles, figures = query.shingles, query.figures
+            else:
+                row = self.db.execute("SELECT shingles, figures FROM docs WHERE n = ?", (order[k],)).fetchone()
+                shingles, figures = np.frombuffer(row[0], dtype=np.uint32), np.frombuffer(row[1], dtype=np.uint64)
+            evidence = common.evidence(shingles)
+            sizes[k] = len(evidence)
+            return evidence, figures
+
+        links = [(position[a], position[b]) for a, b in edges] + [(position[-1], position[m]) for m in query_edges]
+        pairs = verify_pairs(sorted((min(a, b), max(a, b)) for a, b in links), sketch_of, self.config)
+
+        def doc_of(k: int) -> CleanDocument:
+            if order[k] == -1 and query is not None:
+                return self._mark_self(query.doc)
+            return self._member(order[k])[0]
+
+        def shingles_of(k: int) -> np.ndarray:
+            return sketch_of(k)[0]
+
+        labels, clusters, lone = build_clusters(doc_of, shingles_of, sizes, pairs, self.config, self.outlets)
+        return order, ScanResult(
+            docs=LazySequence(len(order), doc_of), shingles=LazySequence(len(order), shingles_of), labels=labels,
+            clusters=clusters, candidates=np.zeros((0, 2), dtype=np.int64), pairs=pairs, profiles=SiteProfiles(),
+            config=self.config, stats={"candidates": float(len(pairs)), "verified": float(len(pairs))},
+            lone=lone, lone_cluster=lone_cluster_maker(doc_of, sizes, self.outlets))
+
+    def _verdict(self, doc_id: str, n: int, status: str, prepared: _Prepared | None = None,
+                 neighbours: list[tuple[int, int, float, float]] | None = None, replaced: bool = False) -> Verdict:
+        """The verdict for a stored document ``n`` (or, with ``n == -1``, a queried one): its star
+        cluster within its connected component, the cluster ``clusters()`` gives it."""
+        neighbours = neighbours or []
+        seeds = [n] if n >= 0 else [m for m, _, _, _ in neighbours]
+        numbers, edges = self._component(seeds)
+        query = prepared if n < 0 else None
+        if n >= 0 and len(numbers) == 1:
+            return Verdict(doc_id, "new" if status == "new" else status, canonical_id=doc_id, is_canonical=True,
+                           replaced=replaced)
+        order, result = self._star_result(numbers, edges, self._common_shingles(), query,
+                                          [m for m, _, _, _ in neighbours] if query is not None else ())
+        me = order.index(n)
+        found = result.cluster_of(me)
+        best = max(neighbours, key=lambda v: (v[3], v[2], -v[0])) if neighbours else None
+        matches = tuple(Match(self._id_for(m), round(jac, 4), round(cont, 4))
                         for m, _, jac, cont in sorted(neighbours, key=lambda v: (-v[3], -v[2], v[0]))[:10])
-        return Verdict(doc.id, "repost", canonical_id=ids[canonical], cluster_size=len(members),
-                       jaccard=round(best[2], 4), containment=round(best[3], 4), is_canonical=canonical == me,
-                       origin=choice.origin, matches=matches, replaced=replaced)
+        if found is None or len(found.members) < 2:
+            # Verified neighbours, but the star rule keeps it apart (a digest of other stories).
+            return Verdict(doc_id, status if status != "repost" else "new", canonical_id=doc_id, is_canonical=True,
+                           jaccard=round(best[2], 4) if best else 0.0, containment=round(best[3], 4) if best else 0.0,
+                           matches=matches, replaced=replaced)
+        canonical = found.canonical
+        at = found.members.index(me)
+        jaccard, containment = found.jaccard[at], found.containment[at]
+        if canonical == me and best is not None:
+            jaccard, containment = round(best[2], 4), round(best[3], 4)
+        return Verdict(doc_id, status, canonical_id=result.docs[canonical].id, cluster_size=len(found.members),
+                       jaccard=jaccard, containment=containment, is_canonical=canonical == me,
+                       origin=found.choice.origin, matches=matches, replaced=replaced)
 
     def _id_for(self, n: int) -> str:
         row = self.db.execute("SELECT id FROM docs WHERE n = ?", (n,)).fetchone()
         return str(row[0]) if row else "?"
 
     def _verdict_for_stored(self, n: int, status: str) -> Verdict:
-        row = self.db.execute("SELECT id, cluster, size FROM docs WHERE n = ?", (n,)).fetchone()
-        doc_id, label = row[0], row[1]
-        numbers = [m for (m,) in self.db.execute("SELECT n FROM docs WHERE cluster = ?", (label,))]
-        if len(numbers) < 2:
-            return Verdict(doc_id, status, canonical_id=doc_id, is_canonical=True)
-        canonical, choice = self._choose({m: self._member(m) for m in numbers})
-        return Verdict(doc_id, status, canonical_id=self._id_for(canonical), cluster_size=len(numbers),
-                       is_canonical=canonical == n, origin=choice.origin)
+        return self._verdict(self._id_for(n), n, status)
 
     # --- whole-index views ---------------------------------------------------------------------
 
     def scan_result(self) -> ScanResult:
         """Cluster every stored document as ``dedup scan`` would (star clusters over the stored
         verified edges, whatever order the documents arrived in) and store the labels."""
-        rows = self.db.execute("SELECT n, size FROM docs ORDER BY id").fetchall()
-        numbers = [r[0] for r in rows]
-        position = {n: k for k, n in enumerate(numbers)}
-        sizes = np.array([r[1] for r in rows], dtype=np.int64)
         # The edges were verified against the common shingles known when each document came;
         # they are judged again on those of the whole index, as a scan of it would.
         if self.readonly:
@@ -662,37 +720,15 @@ class Index:
         else:
             with self._transaction():
                 common = self._common_shingles(refresh=True)
-
-        @lru_cache(maxsize=8192)
-        def sketch_of(k: int) -> tuple[np.ndarray, np.ndarray]:
-            row = self.db.execute("SELECT shingles, figures FROM docs WHERE n = ?", (numbers[k],)).fetchone()
-            evidence = common.evidence(np.frombuffer(row[0], dtype=np.uint32))
-            sizes[k] = len(evidence)
-            return evidence, np.frombuffer(row[1], dtype=np.uint64)
-
-        stored = [(min(position[a], position[b]), max(position[a], position[b]))
-                  for a, b in self.db.execute("SELECT a, b FROM edges")]
-        pairs = verify_pairs(stored, sketch_of, self.config)
-        pairs.sort(key=lambda p: (p.left, p.right))
-
-        def doc_of(k: int) -> CleanDocument:
-            return self._member(numbers[k])[0]
-
-        def shingles_of(k: int) -> np.ndarray:
-            return sketch_of(k)[0]
-
-        labels, clusters, lone = build_clusters(doc_of, shingles_of, sizes, pairs, self.config, self.outlets)
+        numbers = [n for (n,) in self.db.execute("SELECT n FROM docs")]
+        edges = self.db.execute("SELECT a, b FROM edges").fetchall()
+        order, result = self._star_result(numbers, edges, common)
         if not self.readonly:
             with self._transaction():
                 self.db.executemany("UPDATE docs SET cluster = ? WHERE n = ?",
-                                    [(numbers[c.canonical], numbers[m]) for c in clusters for m in c.members])
-                self.db.executemany("UPDATE docs SET cluster = n WHERE n = ?", [(numbers[k],) for k in lone.tolist()])
-        return ScanResult(docs=LazySequence(len(numbers), doc_of), shingles=LazySequence(len(numbers), shingles_of),
-                          labels=labels,
-                          clusters=clusters, candidates=np.zeros((0, 2), dtype=np.int64), pairs=pairs,
-                          profiles=SiteProfiles(), config=self.config,
-                          stats={"candidates": float(len(pairs)), "verified": float(len(pairs))},
-                          lone=lone, lone_cluster=lone_cluster_maker(doc_of, sizes, self.outlets))
+                                    [(order[c.canonical], order[m]) for c in result.clusters for m in c.members])
+                self.db.executemany("UPDATE docs SET cluster = n WHERE n = ?", [(order[k],) for k in result.lone.tolist()])
+        return result
 
     def clusters(self, min_size: int = 2) -> Iterator[dict[str, Any]]:
         """Every cluster of at least ``min_size`` documents, in ``dedup scan``'s output format."""
@@ -722,10 +758,10 @@ class Index:
 
     def explain(self, doc_id: str, neighbours: int = 5) -> str:
         """What was compared for a stored document, what was removed, its matches and its cluster."""
-        row = self.db.execute("SELECT n, record, body, shingles, cluster FROM docs WHERE id = ?", (doc_id,)).fetchone()
+        row = self.db.execute("SELECT n, record, body, shingles FROM docs WHERE id = ?", (doc_id,)).fetchone()
         if row is None:
             raise KeyError(doc_id)
-        n, record, body, shingles_blob, label = row
+        n, record, body, shingles_blob = row
         doc = self._mark_self(CleanDocument.from_record(record, bytes(body).decode("utf-8", "surrogatepass")))
         shingles = np.frombuffer(shingles_blob, dtype=np.uint32)
         lines = [f"document {doc.id}", f"  site: {doc.site or '-'}    published: {doc.published_at or 'unknown'}"]
@@ -745,10 +781,13 @@ class Index:
             lines.append(f"    {self._id_for(b if a == n else a)}  jaccard={jac:.3f} containment={cont:.3f}")
         if not edges:
             lines.append("    none")
-        members = [m for (m,) in self.db.execute("SELECT n FROM docs WHERE cluster = ?", (label,))]
-        if len(members) > 1:
-            canonical, choice = self._choose({m: self._member(m) for m in members})
-            lines.append(f"  cluster of {len(members)}; canonical {self._id_for(canonical)}; origin {choice.origin or '-'}")
+        numbers, component_edges = self._component([n])
+        order, result = self._star_result(numbers, component_edges, self._common_shingles())
+        found = result.cluster_of(order.index(n))
+        if found is not None and len(found.members) > 1:
+            choice = found.choice
+            lines.append(f"  cluster of {len(found.members)}; canonical {result.docs[found.canonical].id}; "
+                         f"origin {choice.origin or '-'}")
             for reason in choice.evidence:
                 lines.append(f"    evidence: {reason}")
         else:

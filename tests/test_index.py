@@ -295,3 +295,16 @@ def test_common_shingles_are_learned_by_the_index_and_kept_with_it(tmp_path, blu
     with Index(tmp_path / "off.db", Config(common_share=0)) as index:
         list(index.add_many(docs))
         assert max(c["size"] for c in index.clusters()) >= 30
+
+
+def test_verdicts_name_the_canonical_copy_that_clusters_gives(labelled, tmp_path):
+    docs = _documents(labelled / "corpus")
+    with Index(tmp_path / "v.db", Config(common_share=0)) as index:
+        list(index.add_many(docs))
+        # Asked before clusters() ever ran: each stored document's verdict is its star cluster.
+        verdicts = {doc.id: index.add(doc) for doc in docs}
+        clustered = {m["id"]: (c["canonical_id"], c["size"]) for c in index.clusters() for m in c["members"]}
+    assert len(clustered) > 100
+    for doc in docs:
+        assert verdicts[doc.id].status == "unchanged"
+        assert (verdicts[doc.id].canonical_id, verdicts[doc.id].cluster_size) == clustered.get(doc.id, (doc.id, 1))
