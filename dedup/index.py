@@ -230,6 +230,8 @@ class Index:
         self._own_names: dict[str, str | None] = {}
         self._common: CommonShingles | None = None
         self._common_stamp = -1
+        self._top: int | None = None
+        """The highest document number stored (this process is the only writer: kept in memory)."""
 
     # --- opening and closing ---------------------------------------------------------------
 
@@ -388,7 +390,9 @@ class Index:
         grown by a tenth (and by 200 documents) since they were last learned, or when ``refresh``
         asks; stored with the index, so opening it costs nothing.
         """
-        top = int(self.db.execute("SELECT COALESCE(MAX(n), 0) FROM docs").fetchone()[0])
+        if self._top is None or self.readonly:  # a reader sees what writers add: it asks every time
+            self._top = int(self.db.execute("SELECT COALESCE(MAX(n), 0) FROM docs").fetchone()[0])
+        top = self._top
         if self._common is None and not refresh:
             stamp = self.db.execute("SELECT value FROM meta WHERE key = 'common_stamp'").fetchone()
             if stamp is not None:
@@ -424,12 +428,17 @@ class Index:
         verified = []
         common = self._common_shingles()
         evidence = common.evidence(prepared.shingles)
-        for n in sorted(found):
-            row = self.db.execute("SELECT shingles, figures FROM docs WHERE n = ?", (n,)).fetchone()
-            if row is None:
+        numbers = sorted(found)
+        sketches: dict[int, tuple[bytes, bytes]] = {}
+        for start in range(0, len(numbers), 500):
+            part = numbers[start : start + 500]
+            sketches.update((n, (shingles, figures)) for n, shingles, figures in self.db.execute(
+                f"SELECT n, shingles, figures FROM docs WHERE n IN ({','.join('?' * len(part))})", part))
+        for n in numbers:
+            if n not in sketches:
                 continue
-            other = common.evidence(np.frombuffer(row[0], dtype=np.uint32))
-            checked = check_pair(evidence, other, prepared.figures, np.frombuffer(row[1], dtype=np.uint64),
+            other = common.evidence(np.frombuffer(sketches[n][0], dtype=np.uint32))
+            checked = check_pair(evidence, other, prepared.figures, np.frombuffer(sketches[n][1], dtype=np.uint64),
                                  self.config)
             if checked is not None:
                 verified.append((n, *checked))
@@ -540,6 +549,7 @@ class Index:
              prepared.figures.tobytes(), np.array(prepared.line_keys, dtype=np.uint64).tobytes(),
              len(prepared.shingles), sample_rank(doc_id)))
         n = int(cursor.lastrowid or 0)
+        self._top = max(self._top or 0, n)
         label = n
         if best is not None:
             label = int(self.db.execute("SELECT cluster FROM docs WHERE n = ?", (best[0],)).fetchone()[0])
@@ -551,8 +561,9 @@ class Index:
             status = "repost" if neighbours else "new"
             return Verdict(doc_id, status, jaccard=round(best[2], 4) if best else 0.0,
                            containment=round(best[3], 4) if best else 0.0, replaced=existing is not None)
-        return self._verdict(doc_id, n, "repost" if neighbours else "new", prepared, neighbours,
-                             replaced=existing is not None)
+        if not neighbours:  # no edge: its component is itself
+            return Verdict(doc_id, "new", canonical_id=doc_id, is_canonical=True, replaced=existing is not None)
+        return self._verdict(doc_id, n, "repost", prepared, neighbours, replaced=existing is not None)
 
     def remove(self, doc_id: str) -> bool:
         """Delete a document (and its edges); returns whether it was there."""
@@ -628,24 +639,30 @@ class Index:
 
         Returns the document numbers in result order (``-1`` for the queried document) and the result.
         """
-        marks = ",".join("?" * len(numbers))
-        rows = self.db.execute(f"SELECT n, id, size FROM docs WHERE n IN ({marks})", numbers).fetchall() \
-            if len(numbers) < 30000 else self.db.execute("SELECT n, id, size FROM docs").fetchall()
-        wanted = set(numbers)
-        rows = [row for row in rows if row[0] in wanted]
+        # A component (a verdict) is read in one query; the whole index (clusters()) document by document.
+        small = len(numbers) <= 2000
+        if small:
+            marks = ",".join("?" * len(numbers))
+            rows = self.db.execute(f"SELECT n, id, size, record, shingles, figures FROM docs WHERE n IN ({marks})",
+                                   numbers).fetchall()
+        else:
+            wanted = set(numbers)
+            rows = [row for row in self.db.execute("SELECT n, id, size FROM docs") if row[0] in wanted]
         if query is not None:
             rows.append((-1, query.doc.id, len(query.shingles)))
         rows.sort(key=lambda row: row[1])
         order = [row[0] for row in rows]
         position = {n: k for k, n in enumerate(order)}
         sizes = np.array([row[2] for row in rows], dtype=np.int64)
+        read = {row[0]: row[3:] for row in rows if len(row) > 3}
 
         @lru_cache(maxsize=8192)
         def sketch_of(k: int) -> tuple[np.ndarray, np.ndarray]:
             if order[k] == -1 and query is not None:
                 shingles, figures = query.shingles, query.figures
             else:
-                row = self.db.execute("SELECT shingles, figures FROM docs WHERE n = ?", (order[k],)).fetchone()
+                row = read[order[k]][1:] if order[k] in read else self.db.execute(
+                    "SELECT shingles, figures FROM docs WHERE n = ?", (order[k],)).fetchone()
                 shingles, figures = np.frombuffer(row[0], dtype=np.uint32), np.frombuffer(row[1], dtype=np.uint64)
             evidence = common.evidence(shingles)
             sizes[k] = len(evidence)
@@ -657,6 +674,8 @@ class Index:
         def doc_of(k: int) -> CleanDocument:
             if order[k] == -1 and query is not None:
                 return self._mark_self(query.doc)
+            if order[k] in read:
+                return self._mark_self(CleanDocument.from_record(read[order[k]][0]))
             return self._member(order[k])[0]
 
         def shingles_of(k: int) -> np.ndarray:
