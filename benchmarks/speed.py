@@ -70,8 +70,9 @@ def _tree_rss(root: int) -> int:
     return total
 
 
-def run_measured(command: list[str]) -> dict[str, float]:
-    """Run a command; return its wall time and the peak RSS of its process tree."""
+def run_measured(command: list[str]) -> dict[str, Any]:
+    """Run a command; return its wall time and the peak RSS of its process tree (and, for
+    ``dedup -v scan``, the stage times it printed)."""
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0
@@ -91,7 +92,12 @@ def run_measured(command: list[str]) -> dict[str, float]:
     wall = time.perf_counter() - started
     if process.returncode not in (0, 3):
         raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}): {stderr.decode(errors='replace')[-2000:]}")
-    return {"seconds": wall, "peak_rss_mib": peak / 2**20}
+    measured: dict[str, Any] = {"seconds": wall, "peak_rss_mib": peak / 2**20}
+    for line in stderr.decode(errors="replace").splitlines():
+        if line.strip().startswith("stages (s): "):
+            measured["stages"] = {name: float(value) for name, value in
+                                  (part.rsplit(" ", 1) for part in line.strip()[len("stages (s): "):].split(", "))}
+    return measured
 
 
 def _best_rate(fn: Any, count: int, repeats: int) -> float:
@@ -173,6 +179,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sample", type=int, default=2000, help="documents for the signature throughput test")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    parser.add_argument("--stage-workers", type=lambda text: [int(v) for v in text.split(",") if v], default=[],
+                        help="also scan with each of these worker counts (e.g. 1,2) and compare the stage times")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s]
     config = Config()
@@ -189,7 +197,10 @@ def main(argv: list[str] | None = None) -> None:
         rates = signature_throughput(texts, config)
         run["signature_docs_per_s"] = rates
         out = args.data / f"out-{n}.jsonl"
-        run["dedup_scan"] = run_measured([sys.executable, "-m", "dedup.cli", "scan", str(corpus), "-o", str(out)])
+        run["dedup_scan"] = run_measured([sys.executable, "-m", "dedup.cli", "-v", "scan", str(corpus), "-o", str(out)])
+        for workers in args.stage_workers:
+            run[f"dedup_scan_{workers}_workers"] = run_measured(
+                [sys.executable, "-m", "dedup.cli", "-v", "scan", str(corpus), "-o", str(out), "--workers", str(workers)])
         if n <= args.baseline_up_to:
             run["datasketch_pipeline"] = run_measured([sys.executable, "-m", "benchmarks.baseline", str(corpus),
                                                        "-o", str(args.data / f"baseline-{n}.jsonl")])
@@ -235,6 +246,13 @@ def _print_run(run: dict[str, Any]) -> None:
     if "datasketch_pipeline" in run:
         ratio = run["datasketch_pipeline"]["seconds"] / run["dedup_scan"]["seconds"]
         print(f"dedup scan is {ratio:.1f}x faster than the datasketch pipeline")
+    scans = {name: run[name] for name in run if name.startswith("dedup_scan") and "stages" in run[name]}
+    if scans:
+        stages = list(next(iter(scans.values()))["stages"])
+        print("| stage times (s) | " + " | ".join(stages) + " |")
+        print("|---|" + "---|" * len(stages))
+        for name, measured in scans.items():
+            print(f"| {name} | " + " | ".join(f"{measured['stages'].get(stage, 0):.1f}" for stage in stages) + " |")
 
 
 if __name__ == "__main__":

@@ -145,6 +145,15 @@ def _summary(outcome: CorpusScan, written: int, seconds: float) -> str:
     ])
 
 
+def stage_line(seconds: dict[str, float]) -> str:
+    """The scan's stage times on one line (``dedup scan -v``; the speed benchmark reads it).
+
+    >>> stage_line({"lsh": 1.25, "verify": 3.0})
+    'stages (s): lsh 1.2, verify 3.0'
+    """
+    return "stages (s): " + ", ".join(f"{name} {value:.1f}" for name, value in seconds.items())
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="dedup")
 @click.option("-v", "--verbose", count=True, help="More logging on stderr; -v also shows tracebacks.")
@@ -198,6 +207,8 @@ def scan_command(dirs: tuple[str, ...], output: str | None, min_size: int, rejec
             _silence_stdout()
         _report_rejects(outcome.rejects, rejects_path)
         click.echo(_summary(outcome, written, time.perf_counter() - started), err=True)
+        if click.get_current_context().find_root().obj.get("verbose"):
+            click.echo("  " + stage_line(outcome.seconds), err=True)
     if outcome.rejects:
         sys.exit(EXIT_REJECTED)
 

@@ -40,7 +40,7 @@ from dedup.config import Config
 from dedup.document import CleanDocument, Document
 from dedup.errors import InputError
 from dedup.io.readers import Walk, parse_record_line, read_file, record_lines, walk, whole_file_records
-from dedup.lsh import band_keys, candidate_pairs_from_keys, lead_keys
+from dedup.lsh import band_keys, band_pairs, decode_pairs, lead_keys, merge_pairs
 from dedup.normalize import compact
 from dedup.outlets import OutletTable
 from dedup.pipeline import LazySequence, ScanResult, build_clusters, lone_cluster_maker
@@ -55,7 +55,7 @@ from dedup.templates import (
     line_key,
     source_names,
 )
-from dedup.verify import verify_pairs
+from dedup.verify import Pair, verify_pairs
 from dedup.workers import ordered, start_pool
 
 log = logging.getLogger("dedup")
@@ -258,6 +258,65 @@ def _redo_unit(tasks: list[_Redo]) -> tuple[str, list[tuple[int, _Sketched]], np
     return str(spool.path), out, keys
 
 
+VERIFY_CHUNK = 50_000
+
+
+@dataclass
+class _BandTask:
+    keys: str
+    bands: int
+    n: int
+    band: int
+    index: str
+    max_bucket: int
+
+
+def _band_unit(task: _BandTask) -> np.ndarray:
+    """One band's candidate pairs, from the band-key table in the scratch folder."""
+    table = np.memmap(task.keys, dtype=np.uint64, mode="r", shape=(task.bands, task.n))
+    return band_pairs(np.asarray(table[task.band]), np.load(task.index), task.n, task.max_bucket)
+
+
+@dataclass
+class _VerifyTask:
+    pairs: np.ndarray
+    columns: str
+    files: list[str]
+
+
+def _sketch_columns(path: str) -> dict[str, np.ndarray]:
+    cached = _STATE.get("sketch_columns")
+    if cached is None or cached[0] != path:
+        with np.load(path) as data:
+            cached = (path, {name: data[name] for name in data.files})
+        _STATE["sketch_columns"] = cached
+    return cached[1]
+
+
+def _verify_unit(task: _VerifyTask) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Check a chunk of candidate pairs on the exact sets; returns the kept pairs ``(i, j, inter)``,
+    their ``(jaccard, containment)``, and the evidence size of every document read."""
+    config: Config = _STATE["config"]
+    reader: SpoolReader = _STATE["reader"]
+    columns = _sketch_columns(task.columns)
+    common = CommonShingles(columns["common"], config.min_shingles)
+    evidence_size: dict[int, int] = {}
+
+    @lru_cache(maxsize=4096)
+    def sketch_of(index: int) -> tuple[np.ndarray, np.ndarray]:
+        ns, nn = int(columns["shingles"][index]), int(columns["numbers"][index])
+        data = reader.read(task.files[columns["spool"][index]], int(columns["offset"][index]), 4 * ns + 8 * nn)
+        evidence = common.evidence(np.frombuffer(data, dtype=np.uint32, count=ns))
+        evidence_size[index] = len(evidence)
+        return evidence, np.frombuffer(data, dtype=np.uint64, offset=4 * ns)
+
+    kept = verify_pairs(task.pairs, sketch_of, config)
+    touched = np.fromiter(evidence_size.keys(), dtype=np.int64, count=len(evidence_size))
+    sizes = np.fromiter(evidence_size.values(), dtype=np.int64, count=len(evidence_size))
+    return (np.array([(p.left, p.right, p.inter) for p in kept], dtype=np.int64).reshape(-1, 3),
+            np.array([(p.jaccard, p.containment) for p in kept], dtype=np.float64).reshape(-1, 2), touched, sizes)
+
+
 # --- coordinator side ------------------------------------------------------------------------
 
 class _Columns:
@@ -438,7 +497,6 @@ def _scan(walked: Walk, config: Config, outlets: OutletTable, outlet_file: str |
                 unit_keys.clear()
                 unit_owners.clear()
         seen.clear()
-        n = len(columns.site)
         seconds["read_clean_sketch"] = time.perf_counter() - started
 
         # Stage 2: site templates.
@@ -448,11 +506,21 @@ def _scan(walked: Walk, config: Config, outlets: OutletTable, outlet_file: str |
         line_keys.clear()
         line_owners.clear()
         seconds["templates"] = time.perf_counter() - mark
+        return _match(walked, config, outlets, workers, pool, report, scratch, reader, started, seconds, rejects,
+                      files, columns, profiles, key_chunks, redo_index, redo_keys, duplicate_ids)
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
 
-    # Stage 3: candidates, verification, clusters.
+
+def _match(walked: Walk, config: Config, outlets: OutletTable, workers: int, pool: ProcessPoolExecutor | None,
+           report: Progress, scratch: Path, reader: SpoolReader, started: float, seconds: dict[str, float],
+           rejects: _Rejects, files: list[str], columns: _Columns, profiles: SiteProfiles,
+           key_chunks: list[np.ndarray], redo_index: np.ndarray, redo_keys: np.ndarray,
+           duplicate_ids: int) -> CorpusScan:
+    """Stage 3: candidates (band by band on the workers), common shingles, verification (pairs in
+    chunks on the workers), clusters and the choice (here)."""
+    n = len(columns.site)
     mark = time.perf_counter()
     n_shingles = np.frombuffer(columns.n_shingles, dtype=np.int32).astype(np.int64) if n else np.zeros(0, np.int64)
     valid = n_shingles >= config.min_shingles
@@ -466,14 +534,7 @@ def _scan(walked: Walk, config: Config, outlets: OutletTable, outlet_file: str |
                                   f"{emptied.site!r} repeats this page's lines on many of its pages",
                                   kind="empty", doc_id=emptied.id))
 
-    def column(band: int) -> np.ndarray:
-        keys = np.concatenate([chunk[:, band] for chunk in key_chunks]) if key_chunks else np.zeros(0, np.uint64)
-        if len(redo_index):
-            keys[redo_index] = redo_keys[:, band]
-        return keys
-
-    candidates = candidate_pairs_from_keys(column, n, config.total_bands, config.max_bucket, valid) if n >= 2 \
-        else np.zeros((0, 2), dtype=np.int64)
+    candidates = _candidates(config, pool, workers, scratch, n, valid, key_chunks, redo_index, redo_keys, report)
     key_chunks.clear()
     seconds["lsh"] = time.perf_counter() - mark
 
@@ -500,9 +561,7 @@ def _scan(walked: Walk, config: Config, outlets: OutletTable, outlet_file: str |
         return evidence, figures
 
     mark = time.perf_counter()
-    total_pairs = len(candidates)
-    pairs = verify_pairs(candidates, sketch_of, config, lambda done: report("verifying", done, total_pairs))
-    report("verifying", total_pairs, total_pairs)
+    pairs = _verify(candidates, common, columns, files, sizes, config, pool, workers, scratch, report)
     seconds["verify"] = time.perf_counter() - mark
 
     def doc_of(index: int) -> CleanDocument:
@@ -525,6 +584,63 @@ def _scan(walked: Walk, config: Config, outlets: OutletTable, outlet_file: str |
     )
     return CorpusScan(result=result, rejects=list(rejects), files=len(walked.files), unsupported=walked.unsupported,
                       documents=n, duplicate_ids=duplicate_ids, seconds=seconds, scratch=scratch, reader=reader)
+
+
+def _candidates(config: Config, pool: ProcessPoolExecutor | None, workers: int, scratch: Path, n: int,
+                valid: np.ndarray, key_chunks: list[np.ndarray], redo_index: np.ndarray, redo_keys: np.ndarray,
+                report: Progress) -> np.ndarray:
+    """Candidate pairs: the band keys go to a scratch file, one row per band, and each band's
+    buckets are grouped on a worker (:func:`dedup.lsh.band_pairs`); pairs merge here."""
+    index = np.flatnonzero(valid)
+    if n < 2 or index.size < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    bands = config.total_bands
+    keys_path, index_path = scratch / "band-keys.u64", scratch / "valid.npy"
+    table = np.memmap(keys_path, dtype=np.uint64, mode="w+", shape=(bands, n))
+    for band in range(bands):
+        row = np.concatenate([chunk[:, band] for chunk in key_chunks])
+        if len(redo_index):
+            row[redo_index] = redo_keys[:, band]
+        table[band] = row
+    table.flush()
+    del table
+    np.save(index_path, index)
+    tasks = [_BandTask(str(keys_path), bands, n, band, str(index_path), config.max_bucket) for band in range(bands)]
+    encoded: list[np.ndarray] = []
+    for done, (_, found) in enumerate(ordered(pool, _band_unit, tasks, 2 * max(workers, 1)), start=1):
+        if found.size:
+            encoded.append(found)
+        if len(encoded) > 8:
+            encoded = [merge_pairs(encoded)]
+        report("banding", done, bands)
+    return decode_pairs(merge_pairs(encoded), n)
+
+
+def _verify(candidates: np.ndarray, common: CommonShingles, columns: _Columns, files: list[str], sizes: np.ndarray,
+            config: Config, pool: ProcessPoolExecutor | None, workers: int, scratch: Path,
+            report: Progress) -> list[Pair]:
+    """Verified pairs, in candidate order: chunks of candidates are checked on the workers, which
+    read the sketches from the scratch files; the evidence sizes they saw come back with them."""
+    if not len(candidates):
+        return []
+    where = scratch / "sketch-columns.npz"
+    np.savez(where, spool=np.frombuffer(columns.sketch_file, dtype=np.int32),
+             offset=np.frombuffer(columns.sketch_off, dtype=np.int64),
+             shingles=np.frombuffer(columns.n_shingles, dtype=np.int32),
+             numbers=np.frombuffer(columns.n_numbers, dtype=np.int32), common=common.hashes)
+    # Enough chunks to keep every worker busy, not so many that each re-reads the same sketches.
+    size = max(2000, min(VERIFY_CHUNK, -(-len(candidates) // (4 * max(workers, 1)))))
+    tasks = [_VerifyTask(candidates[start : start + size], str(where), files)
+             for start in range(0, len(candidates), size)]
+    pairs: list[Pair] = []
+    done = 0
+    for task, (kept, scores, touched, evidence_sizes) in ordered(pool, _verify_unit, tasks, 2 * max(workers, 1)):
+        pairs.extend(Pair(int(i), int(j), int(inter), float(jac), float(cont))
+                     for (i, j, inter), (jac, cont) in zip(kept.tolist(), scores.tolist(), strict=True))
+        sizes[touched] = evidence_sizes
+        done += len(task.pairs)
+        report("verifying", done, len(candidates))
+    return pairs
 
 
 class _Rejects(list[InputError]):

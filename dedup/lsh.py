@@ -99,6 +99,31 @@ def lead_keys(texts: list[str], lead_chars: int, lead_bands: int, lead_rows: int
     return band_keys(signatures, lead_bands, lead_rows, LEAD_FIRST_BAND)
 
 
+def band_pairs(keys: np.ndarray, index: np.ndarray, n: int, max_bucket: int) -> np.ndarray:
+    """The pairs one band proposes, encoded as ``i * n + j`` (``i < j``): documents ``index`` (the
+    ones that take part) whose keys in this band agree, buckets over ``max_bucket`` skipped.
+
+    The unit of banding work: engines run it band by band, on any worker, and merge with
+    :func:`merge_pairs`.
+    """
+    pairs = pairs_in_groups(keys[index], max_bucket)
+    if not pairs.size:
+        return np.zeros(0, dtype=np.int64)
+    return index[pairs[:, 0]].astype(np.int64) * n + index[pairs[:, 1]]
+
+
+def merge_pairs(encoded: list[np.ndarray]) -> np.ndarray:
+    """Distinct encoded pairs of many bands, as one sorted array (call as bands come in, to bound memory)."""
+    return np.unique(np.concatenate(encoded)) if encoded else np.zeros(0, dtype=np.int64)
+
+
+def decode_pairs(encoded: np.ndarray, n: int) -> np.ndarray:
+    """Encoded pairs back to rows ``(i, j)``, shape ``(m, 2)``."""
+    if not encoded.size:
+        return _EMPTY_PAIRS
+    return np.stack((encoded // n, encoded % n), axis=1)
+
+
 def candidate_pairs_from_keys(column: Callable[[int], np.ndarray], n: int, bands: int, max_bucket: int = 2000,
                               valid: np.ndarray | None = None) -> np.ndarray:
     """:func:`candidate_pairs` from band keys fetched one band at a time (``column(band)``: n keys).
@@ -108,15 +133,11 @@ def candidate_pairs_from_keys(column: Callable[[int], np.ndarray], n: int, bands
     index = np.arange(n) if valid is None else np.flatnonzero(valid)
     if index.size < 2:
         return _EMPTY_PAIRS
-    encoded = []
+    encoded: list[np.ndarray] = []
     for band in range(bands):
-        keys = column(band)
-        pairs = pairs_in_groups(keys[index], max_bucket)
-        if pairs.size:
-            encoded.append(index[pairs[:, 0]].astype(np.int64) * n + index[pairs[:, 1]])
+        found = band_pairs(column(band), index, n, max_bucket)
+        if found.size:
+            encoded.append(found)
         if len(encoded) > 8:
-            encoded = [np.unique(np.concatenate(encoded))]
-    if not encoded:
-        return _EMPTY_PAIRS
-    unique = np.unique(np.concatenate(encoded))
-    return np.stack((unique // n, unique % n), axis=1)
+            encoded = [merge_pairs(encoded)]
+    return decode_pairs(merge_pairs(encoded), n)
