@@ -18,8 +18,9 @@ still see that story's text taken as common: turn the rule off there (``common_s
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from hashlib import blake2b
 
 import numpy as np
@@ -153,4 +154,38 @@ class CommonShingles:
         return left if len(left) >= self.min_left else shingles
 
 
-__all__ = ["CommonShingles", "holder_groups", "min_holders", "pairs_within", "sample_positions", "sample_rank"]
+
+
+class EvidenceReader:
+    """Documents' compared shingle sets and figures, read on demand (``read(k)`` gives the whole
+    set and the figures) with the common shingles left out; each document's evidence size is
+    written to ``sizes[k]`` as it is read (clustering weighs documents by what they can prove).
+
+    >>> sizes = {}
+    >>> reader = EvidenceReader(lambda k: (np.array([1, 2, 3, 4], dtype=np.uint32), np.zeros(0, np.uint64)),
+    ...                         CommonShingles(np.array([2], dtype=np.uint32), min_left=2), sizes)
+    >>> reader(7)[0].tolist(), sizes
+    ([1, 3, 4], {7: 3})
+    """
+
+    def __init__(self, read: Callable[[int], tuple[np.ndarray, np.ndarray]], common: CommonShingles,
+                 sizes: MutableMapping[int, int] | np.ndarray, cache: int = 8192) -> None:
+        self._read, self.common, self.sizes = read, common, sizes
+        self._cached = lru_cache(maxsize=cache)(self._load)
+
+    def _load(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        shingles, figures = self._read(index)
+        evidence = self.common.evidence(shingles)
+        self.sizes[index] = len(evidence)
+        return evidence, figures
+
+    def __call__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        return self._cached(index)
+
+    def shingles(self, index: int) -> np.ndarray:
+        """The evidence set alone."""
+        return self._cached(index)[0]
+
+
+__all__ = ["CommonShingles", "EvidenceReader", "holder_groups", "min_holders", "pairs_within", "sample_positions",
+           "sample_rank"]

@@ -28,14 +28,14 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from functools import lru_cache, partial
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
 
 from dedup.clean import rejected_after_cleaning
-from dedup.common import CommonShingles, pairs_within, sample_positions, sample_rank
+from dedup.common import CommonShingles, EvidenceReader, pairs_within, sample_positions, sample_rank
 from dedup.config import Config
 from dedup.document import CleanDocument, Document
 from dedup.errors import InputError
@@ -299,17 +299,14 @@ def _verify_unit(task: _VerifyTask) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     config: Config = _STATE["config"]
     reader: SpoolReader = _STATE["reader"]
     columns = _sketch_columns(task.columns)
-    common = CommonShingles(columns["common"], config.min_shingles)
     evidence_size: dict[int, int] = {}
 
-    @lru_cache(maxsize=4096)
-    def sketch_of(index: int) -> tuple[np.ndarray, np.ndarray]:
+    def read(index: int) -> tuple[np.ndarray, np.ndarray]:
         ns, nn = int(columns["shingles"][index]), int(columns["numbers"][index])
         data = reader.read(task.files[columns["spool"][index]], int(columns["offset"][index]), 4 * ns + 8 * nn)
-        evidence = common.evidence(np.frombuffer(data, dtype=np.uint32, count=ns))
-        evidence_size[index] = len(evidence)
-        return evidence, np.frombuffer(data, dtype=np.uint64, offset=4 * ns)
+        return np.frombuffer(data, dtype=np.uint32, count=ns), np.frombuffer(data, dtype=np.uint64, offset=4 * ns)
 
+    sketch_of = EvidenceReader(read, CommonShingles(columns["common"], config.min_shingles), evidence_size, 4096)
     kept = verify_pairs(task.pairs, sketch_of, config)
     touched = np.fromiter(evidence_size.keys(), dtype=np.int64, count=len(evidence_size))
     sizes = np.fromiter(evidence_size.values(), dtype=np.int64, count=len(evidence_size))
@@ -553,12 +550,7 @@ def _match(walked: Walk, config: Config, outlets: OutletTable, workers: int, poo
     # (they are alone, and a document alone needs no size).
     sizes = n_shingles.copy()
 
-    @lru_cache(maxsize=8192)
-    def sketch_of(index: int) -> tuple[np.ndarray, np.ndarray]:
-        shingles, figures = raw_sketch(index)
-        evidence = common.evidence(shingles)
-        sizes[index] = len(evidence)
-        return evidence, figures
+    sketch_of = EvidenceReader(raw_sketch, common, sizes)
 
     mark = time.perf_counter()
     pairs = _verify(candidates, common, columns, files, sizes, config, pool, workers, scratch, report)
@@ -569,14 +561,14 @@ def _match(walked: Walk, config: Config, outlets: OutletTable, workers: int, poo
         return profiles.mark_self(CleanDocument.from_record(data))
 
     mark = time.perf_counter()
-    labels, clusters, lone = build_clusters(doc_of, lambda index: sketch_of(index)[0], sizes, pairs, config,
+    labels, clusters, lone = build_clusters(doc_of, sketch_of.shingles, sizes, pairs, config,
                                             outlets)
     seconds["cluster"] = time.perf_counter() - mark
     seconds["total"] = time.perf_counter() - started
     log.info("scan: %d documents, %d candidate pairs, %d verified, %d clusters", n, len(candidates), len(pairs),
              len(clusters))
     result = ScanResult(
-        docs=LazySequence(n, doc_of), shingles=LazySequence(n, lambda index: sketch_of(index)[0]), labels=labels, clusters=clusters,
+        docs=LazySequence(n, doc_of), shingles=LazySequence(n, sketch_of.shingles), labels=labels, clusters=clusters,
         candidates=candidates, pairs=pairs, profiles=profiles, config=config,
         stats={"candidates": float(len(candidates)), "verified": float(len(pairs)),
                "too_short": float((~valid).sum()), "common_shingles": float(len(common))},
@@ -597,11 +589,15 @@ def _candidates(config: Config, pool: ProcessPoolExecutor | None, workers: int, 
     bands = config.total_bands
     keys_path, index_path = scratch / "band-keys.u64", scratch / "valid.npy"
     table = np.memmap(keys_path, dtype=np.uint64, mode="w+", shape=(bands, n))
-    for band in range(bands):
-        row = np.concatenate([chunk[:, band] for chunk in key_chunks])
-        if len(redo_index):
-            row[redo_index] = redo_keys[:, band]
-        table[band] = row
+    start = 0
+    for position, chunk in enumerate(key_chunks):  # each unit's keys are freed once written
+        table[:, start : start + len(chunk)] = chunk.T
+        start += len(chunk)
+        key_chunks[position] = chunk[:0]
+        if position % 256 == 0:
+            table.flush()
+    if len(redo_index):
+        table[:, redo_index] = redo_keys.T
     table.flush()
     del table
     np.save(index_path, index)

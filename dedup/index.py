@@ -34,18 +34,17 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from dedup.clean import CleanOptions, rejected_after_cleaning
-from dedup.common import CommonShingles, sample_rank
+from dedup.common import CommonShingles, EvidenceReader, sample_rank
 from dedup.config import Config
 from dedup.document import CleanDocument, Document
 from dedup.errors import ConfigMismatchError, InputError, StoreError
-from dedup.lsh import candidate_pairs, document_keys
+from dedup.lsh import bucket_allowed, candidate_pairs, document_keys
 from dedup.normalize import compact
 from dedup.outlets import OutletTable
 from dedup.pipeline import LazySequence, ScanResult, build_clusters, lone_cluster_maker
@@ -423,7 +422,8 @@ class Index:
         rows = self.db.execute(f"SELECT key, n FROM bands WHERE key IN ({','.join('?' * len(keys))})", keys).fetchall()
         per_key = Counter(key for key, _ in rows)
         # Buckets holding more than max_bucket documents are template collisions, as in a scan.
-        found = {n for key, n in rows if per_key[key] <= self.config.max_bucket}
+        # (one stored member plus this document make the bucket's size)
+        found = {n for key, n in rows if bucket_allowed(per_key[key] + 1, self.config.max_bucket)}
         found.discard(exclude if exclude is not None else -1)
         verified = []
         common = self._common_shingles()
@@ -656,17 +656,14 @@ class Index:
         sizes = np.array([row[2] for row in rows], dtype=np.int64)
         read = {row[0]: row[3:] for row in rows if len(row) > 3}
 
-        @lru_cache(maxsize=8192)
-        def sketch_of(k: int) -> tuple[np.ndarray, np.ndarray]:
+        def sketch(k: int) -> tuple[np.ndarray, np.ndarray]:
             if order[k] == -1 and query is not None:
-                shingles, figures = query.shingles, query.figures
-            else:
-                row = read[order[k]][1:] if order[k] in read else self.db.execute(
-                    "SELECT shingles, figures FROM docs WHERE n = ?", (order[k],)).fetchone()
-                shingles, figures = np.frombuffer(row[0], dtype=np.uint32), np.frombuffer(row[1], dtype=np.uint64)
-            evidence = common.evidence(shingles)
-            sizes[k] = len(evidence)
-            return evidence, figures
+                return query.shingles, query.figures
+            row = read[order[k]][1:] if order[k] in read else self.db.execute(
+                "SELECT shingles, figures FROM docs WHERE n = ?", (order[k],)).fetchone()
+            return np.frombuffer(row[0], dtype=np.uint32), np.frombuffer(row[1], dtype=np.uint64)
+
+        sketch_of = EvidenceReader(sketch, common, sizes)
 
         links = [(position[a], position[b]) for a, b in edges] + [(position[-1], position[m]) for m in query_edges]
         pairs = verify_pairs(sorted((min(a, b), max(a, b)) for a, b in links), sketch_of, self.config)
@@ -678,12 +675,9 @@ class Index:
                 return self._mark_self(CleanDocument.from_record(read[order[k]][0]))
             return self._member(order[k])[0]
 
-        def shingles_of(k: int) -> np.ndarray:
-            return sketch_of(k)[0]
-
-        labels, clusters, lone = build_clusters(doc_of, shingles_of, sizes, pairs, self.config, self.outlets)
+        labels, clusters, lone = build_clusters(doc_of, sketch_of.shingles, sizes, pairs, self.config, self.outlets)
         return order, ScanResult(
-            docs=LazySequence(len(order), doc_of), shingles=LazySequence(len(order), shingles_of), labels=labels,
+            docs=LazySequence(len(order), doc_of), shingles=LazySequence(len(order), sketch_of.shingles), labels=labels,
             clusters=clusters, candidates=np.zeros((0, 2), dtype=np.int64), pairs=pairs, profiles=SiteProfiles(),
             config=self.config, stats={"candidates": float(len(pairs)), "verified": float(len(pairs))},
             lone=lone, lone_cluster=lone_cluster_maker(doc_of, sizes, self.outlets))

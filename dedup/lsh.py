@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -30,6 +31,16 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int, first_band: int = 0
     return mix64(keys + np.arange(first_band, first_band + bands, dtype=np.uint64)[None, :])
 
 
+def bucket_allowed(size: Any, max_bucket: int) -> Any:
+    """Whether a bucket of ``size`` documents proposes pairs (an array of sizes gives an array):
+    a bucket of more than ``max_bucket`` documents is a template collision, not a story.
+
+    >>> bucket_allowed(np.array([1, 2, 5]), 4).tolist(), bucket_allowed(3, 4)
+    ([False, True, False], True)
+    """
+    return (size >= 2) & (size <= max_bucket)
+
+
 def pairs_in_groups(keys: np.ndarray, max_group: int) -> np.ndarray:
     """All index pairs ``(i, j)``, ``i < j``, of equal keys, skipping groups larger than ``max_group``."""
     if len(keys) < 2:
@@ -39,7 +50,7 @@ def pairs_in_groups(keys: np.ndarray, max_group: int) -> np.ndarray:
     starts = np.flatnonzero(np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1])))
     sizes = np.diff(np.concatenate((starts, [len(keys)])))
     group_of = np.repeat(np.arange(len(starts)), sizes)
-    allowed = (sizes >= 2) & (sizes <= max_group)
+    allowed = bucket_allowed(sizes, max_group)
     if not allowed.any():
         return _EMPTY_PAIRS
     keep = allowed[group_of]
