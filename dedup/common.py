@@ -26,6 +26,7 @@ from hashlib import blake2b
 import numpy as np
 
 from dedup.config import Config
+from dedup.lsh import pairs_in_groups
 from dedup.sketch import difference, intersection_size
 
 _NONE = np.zeros(0, dtype=np.uint32)
@@ -95,6 +96,26 @@ def sample_positions(ranks: np.ndarray, eligible: np.ndarray, size: int) -> np.n
         return candidates
     chosen = candidates[np.argpartition(ranks[candidates], size - 1)[:size]]
     return np.sort(chosen)
+
+
+def sample_pairs(owners: np.ndarray, keys: np.ndarray, max_bucket: int) -> np.ndarray:
+    """Pairs of sampled documents that share an LSH key, as positions into the sample.
+
+    ``keys[k]`` is an LSH key (whole-text or lead band: every engine keys documents the same
+    way, and keys of different bands never meet) of the sampled document ``owners[k]``; buckets
+    over ``max_bucket`` are skipped. The pairs are the candidates from which near-identical copies
+    are grouped (:func:`holder_groups`). Every engine learns the common set from the sample alone
+    this way, so a scan and an index of the same documents learn the same set.
+
+    >>> sample_pairs(np.array([0, 0, 1, 1, 2, 2, 3]), np.array([1, 7, 1, 8, 2, 8, 9], dtype=np.uint64), 10).tolist()
+    [[0, 1], [1, 2]]
+    """
+    occurrences = pairs_in_groups(keys, max_bucket)
+    if not len(occurrences):
+        return np.zeros((0, 2), dtype=np.int64)
+    ends = np.sort(owners[occurrences].astype(np.int64), axis=1)
+    ends = ends[ends[:, 0] != ends[:, 1]]
+    return np.unique(ends, axis=0) if len(ends) else np.zeros((0, 2), dtype=np.int64)
 
 
 def pairs_within(pairs: np.ndarray, positions: np.ndarray, n: int) -> np.ndarray:

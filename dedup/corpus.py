@@ -35,7 +35,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from dedup.clean import rejected_after_cleaning
-from dedup.common import CommonShingles, EvidenceReader, pairs_within, sample_positions, sample_rank
+from dedup.common import CommonShingles, EvidenceReader, sample_pairs, sample_positions, sample_rank
 from dedup.config import Config
 from dedup.document import CleanDocument, Document
 from dedup.errors import InputError
@@ -531,7 +531,8 @@ def _match(walked: Walk, config: Config, outlets: OutletTable, workers: int, poo
                                   f"{emptied.site!r} repeats this page's lines on many of its pages",
                                   kind="empty", doc_id=emptied.id))
 
-    candidates = _candidates(config, pool, workers, scratch, n, valid, key_chunks, redo_index, redo_keys, report)
+    candidates, key_table = _candidates(config, pool, workers, scratch, n, valid, key_chunks, redo_index, redo_keys,
+                                        report)
     key_chunks.clear()
     seconds["lsh"] = time.perf_counter() - mark
 
@@ -543,8 +544,10 @@ def _match(walked: Walk, config: Config, outlets: OutletTable, workers: int, poo
     mark = time.perf_counter()
     ranks = np.frombuffer(columns.rank, dtype=np.int64) if n else np.zeros(0, np.int64)
     sampled = sample_positions(ranks, valid, config.common_sample)
-    common = CommonShingles.learn([raw_sketch(k)[0] for k in sampled.tolist()], pairs_within(candidates, sampled, n),
-                                  config)
+    sample_keys = np.asarray(np.memmap(key_table, dtype=np.uint64, mode="r", shape=(config.total_bands, n))[:, sampled]).T \
+        if key_table is not None and len(sampled) else np.zeros((0, config.total_bands), dtype=np.uint64)
+    common = CommonShingles.learn([raw_sketch(k)[0] for k in sampled.tolist()], sample_pairs(
+        np.repeat(np.arange(len(sample_keys)), config.total_bands), sample_keys.ravel(), config.max_bucket), config)
     seconds["common"] = time.perf_counter() - mark
     # Clustering weighs the evidence each document has; documents never read keep their full size
     # (they are alone, and a document alone needs no size).
@@ -555,6 +558,8 @@ def _match(walked: Walk, config: Config, outlets: OutletTable, workers: int, poo
     mark = time.perf_counter()
     pairs = _verify(candidates, common, columns, files, sizes, config, pool, workers, scratch, report)
     seconds["verify"] = time.perf_counter() - mark
+    if pool is not None:  # the workers' memory is not needed for clustering
+        pool.shutdown()
 
     def doc_of(index: int) -> CleanDocument:
         data = reader.read(files[columns.entry_file[index]], columns.entry_off[index], columns.entry_len[index])
@@ -580,12 +585,13 @@ def _match(walked: Walk, config: Config, outlets: OutletTable, workers: int, poo
 
 def _candidates(config: Config, pool: ProcessPoolExecutor | None, workers: int, scratch: Path, n: int,
                 valid: np.ndarray, key_chunks: list[np.ndarray], redo_index: np.ndarray, redo_keys: np.ndarray,
-                report: Progress) -> np.ndarray:
-    """Candidate pairs: the band keys go to a scratch file, one row per band, and each band's
-    buckets are grouped on a worker (:func:`dedup.lsh.band_pairs`); pairs merge here."""
+                report: Progress) -> tuple[np.ndarray, Path | None]:
+    """Candidate pairs, and the table of band keys: the keys go to a scratch file, one row per
+    band, and each band's buckets are grouped on a worker (:func:`dedup.lsh.band_pairs`); pairs
+    merge here."""
     index = np.flatnonzero(valid)
     if n < 2 or index.size < 2:
-        return np.zeros((0, 2), dtype=np.int64)
+        return np.zeros((0, 2), dtype=np.int64), None
     bands = config.total_bands
     keys_path, index_path = scratch / "band-keys.u64", scratch / "valid.npy"
     table = np.memmap(keys_path, dtype=np.uint64, mode="w+", shape=(bands, n))
@@ -609,7 +615,7 @@ def _candidates(config: Config, pool: ProcessPoolExecutor | None, workers: int, 
         if len(encoded) > 8:
             encoded = [merge_pairs(encoded)]
         report("banding", done, bands)
-    return decode_pairs(merge_pairs(encoded), n)
+    return decode_pairs(merge_pairs(encoded), n), keys_path
 
 
 def _verify(candidates: np.ndarray, common: CommonShingles, columns: _Columns, files: list[str], sizes: np.ndarray,

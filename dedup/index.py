@@ -40,17 +40,17 @@ from typing import Any
 import numpy as np
 
 from dedup.clean import CleanOptions, rejected_after_cleaning
-from dedup.common import CommonShingles, EvidenceReader, sample_rank
+from dedup.common import CommonShingles, EvidenceReader, sample_pairs, sample_rank
 from dedup.config import Config
 from dedup.document import CleanDocument, Document
 from dedup.errors import ConfigMismatchError, InputError, StoreError
-from dedup.lsh import bucket_allowed, candidate_pairs, document_keys
+from dedup.lsh import bucket_allowed, document_keys
 from dedup.normalize import compact
 from dedup.outlets import OutletTable
 from dedup.pipeline import LazySequence, ScanResult, build_clusters, lone_cluster_maker
 from dedup.prepare import clean_options, prepare
 from dedup.report import cluster_record
-from dedup.sketch import signature_of, sketch_with_figures
+from dedup.sketch import sketch_with_figures
 from dedup.templates import (
     MIN_SITE_DOCS,
     SiteProfiles,
@@ -402,11 +402,16 @@ class Index:
         if self._common is not None and not refresh and not stale:
             return self._common
         config = self.config
-        rows = self.db.execute("SELECT shingles FROM docs ORDER BY rank LIMIT ?", (config.common_sample,)).fetchall()
-        sets = [np.frombuffer(shingles, dtype=np.uint32) for (shingles,) in rows]
-        pairs = candidate_pairs(np.array([signature_of(s, config.num_perm, config.seed) for s in sets]),
-                                config.lsh_bands, config.lsh_rows, config.max_bucket) \
-            if len(sets) >= 2 else np.zeros((0, 2), dtype=np.int64)
+        rows = self.db.execute("SELECT n, shingles FROM docs ORDER BY rank LIMIT ?", (config.common_sample,)).fetchall()
+        sets = [np.frombuffer(shingles, dtype=np.uint32) for _, shingles in rows]
+        position = {n: k for k, (n, _) in enumerate(rows)}
+        owners, keys = [], []
+        for start in range(0, len(rows), 500):
+            part = [n for n, _ in rows[start : start + 500]]
+            for key, n in self.db.execute(f"SELECT key, n FROM bands WHERE n IN ({','.join('?' * len(part))})", part):
+                owners.append(position[n])
+                keys.append(key % (1 << 64))
+        pairs = sample_pairs(np.array(owners, dtype=np.int64), np.array(keys, dtype=np.uint64), config.max_bucket)
         self._common = CommonShingles.learn(sets, pairs, config)
         self._common_stamp = top
         if not self.readonly and self.db.in_transaction:

@@ -14,10 +14,10 @@ import numpy as np
 from dedup.canonical import Choice, Member, choose, member_facts
 from dedup.clean import CleanOptions, clean
 from dedup.cluster import Edges, cluster
-from dedup.common import CommonShingles, pairs_within, sample_positions, sample_rank
+from dedup.common import CommonShingles, sample_pairs, sample_positions, sample_rank
 from dedup.config import Config
 from dedup.document import CleanDocument, Document
-from dedup.lsh import candidate_pairs, lead_keys
+from dedup.lsh import band_keys, candidate_pairs_from_keys, lead_keys
 from dedup.outlets import OutletTable
 from dedup.shingle import jaccard_containment, shingle_hashes
 from dedup.signature import signatures
@@ -227,12 +227,16 @@ def scan(docs: Iterable[Document], config: Config | None = None, outlets: Outlet
     sigs = signatures(shingles, config.num_perm, config.seed)
     leads = lead_keys([doc.compared for doc in cleaned], config.lead_chars, config.lead_bands, config.lead_rows,
                       config.shingle_size, config.num_perm, config.seed)
-    candidates = candidate_pairs(sigs, config.lsh_bands, config.lsh_rows, config.max_bucket, valid, leads)
+    keys = np.concatenate([band_keys(sigs, config.lsh_bands, config.lsh_rows), leads], axis=1) if len(cleaned) \
+        else np.zeros((0, config.total_bands), dtype=np.uint64)
+    candidates = candidate_pairs_from_keys(lambda band: keys[:, band], len(cleaned), keys.shape[1], config.max_bucket,
+                                           valid) if len(cleaned) >= 2 else np.zeros((0, 2), dtype=np.int64)
     numbers = [numbers_of(doc.compared) for doc in cleaned]
     ranks = np.array([sample_rank(doc.id) for doc in cleaned], dtype=np.int64)
     sampled = sample_positions(ranks, valid, config.common_sample)
-    common = CommonShingles.learn([shingles[k] for k in sampled], pairs_within(candidates, sampled, len(cleaned)),
-                                  config)
+    sample_keys = keys[sampled]
+    common = CommonShingles.learn([shingles[k] for k in sampled], sample_pairs(
+        np.repeat(np.arange(len(sampled)), sample_keys.shape[1]), sample_keys.ravel(), config.max_bucket), config)
     # Signatures were made from whole sets; verification and clustering see only the evidence.
     shingles = [common.evidence(s) for s in shingles]
     pairs = verify(shingles, numbers, candidates, config)
