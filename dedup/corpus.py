@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import math
 import os
 import shutil
 import tempfile
@@ -48,12 +47,12 @@ from dedup.prepare import clean_options, prepare
 from dedup.sketch import sketch_with_figures
 from dedup.spool import Spool, SpoolReader
 from dedup.templates import (
-    MIN_SITE_DOCS,
     SiteProfiles,
     cut_template,
     document_line_keys,
     line_key,
     source_names,
+    template_threshold,
 )
 from dedup.verify import Pair, verify_pairs
 from dedup.workers import ordered, start_pool
@@ -259,6 +258,8 @@ def _redo_unit(tasks: list[_Redo]) -> tuple[str, list[tuple[int, _Sketched]], np
 
 
 VERIFY_CHUNK = 50_000
+MATCH_POOL_MIN_DOCS = 50_000
+"""Below this many documents banding and verification take a second or two: done in-process."""
 
 
 @dataclass
@@ -503,8 +504,18 @@ def _scan(walked: Walk, config: Config, outlets: OutletTable, outlet_file: str |
         line_keys.clear()
         line_owners.clear()
         seconds["templates"] = time.perf_counter() - mark
-        return _match(walked, config, outlets, workers, pool, report, scratch, reader, started, seconds, rejects,
-                      files, columns, profiles, key_chunks, redo_index, redo_keys, duplicate_ids)
+        # Workers that cleaned a corpus hold what cleaning cached; banding and verification get a
+        # fresh pool, and only when the corpus is large enough to repay starting one.
+        if pool is not None:
+            pool.shutdown()
+            pool = None
+            if len(columns.site) >= MATCH_POOL_MIN_DOCS:
+                pool = start_pool(workers, _init_worker, (config, outlet_file, str(scratch)))
+            else:
+                _init_worker(config, outlet_file, str(scratch))
+        return _match(walked, config, outlets, workers if pool is not None else 1, pool, report, scratch, reader,
+                      started, seconds, rejects, files, columns, profiles, key_chunks, redo_index, redo_keys,
+                      duplicate_ids)
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
@@ -682,8 +693,9 @@ def _templates(profiles: SiteProfiles, sites: list[str], columns: _Columns, line
     frequent = counts >= profiles.min_count
     profiles.lines.update(dict(zip(distinct[frequent].tolist(), counts[frequent].tolist(), strict=True)))
     site_docs = np.array([profiles.docs[s] for s in sites], dtype=np.float64)
-    needed = np.where(site_docs >= MIN_SITE_DOCS,
-                      np.maximum(profiles.min_count, np.ceil(profiles.min_share * site_docs)), math.inf)
+    thresholds = {docs: template_threshold(docs, profiles.min_count, profiles.min_share)
+                  for docs in set(site_docs.astype(np.int64).tolist())}
+    needed = np.array([thresholds[int(docs)] for docs in site_docs], dtype=np.float64)
     doc_site = np.frombuffer(columns.site, dtype=np.int32)
     template = counts[inverse] >= needed[doc_site[owners]]
     if not template.any():

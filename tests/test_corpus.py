@@ -33,8 +33,10 @@ def test_generated_corpus_is_reproducible(tmp_path):
         assert {outcome.result.docs[k].id for k in range(outcome.documents)} == ids
 
 
-@pytest.mark.parametrize("workers", [1, 2])
-def test_corpus_path_equals_reference_path(labelled, workers):
+@pytest.mark.parametrize("workers, match_pool", [(1, False), (2, False), (2, True)])
+def test_corpus_path_equals_reference_path(labelled, workers, match_pool, monkeypatch):
+    if match_pool:  # banding and verification on the worker pool, whatever the corpus size
+        monkeypatch.setattr("dedup.corpus.MATCH_POOL_MIN_DOCS", 0)
     config, outlets = Config(), OutletTable.default()
     with scan_corpus([labelled / "corpus"], config, outlets, workers=workers) as outcome:
         fast = records(outcome.result, 1, outlets)
