@@ -128,9 +128,7 @@ def clean_documents(docs: Iterable[Document], config: Config, outlets: OutletTab
 
 
 def learn_profiles(cleaned: Sequence[CleanDocument]) -> SiteProfiles:
-    profiles = SiteProfiles()
-    for doc in cleaned:
-        profiles.observe(doc)
+    profiles = SiteProfiles.of(cleaned)
     for doc in cleaned:
         profiles.apply(doc)
     return profiles

@@ -168,6 +168,32 @@ class SiteProfiles:
         self.sources.setdefault(site, Counter()).update(names)
         self._own_names.pop(site, None)
 
+    @classmethod
+    def of(cls, docs: Iterable[CleanDocument]) -> SiteProfiles:
+        """The site statistics of some documents (one partition's worth; see :meth:`merge`)."""
+        profiles = cls()
+        for doc in docs:
+            profiles.observe(doc)
+        return profiles
+
+    def merge(self, other: SiteProfiles) -> SiteProfiles:
+        """The statistics of both parts of a corpus, as a new summary: associative and commutative,
+        so partitions can be summed in any grouping (a tree reduce on a cluster) and give the
+        statistics of the whole.
+
+        >>> a, b = SiteProfiles(), SiteProfiles()
+        >>> a.observe_keys("x.cn", [1, 2], ["某网"]); b.observe_keys("x.cn", [2], ["某网"])
+        >>> merged = a.merge(b)
+        >>> merged.docs["x.cn"], merged.lines[2], merged.sources["x.cn"]["某网"]
+        (2, 2, 2)
+        """
+        if (self.min_share, self.min_count) != (other.min_share, other.min_count):
+            raise ValueError("site statistics learned under different template settings cannot be merged")
+        sources = {site: Counter(names) for site, names in self.sources.items()}
+        for site, names in other.sources.items():
+            sources.setdefault(site, Counter()).update(names)
+        return SiteProfiles(self.docs + other.docs, self.lines + other.lines, sources, self.min_share, self.min_count)
+
     def needed(self, site: str) -> float:
         """How many of a site's pages must carry a line for it to be template (inf: site too small)."""
         return template_threshold(self.docs[site], self.min_count, self.min_share)
@@ -188,7 +214,9 @@ class SiteProfiles:
         counter = self.sources.get(site)
         if not counter:
             return None
-        name, count = counter.most_common(1)[0]
+        # The most given name; a tie goes to the first name in sort order, as in the index's query,
+        # not to whichever name was counted first (that would depend on the order of documents).
+        name, count = min(counter.items(), key=lambda item: (-item[1], item[0]))
         return name if is_own_name(count, self.docs[site]) else None
 
     def drop_templates(self, doc: CleanDocument) -> CleanDocument:
