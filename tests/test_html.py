@@ -195,3 +195,18 @@ def test_two_articles_in_one_template_stay_apart_and_one_article_in_two_template
     result = scan(docs, Config())
     groups = [sorted(result.docs[m].id for m in c.members) for c in result.clusters]
     assert groups == [["cs.com.cn/a.html", "yunfan.example/1.html"]]
+
+
+def test_a_page_nested_deeper_than_the_stack_is_still_read(tmp_path, article):
+    from dedup import scan_corpus
+
+    deep = ("<html><head><title>江城补贴</title></head><body>" + "<div>" * 5000 + "".join(f"<p>{p}</p>" for p in article)
+            + "</div>" * 5000 + "</body></html>")
+    page = extract_html(deep)
+    assert all(paragraph in page.lines for paragraph in article)
+    (tmp_path / "x.com").mkdir()
+    (tmp_path / "x.com" / "deep.html").write_text(deep, encoding="utf-8")
+    (tmp_path / "x.com" / "b.txt").write_text("标题\n" + "\n".join(article), encoding="utf-8")
+    with scan_corpus([tmp_path], workers=1) as outcome:
+        assert outcome.documents == 2 and not outcome.rejects
+        assert [len(c.members) for c in outcome.result.clusters] == [2]

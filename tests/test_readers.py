@@ -79,3 +79,21 @@ def test_site_of_url():
     assert site_of_url("https://Finance.Sina.com.cn/x") == "finance.sina.com.cn"
     assert site_of_url("not a url") == ""
     assert site_of_url(None) == ""
+
+
+def test_a_reader_failure_is_a_reject_naming_the_file_and_line(tmp_path, monkeypatch, article):
+    from dedup import scan_corpus
+
+    def broken(html):
+        raise ValueError("parser bug")
+
+    monkeypatch.setattr("dedup.io.readers.extract_html", broken)
+    folder = tmp_path / "c" / "feed"
+    folder.mkdir(parents=True)
+    (folder / "a.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in [
+        {"id": "ok", "text": "\n".join(article)}, {"id": "bad", "text": "", "html": "<p>x</p>"}]), encoding="utf-8")
+    (folder / "p.html").write_text("<p>x</p>", encoding="utf-8")
+    with scan_corpus([tmp_path / "c"], workers=1) as outcome:
+        found = sorted((e.path, e.line, e.kind) for e in outcome.rejects)
+        assert found == [("feed/a.jsonl", 2, "internal"), ("feed/p.html", None, "internal")]
+        assert outcome.documents == 1

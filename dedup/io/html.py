@@ -16,10 +16,13 @@ such blocks inside the article are left out of its text.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+log = logging.getLogger("dedup")
 
 _DROP_TAGS = ("script", "style", "noscript", "iframe", "svg", "template", "button", "select", "textarea", "input",
               "object", "embed", "canvas")
@@ -393,6 +396,25 @@ def _title(tree: LexborHTMLParser, meta: dict[str, str]) -> str | None:
 
 
 def extract_html(html: str) -> ExtractedPage:
+    """Extract title, URL, main-text lines and metadata from an HTML page (see :func:`_extract`).
+
+    A page nested deeper than Python's stack allows (broken markup: thousands of unclosed tags)
+    is read as the plain text of its body instead, with a warning.
+    """
+    try:
+        return _extract(html)
+    except RecursionError:
+        log.warning("page nested too deeply for article extraction; its whole text is used")
+        tree = LexborHTMLParser(html)
+        meta = _meta(tree)
+        tree.strip_tags(list(_DROP_TAGS))
+        text = tree.body.text(separator="\n") if tree.body is not None else ""
+        lines = [" ".join(line.split()) for line in text.split("\n")]
+        return ExtractedPage(title=_title(tree, meta), url=meta.get("canonical") or meta.get("og:url"),
+                             lines=[line for line in lines if line], meta=meta)
+
+
+def _extract(html: str) -> ExtractedPage:
     """Extract title, URL, main-text lines and metadata from an HTML page.
 
     >>> page = extract_html('<html><head><title>标题_某网</title></head><body><div id="c"><p>第一段的文字在这里。</p>'

@@ -216,6 +216,9 @@ def parse_record_line(raw: bytes, relpath: str, number: int) -> Document | Input
         return _record(obj, relpath, number)
     except InputError as exc:
         return exc
+    except Exception as exc:  # a reader bug must not end the run: the line is reported
+        log.exception("reading failed for %s:%d", relpath, number)
+        return InputError(relpath, f"could not be read: {exc!r}", line=number, kind="internal")
 
 
 def whole_file_records(path: Path, relpath: str) -> bool:
@@ -321,3 +324,6 @@ def read_file(path: Path, relpath: str, max_bytes: int = 64 * 1024 * 1024) -> It
             yield read_page(data, relpath)
     except InputError as exc:
         yield exc
+    except Exception as exc:  # a reader bug must not end the run: the file is reported
+        log.exception("reading failed for %s", relpath)
+        yield InputError(relpath, f"could not be read: {exc!r}", kind="internal")
