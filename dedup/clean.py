@@ -16,6 +16,7 @@ from dedup.document import Attribution, CleanDocument, Document
 from dedup.errors import InputError
 from dedup.normalize import compact, normalize
 from dedup.outlets import OutletTable, name_key
+from dedup.urls import site_of_url
 
 CHINA_TZ = timezone(timedelta(hours=8))
 
@@ -578,8 +579,6 @@ def clean(doc: Document, outlets: OutletTable | None = None, options: CleanOptio
             continue
         link = _ORIGINAL_LINK.search(line) if "原文" in line else None
         if link:
-            from dedup.io.readers import site_of_url
-
             owner = outlets.by_site(site_of_url(link.group(1)))
             if owner:
                 attributions.append(Attribution("原文链接", owner.name, link.group(0)))

@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from dedup.urls import site_of_url
+
 
 @dataclass
 class Document:
@@ -37,8 +39,6 @@ class Document:
         >>> Document.from_dict({"id": "x", "text": "正文", "url": "https://a.cn/1"}).site
         'a.cn'
         """
-        from dedup.io.readers import site_of_url
-
         if "id" not in data or not isinstance(data["id"], str) or not data["id"]:
             raise ValueError("a document needs a non-empty string 'id'")
         text = data.get("text")

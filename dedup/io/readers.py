@@ -16,33 +16,18 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from dedup.document import Document
 from dedup.errors import InputError
 from dedup.io.decoding import UndecodableError, declared_charset, decode, looks_binary
 from dedup.io.html import extract_html
+from dedup.urls import site_of_url
 
 log = logging.getLogger("dedup")
 
 PAGE_SUFFIXES = (".txt", ".html", ".htm")
 RECORD_SUFFIXES = (".jsonl", ".jsonl.gz", ".json")
 SUPPORTED_SUFFIXES = PAGE_SUFFIXES + RECORD_SUFFIXES
-
-
-def site_of_url(url: str | None) -> str:
-    """The host of a URL, lower-cased, without port; ``""`` when there is none.
-
-    >>> site_of_url("https://Finance.Sina.com.cn:443/a/1.html")
-    'finance.sina.com.cn'
-    """
-    if not url:
-        return ""
-    try:
-        host = urlsplit(url.strip()).hostname or ""
-    except ValueError:
-        return ""
-    return host.lower()
 
 
 def _site_of_path(relpath: str) -> str:
