@@ -49,7 +49,7 @@ from dedup.normalize import compact
 from dedup.outlets import OutletTable
 from dedup.pipeline import LazySequence, ScanResult, build_clusters, lone_cluster_maker
 from dedup.prepare import clean_options, prepare
-from dedup.report import cluster_record
+from dedup.report import cluster_record, describe_cluster, describe_document
 from dedup.sketch import sketch_with_figures
 from dedup.templates import (
     MIN_SITE_DOCS,
@@ -775,23 +775,16 @@ class Index:
         }
 
     def explain(self, doc_id: str, neighbours: int = 5) -> str:
-        """What was compared for a stored document, what was removed, its matches and its cluster."""
+        """What was compared for a stored document, its verified matches and its cluster (the
+        record lines and cluster lines are the scan's explainer's; removals are not stored)."""
         row = self.db.execute("SELECT n, record, body, shingles FROM docs WHERE id = ?", (doc_id,)).fetchone()
         if row is None:
             raise KeyError(doc_id)
         n, record, body, shingles_blob = row
         doc = self._mark_self(CleanDocument.from_record(record, bytes(body).decode("utf-8", "surrogatepass")))
         shingles = np.frombuffer(shingles_blob, dtype=np.uint32)
-        lines = [f"document {doc.id}", f"  site: {doc.site or '-'}    published: {doc.published_at or 'unknown'}"]
-        if doc.title:
-            lines.append(f"  title: {doc.title}")
-        if doc.attributions:
-            lines.append("  attributions: " + "; ".join(f"{a.form}={a.outlet}" for a in doc.attributions))
         evidence = len(self._common_shingles().evidence(shingles))
-        common = f"; {len(shingles) - evidence} more are common in the index and left out" \
-            if evidence < len(shingles) else ""
-        lines.append(f"  compared text ({len(compact(doc.body))} chars, {evidence} shingles{common}):")
-        lines.append("    " + compact(doc.body)[:600])
+        lines = describe_document(doc, compact(doc.body), len(shingles), evidence, self.config, removals_kept=False)
         edges = self.db.execute("SELECT a, b, jaccard, containment FROM edges WHERE a = ? OR b = ? "
                                 "ORDER BY containment DESC LIMIT ?", (n, n, neighbours)).fetchall()
         lines.append(f"  verified matches (threshold: containment >= {self.config.threshold}):")
@@ -801,15 +794,7 @@ class Index:
             lines.append("    none")
         numbers, component_edges = self._component([n])
         order, result = self._star_result(numbers, component_edges, self._common_shingles())
-        found = result.cluster_of(order.index(n))
-        if found is not None and len(found.members) > 1:
-            choice = found.choice
-            lines.append(f"  cluster of {len(found.members)}; canonical {result.docs[found.canonical].id}; "
-                         f"origin {choice.origin or '-'}")
-            for reason in choice.evidence:
-                lines.append(f"    evidence: {reason}")
-        else:
-            lines.append("  not in any cluster")
+        lines.extend(describe_cluster(result, result.cluster_of(order.index(n))))
         return "\n".join(lines)
 
 

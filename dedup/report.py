@@ -6,6 +6,7 @@ from collections import Counter
 from typing import Any
 
 from dedup.canonical import credits_other
+from dedup.config import Config
 from dedup.document import CleanDocument
 from dedup.errors import InputError
 from dedup.outlets import OutletTable
@@ -82,9 +83,13 @@ def explain_rejected(error: InputError) -> str:
     return "\n".join(lines)
 
 
-def explain(result: ScanResult, index: int, outlets: OutletTable, neighbours: int = 5) -> str:
-    """A readable account of one document: what was compared, removed, matched and why."""
-    doc = result.docs[index]
+def describe_document(doc: CleanDocument, compared: str, whole: int, evidence: int, config: Config,
+                      removals_kept: bool = True) -> list[str]:
+    """The lines of an explanation about the document itself: record, compared text, what went.
+
+    ``whole`` and ``evidence``: its distinct shingles, and those left once the corpus's common
+    shingles are out. Every explainer (a scan's, an index's) starts with these lines.
+    """
     lines = [f"document {doc.id}", f"  site: {doc.site or '-'}    published: {doc.published_at or 'unknown'}"]
     if doc.title:
         lines.append(f"  title: {doc.title}")
@@ -93,20 +98,41 @@ def explain(result: ScanResult, index: int, outlets: OutletTable, neighbours: in
     flags = [name for name, on in (("spun", doc.spun), ("self-attributed", doc.self_attributed)) if on]
     if flags:
         lines.append("  flags: " + ", ".join(flags))
-    whole = len(shingle_hashes(doc.compared, result.config.shingle_size))
-    evidence = len(result.shingles[index])
     common = f"; {whole - evidence} more are common in the corpus and left out" if whole > evidence else ""
-    if whole < result.config.min_shingles:
+    if whole < config.min_shingles:
         lines.append(f"  rejected: too short to compare after site templates were removed ({whole} shingles; at "
-                     f"least {result.config.min_shingles} needed); it takes no part in matching")
-    lines.append(f"  compared text ({len(doc.compared)} chars, {evidence} shingles{common}):")
-    lines.append("    " + (doc.compared[:600] + ("…" if len(doc.compared) > 600 else "")))
-    if doc.removed:
+                     f"least {config.min_shingles} needed); it takes no part in matching")
+    lines.append(f"  compared text ({len(compared)} chars, {evidence} shingles{common}):")
+    lines.append("    " + (compared[:600] + ("…" if len(compared) > 600 else "")))
+    if not removals_kept:
+        lines.append("  removed: not kept in an index (`dedup extract` or `dedup explain DIR` lists them)")
+    elif doc.removed:
         lines.append(f"  removed ({len(doc.removed)}):")
         for reason, text in doc.removed[:40]:
             lines.append(f"    [{reason}] {text[:100]}")
         if len(doc.removed) > 40:
             lines.append(f"    … {len(doc.removed) - 40} more")
+    return lines
+
+
+def describe_cluster(result: ScanResult, cluster: Cluster | None) -> list[str]:
+    """The lines of an explanation about a document's cluster: canonical copy, origin, evidence, ranking."""
+    if cluster is None or len(cluster.members) < 2:
+        return ["  not in any cluster"]
+    canonical = result.docs[cluster.canonical]
+    lines = [f"  cluster of {len(cluster.members)}; canonical {canonical.id}; origin {cluster.choice.origin or '-'}"]
+    lines.extend(f"    evidence: {reason}" for reason in cluster.choice.evidence)
+    lines.append("  ranking:")
+    for position, reasons in cluster.choice.ranking:
+        lines.append(f"    {result.docs[cluster.members[position]].id}: {'; '.join(reasons)}")
+    return lines
+
+
+def explain(result: ScanResult, index: int, outlets: OutletTable, neighbours: int = 5) -> str:
+    """A readable account of one document: what was compared, removed, matched and why."""
+    doc = result.docs[index]
+    lines = describe_document(doc, doc.compared, len(shingle_hashes(doc.compared, result.config.shingle_size)),
+                              len(result.shingles[index]), result.config)
     scored = []
     for other in range(len(result.docs)):
         if other == index or len(result.shingles[other]) == 0:
@@ -123,15 +149,5 @@ def explain(result: ScanResult, index: int, outlets: OutletTable, neighbours: in
         if pair not in candidate_set:
             status += ", not an LSH candidate"
         lines.append(f"    {result.docs[other].id}  jaccard={jac:.3f} containment={cont:.3f}  ({status})")
-    cluster = result.cluster_of(index)
-    if cluster is not None and len(cluster.members) > 1:
-        canonical = result.docs[cluster.canonical]
-        lines.append(f"  cluster of {len(cluster.members)}; canonical {canonical.id}; origin {cluster.choice.origin or '-'}")
-        for reason in cluster.choice.evidence:
-            lines.append(f"    evidence: {reason}")
-        lines.append("  ranking:")
-        for position, reasons in cluster.choice.ranking:
-            lines.append(f"    {result.docs[cluster.members[position]].id}: {'; '.join(reasons)}")
-    else:
-        lines.append("  not in any cluster")
+    lines.extend(describe_cluster(result, result.cluster_of(index)))
     return "\n".join(lines)

@@ -273,6 +273,8 @@ def test_cli_explain_from_an_index(tmp_path, article):
                            capture_output=True, text=True)
     assert shown.returncode == 0, shown.stderr
     assert "document copy" in shown.stdout and "orig  jaccard=" in shown.stdout and "cluster of 2" in shown.stdout
+    # The scan's explainer lines: the ranking of the members, and what an index cannot tell.
+    assert "  ranking:\n    orig: " in shown.stdout and "removed: not kept in an index" in shown.stdout
     missing = subprocess.run([sys.executable, "-m", "dedup.cli", "explain", "--db", str(db), "--id", "nope"],
                              capture_output=True, text=True)
     assert missing.returncode == 2 and "no document with id 'nope'" in missing.stderr
