@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from dedup.document import Attribution, CleanDocument, Document
@@ -490,6 +491,192 @@ def rejected_after_cleaning(doc: CleanDocument, shingles: int, min_shingles: int
     return None
 
 
+@dataclass
+class _Page:
+    """What the line rules read and write while one page is cleaned."""
+
+    outlets: OutletTable
+    fetched: str | None
+    title_key: str
+    chinese: bool
+    removed: list[tuple[str, str]]
+    attributions: list[Attribution]
+    published: str | None
+    kept: list[str] = field(default_factory=list)
+    in_recs: bool = False
+    recs_on_top: bool = False
+    """A recommendation block above the story ends where prose starts, not at the page end."""
+    body_started: bool = False
+
+
+class _Line:
+    """One normalised line and what is known of it (its attributions are found when first asked)."""
+
+    def __init__(self, text: str, key: str, position: int, in_first_paragraph: bool) -> None:
+        self.text, self.key, self.position = text, key, position
+        self._first = not in_first_paragraph
+        self._found: list[Attribution] | None = None
+
+    @property
+    def found(self) -> list[Attribution]:
+        if self._found is None:
+            self._found = find_attributions(self.text, first_paragraph=self._first)
+        return self._found
+
+
+LineRule = Callable[[_Page, _Line], "str | None"]
+"""A rule that takes a whole line out of the article: returns the reason, or None to pass it on."""
+
+
+def _recommendations_block(page: _Page, line: _Line) -> str | None:
+    if page.in_recs and page.recs_on_top and _is_prose(line.text):
+        page.in_recs = False
+    return "recommendations" if page.in_recs else None
+
+
+def _no_text(page: _Page, line: _Line) -> str | None:
+    return None if line.key else "no text"
+
+
+def _recommendations_header(page: _Page, line: _Line) -> str | None:
+    if not _RECS_HEADER.match(line.text):
+        return None
+    # Above any prose (a title line alone does not count) the block is on top of the story.
+    page.in_recs, page.recs_on_top = True, not any(_is_prose(kept) for kept in page.kept)
+    return "recommendations"
+
+
+def _breadcrumb(page: _Page, line: _Line) -> str | None:
+    return "breadcrumb" if len(line.text) < 200 and _BREADCRUMB.search(line.text) else None
+
+
+def _title_line(page: _Page, line: _Line) -> str | None:
+    return "title" if page.title_key and line.key == page.title_key and not page.body_started else None
+
+
+def _header(page: _Page, line: _Line) -> str | None:
+    text = line.text
+    if page.body_started or line.position >= 6 or len(text) > 100 or "。" in text or not _HEADER_HINT.search(text):
+        return None
+    found = line.found
+    if not (any(a.form != "dateline" for a in found) or parse_time(text, page.fetched) is not None):
+        return None
+    page.attributions.extend(a for a in found if a.form != "dateline")
+    page.published = page.published or parse_time(text, page.fetched)
+    return "header"
+
+
+def _source_line(page: _Page, line: _Line) -> str | None:
+    found = line.found
+    if not (found and len(line.text) <= 60 and any(a.form not in ("dateline", "据报道") for a in found)):
+        return None
+    page.attributions.extend(found)
+    if not page.body_started:
+        page.published = page.published or parse_time(line.text, page.fetched)
+    return "attribution"
+
+
+def _original_title(page: _Page, line: _Line) -> str | None:
+    return "original title" if _ORIGINAL_TITLE.match(line.text) else None
+
+
+def _original_link(page: _Page, line: _Line) -> str | None:
+    link = _ORIGINAL_LINK.search(line.text) if "原文" in line.text else None
+    if not link:
+        return None
+    owner = page.outlets.by_site(site_of_url(link.group(1)))
+    if owner:
+        page.attributions.append(Attribution("原文链接", owner.name, link.group(0)))
+    return "attribution"
+
+
+def _staff_credit(page: _Page, line: _Line) -> str | None:
+    staff = _STAFF.match(line.text) if len(line.text) <= 60 else None
+    return "staff credit" if staff and _names_only(line.text[staff.end():]) else None
+
+
+def _legal_notice(page: _Page, line: _Line) -> str | None:
+    legal = _LEGAL.search(line.text) if len(line.text) <= 200 else None
+    if not (legal and _is_notice(line.text, legal.start())):
+        return None
+    page.attributions.extend(a for a in line.found if a.form in ("本文来源于", "本文来自", "转载自"))
+    return "legal notice"
+
+
+def _share_prompt(page: _Page, line: _Line) -> str | None:
+    return "share prompt" if len(line.text) <= 80 and _PROMPT.match(line.text) else None
+
+
+def _pager(page: _Page, line: _Line) -> str | None:
+    return "pager" if len(line.text) <= 60 and _PAGER.match(line.text) else None
+
+
+def _english_byline(page: _Page, line: _Line) -> str | None:
+    english = None if page.chinese or len(line.text) > 160 else _english_credit(line.text)
+    if english is None:
+        return None
+    page.attributions.extend(english)
+    return "byline" if line.text.startswith("by ") else "attribution"
+
+
+def _menu(page: _Page, line: _Line) -> str | None:
+    if len(line.text) > 80 or not is_menu_line(line.text):
+        return None
+    return "staff credit" if "记者" in line.text or "编辑" in line.text else "navigation"
+
+
+def _end_mark(page: _Page, line: _Line) -> str | None:
+    return "end mark" if _END_MARK.match(line.text) or _SIBLING.match(line.text) else None
+
+
+def _more_item(page: _Page, line: _Line) -> str | None:
+    return "recommendations" if "[" in line.text and _MORE.search(line.text) else None
+
+
+_ANY = 1 << 30
+LINE_RULES: tuple[tuple[int, LineRule], ...] = (
+    (_ANY, _recommendations_block), (_ANY, _no_text), (_ANY, _recommendations_header), (199, _breadcrumb),
+    (_ANY, _title_line), (100, _header), (60, _source_line), (_ANY, _original_title), (_ANY, _original_link),
+    (60, _staff_credit), (200, _legal_notice), (80, _share_prompt), (60, _pager), (160, _english_byline),
+    (80, _menu), (_ANY, _end_mark), (_ANY, _more_item),
+)
+"""The rules that take whole lines out, in the order they are tried, each with the longest line
+it can take (longer lines skip it); the first that fires names the reason (``dedup explain`` and
+``dedup extract`` show it)."""
+
+
+def _editors_preface(page: _Page, line: _Line) -> bool:
+    preface = _PREFACE.search(line.text) if "编者按" in line.text else None
+    if preface:
+        credited = _PREFACE_SOURCE.search(preface.group(0))
+        if credited and _outlet_name(credited.group(1)):
+            page.attributions.append(Attribution("preface", credited.group(1), preface.group(0)))
+        page.removed.append(("editor's preface", preface.group(0)))
+        line.text = line.text.replace(preface.group(0), "").strip()
+        line.key = compact(line.text)
+    return bool(line.key)
+
+
+def _inline_staff(page: _Page, line: _Line) -> bool:
+    inline = _STAFF_INLINE.search(line.text) if "编" in line.text else None
+    if inline:
+        page.removed.append(("staff credit", inline.group(0)))
+        line.text = line.text.replace(inline.group(0), "").strip()
+        line.key = compact(line.text)
+    return True
+
+
+LINE_EDITS: tuple[Callable[[_Page, _Line], bool], ...] = (_editors_preface, _inline_staff)
+"""Edits that cut a piece out of a kept line; one that leaves nothing returns False."""
+
+
+def _edits_leave_text(page: _Page, line: _Line) -> bool:
+    for edit in LINE_EDITS:  # noqa: SIM110 - a plain loop: all() over a generator costs more per line
+        if not edit(page, line):
+            return False
+    return True
+
+
 def clean(doc: Document, outlets: OutletTable | None = None, options: CleanOptions | None = None) -> CleanDocument:
     """Clean one document: drop furniture, undo spinning, collect attributions and time.
 
@@ -524,117 +711,33 @@ def clean(doc: Document, outlets: OutletTable | None = None, options: CleanOptio
     where = [k for k, line in enumerate(raw_lines) if line]  # page line of each non-empty line
     lines = [raw_lines[k] for k in where]
 
-    chinese = is_chinese(normalized)
+    page = _Page(outlets=outlets, fetched=fetched, title_key=title_key, chinese=is_chinese(normalized),
+                 removed=removed, attributions=attributions, published=published)
     kept: list[str] = []
     kept_keys: list[str] = []  # compact(line) of each kept line, so the compared text is not rebuilt
     kept_written: list[str] = []  # each kept line as the page wrote it (before normalisation)
-    in_recs = False
-    recs_on_top = False  # a block above the story ends where prose starts, not at the page end
-    body_started = False
-    for position, line in enumerate(lines):
-        if in_recs and recs_on_top and _is_prose(line):
-            in_recs = False
-        if in_recs:
-            removed.append(("recommendations", line))
+    for position, text in enumerate(lines):
+        current = _Line(text, compact(text), position, page.body_started)
+        size, reason = len(text), None
+        for limit, rule in LINE_RULES:
+            if size <= limit:
+                reason = rule(page, current)
+                if reason is not None:
+                    break
+        if reason is not None:
+            removed.append((reason, text))
             continue
-        key = compact(line)
-        if not key:
-            removed.append(("no text", line))
+        if not _edits_leave_text(page, current):
             continue
-        if _RECS_HEADER.match(line):
-            # Above any prose (a title line alone does not count) the block is on top of the story.
-            in_recs, recs_on_top = True, not any(_is_prose(kept_line) for kept_line in kept)
-            removed.append(("recommendations", line))
-            continue
-        if len(line) < 200 and _BREADCRUMB.search(line):
-            removed.append(("breadcrumb", line))
-            continue
-        if title_key and key == title_key and not body_started:
-            removed.append(("title", line))
-            continue
-        found = find_attributions(line, first_paragraph=not body_started)
-        is_header = (
-            not body_started
-            and position < 6
-            and len(line) <= 100
-            and "。" not in line
-            and bool(_HEADER_HINT.search(line))
-            and (any(a.form != "dateline" for a in found) or parse_time(line, fetched) is not None)
-        )
-        if is_header:
-            attributions.extend(a for a in found if a.form != "dateline")
-            published = published or parse_time(line, fetched)
-            removed.append(("header", line))
-            continue
-        source_only = found and len(line) <= 60 and any(a.form not in ("dateline", "据报道") for a in found)
-        if source_only:
-            attributions.extend(found)
-            if not body_started:
-                published = published or parse_time(line, fetched)
-            removed.append(("attribution", line))
-            continue
-        title_match = _ORIGINAL_TITLE.match(line)
-        if title_match:
-            removed.append(("original title", line))
-            continue
-        link = _ORIGINAL_LINK.search(line) if "原文" in line else None
-        if link:
-            owner = outlets.by_site(site_of_url(link.group(1)))
-            if owner:
-                attributions.append(Attribution("原文链接", owner.name, link.group(0)))
-            removed.append(("attribution", line))
-            continue
-        staff = _STAFF.match(line) if len(line) <= 60 else None
-        if staff and _names_only(line[staff.end():]):
-            removed.append(("staff credit", line))
-            continue
-        legal = _LEGAL.search(line) if len(line) <= 200 else None
-        if legal and _is_notice(line, legal.start()):
-            attributions.extend(a for a in found if a.form in ("本文来源于", "本文来自", "转载自"))
-            removed.append(("legal notice", line))
-            continue
-        if len(line) <= 80 and _PROMPT.match(line):
-            removed.append(("share prompt", line))
-            continue
-        if len(line) <= 60 and _PAGER.match(line):
-            removed.append(("pager", line))
-            continue
-        english = None if chinese or len(line) > 160 else _english_credit(line)
-        if english is not None:
-            attributions.extend(english)
-            removed.append(("byline" if line.startswith("by ") else "attribution", line))
-            continue
-        if len(line) <= 80 and is_menu_line(line):
-            removed.append(("staff credit" if "记者" in line or "编辑" in line else "navigation", line))
-            continue
-        if _END_MARK.match(line) or _SIBLING.match(line):
-            removed.append(("end mark", line))
-            continue
-        if "[" in line and _MORE.search(line):
-            removed.append(("recommendations", line))
-            continue
-        preface = _PREFACE.search(line) if "编者按" in line else None
-        if preface:
-            credited = _PREFACE_SOURCE.search(preface.group(0))
-            if credited and _outlet_name(credited.group(1)):
-                attributions.append(Attribution("preface", credited.group(1), preface.group(0)))
-            removed.append(("editor's preface", preface.group(0)))
-            line = line.replace(preface.group(0), "").strip()
-            key = compact(line)
-            if not key:
-                continue
-        inline = _STAFF_INLINE.search(line) if "编" in line else None
-        if inline:
-            removed.append(("staff credit", inline.group(0)))
-            line = line.replace(inline.group(0), "").strip()
-            key = compact(line)
-        attributions.extend(found)
-        if not body_started and found and any(a.form == "dateline" for a in found):
-            removed.append(("dateline", next(a.text for a in found if a.form == "dateline")))
-        body_started = True
-        kept_written.append(page_lines[where[position]].strip() if line == lines[position] else line)
-        kept.append(line)
-        kept_keys.append(key)
+        attributions.extend(current.found)
+        if not page.body_started and any(a.form == "dateline" for a in current.found):
+            removed.append(("dateline", next(a.text for a in current.found if a.form == "dateline")))
+        page.body_started = True
+        kept_written.append(page_lines[where[position]].strip() if current.text == text else current.text)
+        kept.append(current.text)
+        kept_keys.append(current.key)
+        page.kept.append(current.text)
+    published, chinese = page.published, page.chinese
 
     spun = False
     spans = find_spin_fragments(kept, title) if chinese else {}
