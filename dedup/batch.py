@@ -109,7 +109,8 @@ def stream(roots: list[str], config: Config, workers: int | None = None, outlet_
         for item in items:
             if isinstance(item, CleanDocument):
                 if item.id in seen:
-                    item = InputError(item.doc.source or item.id, f"duplicate document id {item.id!r}; kept the first",
+                    path, line = item.doc.where()
+                    item = InputError(path, f"duplicate document id {item.id!r}; kept the first", line=line,
                                       kind="duplicate_id")
                 else:
                     seen.add(item.id)

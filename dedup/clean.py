@@ -457,8 +457,9 @@ def is_chinese(text: str) -> bool:
 def usable(doc: Document, max_chars: int) -> InputError | None:
     """Why a document cannot be cleaned at all (too long), or None."""
     if len(doc.text) > max_chars:
-        return InputError(doc.source or doc.id, f"text of {len(doc.text)} characters exceeds the limit of {max_chars} "
-                          "(see --max-doc-chars)", kind="too_large")
+        path, line = doc.where()
+        return InputError(path, f"text of {len(doc.text)} characters exceeds the limit of {max_chars} "
+                          "(see --max-doc-chars)", line=line, kind="too_large", doc_id=doc.id)
     return None
 
 
@@ -478,16 +479,16 @@ def rejected_after_cleaning(doc: CleanDocument, shingles: int, min_shingles: int
 
     The reason names the stage and what it removed; the error carries the document for ``explain``.
     """
-    where = doc.doc.source or doc.id
+    where, line = doc.doc.where()
     if stage == "cleaning" and any(reason == "site template" for reason, _ in doc.removed):
         stage = "cleaning and site templates"
     if not doc.compared:
         return InputError(where, f"empty after {stage} (no article text; removed: {removal_summary(doc.removed)})",
-                          kind="empty", doc_id=doc.id, cleaned=doc)
+                          line=line, kind="empty", doc_id=doc.id, cleaned=doc)
     if shingles < min_shingles:
         return InputError(where, f"too short to compare after {stage} ({len(doc.compared)} characters, "
                           f"{shingles} distinct shingles; at least {min_shingles} needed; removed: "
-                          f"{removal_summary(doc.removed)})", kind="empty", doc_id=doc.id, cleaned=doc)
+                          f"{removal_summary(doc.removed)})", line=line, kind="empty", doc_id=doc.id, cleaned=doc)
     return None
 
 

@@ -536,11 +536,12 @@ def _match(walked: Walk, config: Config, outlets: OutletTable, workers: int, poo
     for index in np.flatnonzero(~valid).tolist():
         emptied = CleanDocument.from_record(reader.read(files[columns.entry_file[index]], columns.entry_off[index],
                                       columns.entry_len[index]))
-        rejects.append(InputError(emptied.doc.source or emptied.id,
+        where, line = emptied.doc.where()
+        rejects.append(InputError(where,
                                   f"too short to compare after site templates were removed ({int(n_shingles[index])} "
                                   f"distinct shingles left; at least {config.min_shingles} needed): site "
                                   f"{emptied.site!r} repeats this page's lines on many of its pages",
-                                  kind="empty", doc_id=emptied.id))
+                                  line=line, kind="empty", doc_id=emptied.id))
 
     candidates, key_table = _candidates(config, pool, workers, scratch, n, valid, key_chunks, redo_index, redo_keys,
                                         report)
@@ -579,6 +580,7 @@ def _match(walked: Walk, config: Config, outlets: OutletTable, workers: int, poo
     mark = time.perf_counter()
     labels, clusters, lone = build_clusters(doc_of, sketch_of.shingles, sizes, pairs, config,
                                             outlets)
+    lone = lone[valid[lone]]  # documents that site templates left too short are rejects, not singletons
     seconds["cluster"] = time.perf_counter() - mark
     seconds["total"] = time.perf_counter() - started
     log.info("scan: %d documents, %d candidate pairs, %d verified, %d clusters", n, len(candidates), len(pairs),

@@ -29,8 +29,21 @@ class Document:
     meta: dict[str, str] = field(default_factory=dict)
     source: str | None = None
     """Where it came from: a path, or ``path:line`` for a JSON Lines record."""
+    line: int | None = None
+    """The 1-based line of a JSON Lines record in its file (None for a page file)."""
     removed: list[tuple[str, str]] = field(default_factory=list)
     """(reason, text) of article-region pieces the reader left out (link lists inside the article)."""
+
+    def where(self) -> tuple[str, int | None]:
+        """The file and line to name when this document is rejected.
+
+        >>> Document(id="x", text="", source="feed/a.jsonl:3", line=3).where()
+        ('feed/a.jsonl', 3)
+        """
+        path = self.source or self.id
+        if self.line is not None and path.endswith(f":{self.line}"):
+            path = path[: -len(f":{self.line}")]
+        return path, self.line
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Document:
@@ -111,7 +124,7 @@ class CleanDocument:
         source = self.doc
         return json.dumps({
             "id": source.id, "site": source.site, "url": source.url, "raw_title": source.title,
-            "raw_published_at": source.published_at, "source": source.source, "title": self.title,
+            "raw_published_at": source.published_at, "source": source.source, "line": source.line, "title": self.title,
             "published_at": self.published_at, "attributions": [[a.form, a.outlet, a.text] for a in self.attributions],
             "spun": self.spun, "self_attributed": self.self_attributed,
         }, ensure_ascii=False)
@@ -121,7 +134,7 @@ class CleanDocument:
         """The cleaned document :meth:`to_record` stored (its compared text is not kept)."""
         data = json.loads(record.decode("utf-8", "surrogatepass") if isinstance(record, bytes) else record)
         document = Document(id=data["id"], text="", site=data["site"], url=data["url"], title=data["raw_title"],
-                            published_at=data["raw_published_at"], source=data["source"])
+                            published_at=data["raw_published_at"], source=data["source"], line=data.get("line"))
         return cls(document, compared="", body=body, title=data["title"], published_at=data["published_at"],
                    attributions=[Attribution(*a) for a in data["attributions"]], spun=data["spun"],
                    self_attributed=data["self_attributed"])

@@ -240,6 +240,7 @@ def scan(docs: Iterable[Document], config: Config | None = None, outlets: Outlet
     pairs = verify(shingles, numbers, candidates, config)
     sizes = np.array([len(s) for s in shingles], dtype=np.int64)
     labels, clusters, lone = build_clusters(cleaned.__getitem__, shingles.__getitem__, sizes, pairs, config, outlets)
+    lone = lone[valid[lone]]  # documents that site templates left too short take no part
     log.info("scan: %d documents, %d candidate pairs, %d verified, %d clusters",
              len(cleaned), len(candidates), len(pairs), len(clusters))
     return ScanResult(

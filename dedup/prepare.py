@@ -45,7 +45,8 @@ def prepare(doc: Document, config: Config, outlets: OutletTable,
         return clean(doc, outlets, options or clean_options(config))
     except Exception as exc:
         log.exception("cleaning failed for %s", doc.id)
-        return InputError(doc.source or doc.id, f"cleaning failed: {exc!r}", kind="internal", doc_id=doc.id)
+        path, line = doc.where()
+        return InputError(path, f"cleaning failed: {exc!r}", line=line, kind="internal", doc_id=doc.id)
 
 
 __all__ = ["clean_options", "prepare"]

@@ -17,7 +17,8 @@ def _corpus(root, article):
           + "".join(f"<p>{p}</p>" for p in article) + "<p>（责任编辑：王芳）</p></div></body></html>", "gbk")
     write(root, "feed/items.jsonl", json.dumps({"id": "item-1", "url": "https://finance.sina.com.cn/1.html",
                                                "title": "江城补贴", "text": "\n".join(article[:2])},
-                                              ensure_ascii=False) + "\n{not json\n")
+                                              ensure_ascii=False) + "\n{not json\n"
+          + json.dumps({"id": "tiny", "text": "短讯"}, ensure_ascii=False) + "\n")
 
 
 def test_extract_writes_one_record_per_document_and_reports_rejects(tmp_path, article):
@@ -34,8 +35,9 @@ def test_extract_writes_one_record_per_document_and_reports_rejects(tmp_path, ar
     assert page["attributed_source"] == "中国证券报" and page["published_at"].startswith("2024-03-12T09:30")
     assert {"kind": "staff credit", "text": "(责任编辑:王芳)"} in page["removed"]
     assert records["item-1"]["site"] == "finance.sina.com.cn"
-    reject = json.loads(rejects.read_text(encoding="utf-8"))
-    assert reject["path"] == "feed/items.jsonl" and reject["line"] == 2 and reject["kind"] == "malformed"
+    found = [json.loads(line) for line in rejects.read_text(encoding="utf-8").splitlines()]
+    assert [(r["path"], r["line"], r["kind"]) for r in found] == [
+        ("feed/items.jsonl", 2, "malformed"), ("feed/items.jsonl", 3, "empty")]
 
 
 def test_extract_strict_stops_at_the_first_reject(tmp_path, article):

@@ -58,6 +58,9 @@ def test_a_page_emptied_by_site_templates_is_a_reject_naming_the_stage(tmp_path,
     with scan_corpus([str(tmp_path / "c")], Config(), workers=1) as outcome:
         emptied = [e for e in outcome.rejects if e.doc_id == "hub.net/stub.txt"]
         assert len(emptied) == 1 and "site templates" in emptied[0].reason and emptied[0].kind == "empty"
+        # A reject is not written as a cluster of one either.
+        written = [outcome.result.docs[c.members[0]].id for c in outcome.result.every_cluster()]
+        assert "hub.net/stub.txt" not in written and "hub.net/0.txt" in written
         # A site carrying one story several times keeps it: all four copies join the original.
         result = outcome.result
         groups = [sorted(result.docs[m].id for m in c.members) for c in result.clusters]

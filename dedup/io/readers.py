@@ -168,7 +168,7 @@ def _record(obj: Any, relpath: str, line: int | None) -> Document:
         removed = page.removed
     return Document(
         id=doc_id, text=text, site=site, url=url, title=title,
-        published_at=str(published) if published else None, meta=meta, source=where, removed=removed,
+        published_at=str(published) if published else None, meta=meta, source=where, line=line, removed=removed,
     )
 
 
