@@ -114,10 +114,7 @@ def _text_lines(node: LexborNode, skip: frozenset[int] = frozenset()) -> list[st
             else:
                 walk(child)
 
-    if node.tag in _BLOCK_TAGS or node.tag == "-text":
-        walk(node)
-    else:
-        walk(node)
+    walk(node)
     lines = (" ".join(line.split()) for line in "".join(parts).split("\n"))
     return [line for line in lines if line]
 
@@ -396,10 +393,15 @@ def _title(tree: LexborHTMLParser, meta: dict[str, str]) -> str | None:
 
 
 def extract_html(html: str) -> ExtractedPage:
-    """Extract title, URL, main-text lines and metadata from an HTML page (see :func:`_extract`).
+    """Extract title, URL, main-text lines, metadata and publication time from an HTML page.
 
     A page nested deeper than Python's stack allows (broken markup: thousands of unclosed tags)
     is read as the plain text of its body instead, with a warning.
+
+    >>> page = extract_html('<html><head><title>标题_某网</title></head><body><div id="c"><p>第一段的文字在这里。</p>'
+    ...                     '<p>第二段的文字在这里。</p></div><div class="footer">版权所有</div></body></html>')
+    >>> page.title, page.lines
+    ('标题', ['第一段的文字在这里。', '第二段的文字在这里。'])
     """
     try:
         return _extract(html)
@@ -415,13 +417,7 @@ def extract_html(html: str) -> ExtractedPage:
 
 
 def _extract(html: str) -> ExtractedPage:
-    """Extract title, URL, main-text lines and metadata from an HTML page.
-
-    >>> page = extract_html('<html><head><title>标题_某网</title></head><body><div id="c"><p>第一段的文字在这里。</p>'
-    ...                     '<p>第二段的文字在这里。</p></div><div class="footer">版权所有</div></body></html>')
-    >>> page.lines
-    ['第一段的文字在这里。', '第二段的文字在这里。']
-    """
+    """The article extraction proper (the module docstring says how the article is found)."""
     tree = LexborHTMLParser(html)
     meta = _meta(tree)
     title = _title(tree, meta)
