@@ -50,7 +50,7 @@ from dedup.outlets import OutletTable
 from dedup.pipeline import LazySequence, ScanResult, build_clusters, lone_cluster_maker
 from dedup.prepare import clean_options, prepare
 from dedup.report import cluster_record, describe_cluster, describe_document
-from dedup.sketch import sketch_with_figures
+from dedup.sketch import signature_of, sketch_with_figures
 from dedup.templates import (
     MIN_SITE_DOCS,
     SiteProfiles,
@@ -402,16 +402,17 @@ class Index:
         if self._common is not None and not refresh and not stale:
             return self._common
         config = self.config
-        rows = self.db.execute("SELECT n, shingles FROM docs ORDER BY rank LIMIT ?", (config.common_sample,)).fetchall()
-        sets = [np.frombuffer(shingles, dtype=np.uint32) for _, shingles in rows]
-        position = {n: k for k, (n, _) in enumerate(rows)}
-        owners, keys = [], []
-        for start in range(0, len(rows), 500):
-            part = [n for n, _ in rows[start : start + 500]]
-            for key, n in self.db.execute(f"SELECT key, n FROM bands WHERE n IN ({','.join('?' * len(part))})", part):
-                owners.append(position[n])
-                keys.append(key % (1 << 64))
-        pairs = sample_pairs(np.array(owners, dtype=np.int64), np.array(keys, dtype=np.uint64), config.max_bucket)
+        rows = self.db.execute("SELECT shingles, body FROM docs ORDER BY rank LIMIT ?", (config.common_sample,)).fetchall()
+        sets = [np.frombuffer(shingles, dtype=np.uint32) for shingles, _ in rows]
+        # The sample's LSH keys, made again from what is stored (reading them from the bands table
+        # would scan it: it is keyed by band key, not by document).
+        keys = np.array([document_keys(compact(bytes(body).decode("utf-8", "surrogatepass")),
+                                       signature_of(shingles, config.num_perm, config.seed), config.lsh_bands,
+                                       config.lsh_rows, config.lead_chars, config.lead_bands, config.lead_rows,
+                                       config.shingle_size, config.num_perm, config.seed)
+                         for shingles, (_, body) in zip(sets, rows, strict=True)], dtype=np.uint64)
+        keys = keys.reshape(len(sets), config.total_bands)
+        pairs = sample_pairs(np.repeat(np.arange(len(sets)), keys.shape[1]), keys.ravel(), config.max_bucket)
         self._common = CommonShingles.learn(sets, pairs, config)
         self._common_stamp = top
         if not self.readonly and self.db.in_transaction:
