@@ -513,9 +513,9 @@ class _Page:
 class _Line:
     """One normalised line and what is known of it (its attributions are found when first asked)."""
 
-    def __init__(self, text: str, key: str, position: int, in_first_paragraph: bool) -> None:
+    def __init__(self, text: str, key: str, position: int, body_started: bool) -> None:
         self.text, self.key, self.position = text, key, position
-        self._first = not in_first_paragraph
+        self._first = not body_started  # datelines are looked for in the first paragraph only
         self._found: list[Attribution] | None = None
 
     @property

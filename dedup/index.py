@@ -697,8 +697,7 @@ class Index:
         numbers, edges = self._component(seeds)
         query = prepared if n < 0 else None
         if n >= 0 and len(numbers) == 1:
-            return Verdict(doc_id, "new" if status == "new" else status, canonical_id=doc_id, is_canonical=True,
-                           replaced=replaced)
+            return Verdict(doc_id, status, canonical_id=doc_id, is_canonical=True, replaced=replaced)
         order, result = self._star_result(numbers, edges, self._common_shingles(), query,
                                           [m for m, _, _, _ in neighbours] if query is not None else ())
         me = order.index(n)

@@ -165,8 +165,9 @@ def _score(body: LexborNode) -> tuple[dict[int, _Stats], dict[int, LexborNode]]:
     stats: dict[int, _Stats] = {}
     nodes: dict[int, LexborNode] = {}
 
-    def visit(node: LexborNode, in_link: bool, discount: float) -> tuple[float, float, list[str]]:
-        """(weight, link weight) of the subtree, and the text this node's block owns when inline."""
+    def visit(node: LexborNode, in_link: bool, discount: float) -> tuple[float, float, list[str], float]:
+        """(weight, link weight) of the subtree; when inline, the text its block owns and how much
+        of that is link text."""
         weight = link_weight = paragraphs = 0.0
         own: list[str] = []
         own_link = 0.0
@@ -183,18 +184,19 @@ def _score(body: LexborNode) -> tuple[dict[int, _Stats], dict[int, LexborNode]]:
                 continue
             child_link = in_link or _is_link(child)
             child_discount = discount * _FURNITURE_DISCOUNT if _is_furniture(child) or _teaser_list(child) else discount
-            sub_weight, sub_link, sub_own = visit(child, child_link, child_discount)
+            sub_weight, sub_link, sub_own, sub_own_link = visit(child, child_link, child_discount)
             weight += sub_weight
             link_weight += sub_link
             paragraphs += stats[child.mem_id].paragraphs
-            if tag not in _BLOCK_TAGS:
-                own.extend(sub_own)  # inline: its text belongs to this block's paragraph
+            if tag not in _BLOCK_TAGS:  # inline: its text belongs to this block's paragraph
+                own.extend(sub_own)
+                own_link += sub_own_link
         key = node.mem_id
         is_block = node.tag in _BLOCK_TAGS
         if is_block or node.parent is None:
             text = "".join(own)
             own_weight = prose_weight(text)
-            own_link = min(own_link + _inline_link_weight(node), own_weight) if own_weight else 0.0
+            own_link = min(own_link, own_weight) if own_weight else 0.0
             weight += own_weight
             link_weight += own_link
             prose = own_weight - own_link
@@ -202,11 +204,11 @@ def _score(body: LexborNode) -> tuple[dict[int, _Stats], dict[int, LexborNode]]:
                 paragraph = (prose + 3 * len(_SENTENCE.findall(text))) * discount
                 _credit(node, paragraph, stats, nodes)
                 paragraphs += paragraph
-            own = []
+            own, own_link = [], 0.0
         entry = stats.setdefault(key, _Stats())
         nodes[key] = node
         entry.weight, entry.link_weight, entry.paragraphs = weight, link_weight, paragraphs
-        return weight, link_weight, own
+        return weight, link_weight, own, own_link
 
     visit(body, False, 1.0)
     return stats, nodes
@@ -215,17 +217,6 @@ def _score(body: LexborNode) -> tuple[dict[int, _Stats], dict[int, LexborNode]]:
 def _is_link(node: LexborNode) -> bool:
     """An ``<a>`` that links somewhere (``<a name=...>`` anchors, often left open, hold articles)."""
     return node.tag == "a" and "href" in node.attributes
-
-
-def _inline_link_weight(node: LexborNode) -> float:
-    """Prose inside links that are inline children of a block (counted as link text, not prose)."""
-    total = 0.0
-    for child in node.iter(include_text=False):
-        if _is_link(child):
-            total += prose_weight(child.text(deep=True))
-        elif child.tag not in _BLOCK_TAGS and child.tag not in _SKIP_TEXT_TAGS:
-            total += _inline_link_weight(child)
-    return total
 
 
 def _credit(node: LexborNode, paragraph: float, stats: dict[int, _Stats], nodes: dict[int, LexborNode]) -> None:
@@ -238,9 +229,10 @@ def _credit(node: LexborNode, paragraph: float, stats: dict[int, _Stats], nodes:
         current = current.parent
 
 
-def _main_container(body: LexborNode) -> tuple[LexborNode | None, list[LexborNode]]:
-    """The element that holds the article, and its siblings that hold more of it."""
-    stats, nodes = _score(body)
+def _main_container(body: LexborNode, stats: dict[int, _Stats],
+                    nodes: dict[int, LexborNode]) -> tuple[LexborNode | None, list[LexborNode]]:
+    """The element that holds the article, and its siblings that hold more of it (``stats`` and
+    ``nodes``: :func:`_score` of the page)."""
     best_key, best_value = None, 0.0
     for key, entry in stats.items():
         if entry.score <= 0:
@@ -312,24 +304,22 @@ def _widen(best: LexborNode, stats: dict[int, _Stats]) -> LexborNode:
     return best
 
 
-def _left_out(container: LexborNode) -> frozenset[int]:
-    """Blocks inside the article that are furniture or mostly links (related stories, tag lists)."""
+def _left_out(container: LexborNode, stats: dict[int, _Stats]) -> frozenset[int]:
+    """Blocks inside the article that are furniture or mostly links (related stories, tag lists);
+    ``stats`` (:func:`_score`) already holds each block's prose and link text."""
     skip: set[int] = set()
     for node in container.css("*"):
         if _is_furniture(node) or _teaser_list(node):
             skip.add(node.mem_id)
-    for node in container.css("ul, ol, dl, div, table, section"):
-        text = node.text(deep=True)
-        weight = prose_weight(text)
-        if weight <= 0:
-            continue
-        links = node.css("a[href]")
-        if len(links) < 3:
-            continue
-        linked = sum(prose_weight(a.text(deep=True)) for a in links)
-        if linked / weight > 0.6:
-            skip.add(node.mem_id)
+        elif node.tag in _LIST_BLOCKS:
+            entry = stats.get(node.mem_id)
+            if entry is not None and entry.weight > 0 and entry.link_weight / entry.weight > 0.6 \
+                    and len(node.css("a[href]")) >= 3:
+                skip.add(node.mem_id)
     return frozenset(skip)
+
+
+_LIST_BLOCKS = frozenset(["ul", "ol", "dl", "div", "table", "section"])
 
 
 _PUBLISHED_META = ("article:published_time", "og:article:published_time", "datepublished", "pubdate", "publishdate",
@@ -427,28 +417,32 @@ def _extract(html: str) -> ExtractedPage:
         return ExtractedPage(title=title, url=url, lines=[], meta=meta)
     published = _published(tree, meta, html)
     _drop_hidden(tree)
-    main, parts = _main_container(body)
+    stats, nodes = _score(body)
+    main, parts = _main_container(body, stats, nodes)
     if main is None:
         lines = _text_lines(body)
         return ExtractedPage(title=title, url=url, lines=lines, meta=meta, published=published or _dated_line(lines))
     main_lines: list[str] = []
     removed: list[tuple[str, str]] = []
     for part in parts:
-        link_lists = _left_out(part)
+        link_lists = _left_out(part, stats)
         main_lines.extend(_text_lines(part, link_lists))
         if link_lists:
             kept = set(main_lines)
             removed.extend(("link list or furniture", line) for line in _text_lines(part) if line not in kept)
     # Header lines (date, 来源, 作者) usually sit outside the article container, near the title.
     info_lines: list[str] = []
-    page_lines = _text_lines(body)
+    page_lines: list[str] | None = None  # the whole page's lines, walked only when needed
     if len(_CJK.findall("".join(main_lines[:20]))) > 20:
         first = main_lines[0] if main_lines else None
+        page_lines = _text_lines(body)
         for line in page_lines:
             if line == first:
                 break
             if len(line) <= 200 and _INFO_HINT.search(line) and line != title:
                 info_lines.append(line)
-    published = published or _dated_line(info_lines + main_lines[:8] + page_lines)
+    if published is None:
+        published = _dated_line(info_lines + main_lines[:8]) or _dated_line(
+            page_lines if page_lines is not None else _text_lines(body))
     return ExtractedPage(title=title, url=url, lines=info_lines + main_lines, meta=meta, removed=removed,
                          published=published)
