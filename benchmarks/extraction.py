@@ -161,9 +161,9 @@ def dedup_with_fallback() -> Callable[[bytes, str], Extraction]:
 
     def run(data: bytes, relpath: str) -> Extraction:
         found = fast(data, relpath)
-        text, _ = decode(data, declared_charset(data))
         if len(found.text) >= 200:
             return found
+        text, _ = decode(data, declared_charset(data))
         other = _trafilatura_result(trafilatura.bare_extraction(text, with_metadata=True))
         return other if len(other.text) > 3 * len(found.text) else found
 
