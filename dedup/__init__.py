@@ -10,12 +10,12 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from dedup.config import Config
-from dedup.corpus import scan_corpus
+from dedup.corpus import scan, scan_corpus, scan_documents
 from dedup.document import CleanDocument, Document
 from dedup.errors import ConfigError, ConfigMismatchError, DedupError, InputError, StoreError
 from dedup.index import Index, Match, Verdict
 from dedup.outlets import Outlet, OutletTable
-from dedup.pipeline import ScanResult, scan
+from dedup.result import ScanResult
 
 __all__ = [
     "CleanDocument",
@@ -35,4 +35,5 @@ __all__ = [
     "__version__",
     "scan",
     "scan_corpus",
+    "scan_documents",
 ]

@@ -16,13 +16,11 @@ from typing import Any, TextIO
 import click
 
 from dedup import __version__
-from dedup.batch import Loaded, load
 from dedup.config import Config
-from dedup.corpus import CorpusScan, scan_corpus
+from dedup.corpus import CorpusScan, scan_corpus, stream
 from dedup.document import Document
 from dedup.errors import ConfigError, ConfigMismatchError, DedupError, InputError
 from dedup.outlets import OutletTable
-from dedup.pipeline import scan
 from dedup.report import cluster_record, explain_rejected, size_histogram
 from dedup.report import explain as explain_text
 
@@ -72,18 +70,6 @@ def _outlets(outlet_file: str | None) -> OutletTable:
     if outlet_file:
         table.extend_from_file(outlet_file)
     return table
-
-
-def _load_with_progress(dirs: tuple[str, ...], config: Config, workers: int | None, outlet_file: str | None) -> Loaded:
-    from dedup.io.readers import walk
-
-    walked = walk(dirs)
-    total = len(walked.files)
-    show = sys.stderr.isatty() and total > 200
-    bar_context = click.progressbar(length=total, label="reading", file=sys.stderr) if show else nullcontext(None)
-    with bar_context as bar:
-        return load(list(dirs), config, workers, outlet_file, progress=bar.update if bar is not None else None,
-                    walked=walked)
 
 
 class _StageBars:
@@ -225,21 +211,20 @@ def extract_command(dirs: tuple[str, ...], output: str | None, rejects_path: str
                     threshold: float, shingle_size: int, num_perm: int, no_t2s: bool, common_share: float,
                     max_file_bytes: int, max_doc_chars: int, outlet_file: str | None, workers: int | None) -> None:
     """Write the article text each document holds, with its metadata and what cleaning removed."""
-    from dedup.batch import stream
     from dedup.extract import Article
     from dedup.io.readers import walk
 
     config = _make_config(threshold, shingle_size, num_perm, no_t2s, common_share, max_file_bytes, max_doc_chars)
     walked = walk(dirs)
     show = sys.stderr.isatty() and len(walked.files) > 200
-    bar_context = click.progressbar(length=len(walked.files), label="extracting", file=sys.stderr) if show \
+    bar_context = click.progressbar(length=walked.total_bytes(), label="extracting", file=sys.stderr) if show \
         else nullcontext(None)
     rejects: list[InputError] = []
     written = 0
     with bar_context as bar, (open(output, "w", encoding="utf-8") if output else nullcontext(sys.stdout)) as handle:
         try:
-            for item in stream(list(dirs), config, workers, outlet_file, bar.update if bar is not None else None,
-                               walked):
+            for item in stream(list(dirs), config, workers, _outlets(outlet_file),
+                               bar.update if bar is not None else None, walked):
                 if isinstance(item, InputError):
                     rejects.append(item)
                     if strict:
@@ -289,16 +274,21 @@ def explain_command(dirs: tuple[str, ...], doc_ids: tuple[str, ...], db_path: st
     if not dirs:
         raise click.UsageError("give the directories to scan, or --db for an index")
     config = _make_config(threshold, shingle_size, num_perm, no_t2s, common_share, max_file_bytes, max_doc_chars)
-    loaded = _load_with_progress(dirs, config, workers, outlet_file)
-    result = scan([], config, outlets, cleaned=loaded.docs)
-    index_of = {doc.id: k for k, doc in enumerate(result.docs)}
-    rejected = {error.doc_id or error.path: error for error in loaded.rejects}
-    missing = [d for d in doc_ids if d not in index_of and d not in rejected]
-    for doc_id in doc_ids:
-        if doc_id in index_of:
-            click.echo(explain_text(result, index_of[doc_id], outlets))
-        elif doc_id in rejected:
-            click.echo(explain_rejected(rejected[doc_id]))
+    bars = _StageBars()
+    try:
+        with scan_corpus(dirs, config, outlets, workers=workers, progress=bars, keep=frozenset(doc_ids)) as outcome:
+            bars.close()
+            result = outcome.result
+            index_of = {doc.id: k for k, doc in enumerate(result.docs)}
+            rejected = {error.doc_id or error.path: error for error in outcome.rejects}
+            missing = [d for d in doc_ids if d not in index_of and d not in rejected]
+            for doc_id in doc_ids:
+                if doc_id in index_of:
+                    click.echo(explain_text(result, index_of[doc_id], outlets))
+                elif doc_id in rejected:
+                    click.echo(explain_rejected(rejected[doc_id]))
+    finally:
+        bars.close()
     if missing:
         raise click.UsageError(f"no document with id {', '.join(map(repr, missing))} under {', '.join(dirs)}")
 

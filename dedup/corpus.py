@@ -10,13 +10,13 @@ Stages, each run by worker processes over small units of work, results taken in 
 3. LSH over the band keys, one band at a time; verification of candidates on the exact shingle
    sets read back from scratch; clustering and the choice of canonical copy and origin.
 
-The result is the same as :func:`dedup.pipeline.scan` on the same documents (the benchmark and the
-test suite check it); only where things are kept differs.
+The same engine runs with one process (everything in this one) or N (the stages above shared
+among N workers), over files (:func:`scan_corpus`) or over documents given in memory
+(:func:`scan_documents`, :func:`scan`); :func:`stream` is its first stage alone (``dedup extract``).
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import shutil
@@ -24,9 +24,9 @@ import tempfile
 import time
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -42,8 +42,9 @@ from dedup.io.readers import Walk, parse_record_line, read_file, record_lines, w
 from dedup.lsh import band_keys, band_pairs, decode_pairs, lead_keys, merge_pairs
 from dedup.normalize import compact
 from dedup.outlets import OutletTable
-from dedup.pipeline import LazySequence, ScanResult, build_clusters, lone_cluster_maker
 from dedup.prepare import clean_options, prepare
+from dedup.result import LazySequence, ScanResult, build_clusters, lone_cluster_maker
+from dedup.shingle import shingle_hashes
 from dedup.sketch import sketch_with_figures
 from dedup.spool import Spool, SpoolReader
 from dedup.templates import (
@@ -58,6 +59,9 @@ from dedup.verify import Pair, verify_pairs
 from dedup.workers import ordered, start_pool
 
 log = logging.getLogger("dedup")
+
+Keep = bool | frozenset[str]
+"""Which documents a scan keeps whole: all (``True``), none (``False``) or those with these ids."""
 
 Progress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``: called as work completes (``total`` may grow for streams)."""
@@ -74,12 +78,44 @@ R = TypeVar("R")
 
 @dataclass
 class _Unit:
-    kind: str  # "pages" (files read by the worker), "lines" (raw JSON lines), "error"
+    kind: str  # "pages" (files read by the worker), "lines" (raw JSON lines), "docs" (documents), "error"
     files: list[tuple[str, str]] = field(default_factory=list)
     relpath: str = ""
     lines: list[tuple[int, bytes]] = field(default_factory=list)
+    docs: list[Document] = field(default_factory=list)
     size: int = 0
     error: InputError | None = None
+
+
+@dataclass
+class _Source:
+    """What a scan reads: its units of work in input order, the total of their sizes (for
+    progress), and what finding them met (errors, files, files of no supported kind)."""
+
+    units: Iterator[_Unit]
+    total: int
+    errors: list[InputError]
+    files: int = 0
+    unsupported: int = 0
+
+
+def _walk_source(walked: Walk, max_bytes: int) -> _Source:
+    return _Source(_units(walked, max_bytes), walked.total_bytes(), list(walked.errors), len(walked.files),
+                   walked.unsupported)
+
+
+def _document_source(docs: Iterable[Document | dict[str, Any]]) -> _Source:
+    def units() -> Iterator[_Unit]:
+        batch: list[Document] = []
+        for doc in docs:
+            batch.append(doc if isinstance(doc, Document) else Document.from_dict(doc))
+            if len(batch) >= LINES_PER_UNIT:
+                yield _Unit("docs", docs=batch, size=len(batch))
+                batch = []
+        if batch:
+            yield _Unit("docs", docs=batch, size=len(batch))
+
+    return _Source(units(), len(docs) if isinstance(docs, Sized) else 0, [])
 
 
 def _units(walked: Walk, max_bytes: int) -> Iterator[_Unit]:
@@ -121,6 +157,8 @@ def _documents(unit: _Unit, max_bytes: int) -> Iterator[Document | InputError]:
     if unit.kind == "pages":
         for path, rel in unit.files:
             yield from read_file(Path(path), rel, max_bytes)
+    elif unit.kind == "docs":
+        yield from unit.docs
     else:
         for number, raw in unit.lines:
             item = parse_record_line(raw, unit.relpath, number)
@@ -133,13 +171,22 @@ def _documents(unit: _Unit, max_bytes: int) -> Iterator[Document | InputError]:
 _STATE: dict[str, Any] = {}
 
 
-def _init_worker(config: Config, outlet_file: str | None, scratch: str) -> None:
-    outlets = OutletTable.default()
-    if outlet_file:
-        outlets.extend_from_file(outlet_file)
+def _init_worker(config: Config, outlets: OutletTable, scratch: str | None = None, keep: Keep = False) -> None:
     _STATE.clear()
-    _STATE.update(config=config, outlets=outlets, options=clean_options(config),
-                  spool=Spool(Path(scratch) / f"{os.getpid()}.spool"), reader=SpoolReader())
+    _STATE.update(config=config, outlets=outlets, options=clean_options(config), keep=keep,
+                  spool=Spool(Path(scratch) / f"{os.getpid()}.spool") if scratch else None, reader=SpoolReader())
+
+
+def _cleaned(unit: _Unit) -> Iterator[CleanDocument | InputError]:
+    """Every document of a unit, read and cleaned, or the reason it could not be."""
+    config: Config = _STATE["config"]
+    for item in _documents(unit, config.max_file_bytes):
+        yield item if isinstance(item, InputError) else prepare(item, config, _STATE["outlets"], _STATE["options"])
+
+
+def _kept_whole(doc_id: str) -> bool:
+    keep: Keep = _STATE["keep"]
+    return keep if isinstance(keep, bool) else doc_id in keep
 
 
 @dataclass
@@ -170,6 +217,8 @@ class _UnitOut:
     """per document: body offset, body length, entry offset, entry length, sketch offset, shingles, figures,
     sample rank"""
     band_keys: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.uint64))
+    whole: list[CleanDocument] = field(default_factory=list)
+    """the documents asked for whole (texts and removals, for explanations and in-memory results)"""
 
 
 _PER_DOC = 8
@@ -191,11 +240,7 @@ def _clean_unit(unit: _Unit) -> _UnitOut:
     out = _UnitOut(str(spool.path))
     signatures: list[np.ndarray] = []
     compared_texts: list[str] = []
-    for item in _documents(unit, config.max_file_bytes):
-        if isinstance(item, InputError):
-            out.rejects.append(item)
-            continue
-        cleaned = prepare(item, config, _STATE["outlets"], _STATE["options"])
+    for cleaned in _cleaned(unit):
         if isinstance(cleaned, InputError):
             out.rejects.append(cleaned)
             continue
@@ -206,6 +251,8 @@ def _clean_unit(unit: _Unit) -> _UnitOut:
             continue
         body = spool.append(cleaned.body.encode("utf-8", "surrogatepass"))
         entry = spool.append(cleaned.to_record().encode("utf-8", "surrogatepass"))
+        if _kept_whole(cleaned.id):
+            out.whole.append(cleaned)
         out.ids.append(cleaned.id)
         out.sites.append(cleaned.site)
         out.names.append(tuple(source_names(cleaned)))
@@ -352,6 +399,19 @@ class CorpusScan:
     seconds: dict[str, float]
     scratch: Path
     reader: SpoolReader
+    sizes: np.ndarray
+    """every document's evidence size (its full shingle count where it was never read)"""
+    outlets: OutletTable
+    whole: dict[str, CleanDocument] = field(default_factory=dict)
+    """the documents asked for whole (``keep``), as compared: template lines out, own name marked"""
+
+    def in_memory(self) -> ScanResult:
+        """The result with every document and shingle set read into memory, so that it outlives
+        the scratch files (documents asked for whole come whole)."""
+        result = self.result
+        docs = list(result.docs)
+        return replace(result, docs=docs, shingles=list(result.shingles),
+                       lone_cluster=lone_cluster_maker(docs.__getitem__, self.sizes, self.outlets))
 
     def close(self) -> None:
         self.reader.close()
@@ -367,12 +427,14 @@ class CorpusScan:
 def scan_corpus(roots: Sequence[str | os.PathLike[str]], config: Config | None = None,
                 outlets: OutletTable | None = None, outlet_file: str | None = None, workers: int | None = None,
                 progress: Progress | None = None, scratch_dir: str | None = None,
-                walked: Walk | None = None, strict: bool = False) -> CorpusScan:
+                walked: Walk | None = None, strict: bool = False, keep: Keep = False) -> CorpusScan:
     """Read, clean and cluster every supported file under ``roots`` on ``workers`` processes.
 
     Inputs that cannot be used (unreadable, undecodable, malformed, too large, empty or too short
     after cleaning) are collected in ``rejects`` and the scan goes on; with ``strict`` the first
-    one is raised as an :class:`~dedup.errors.InputError` instead.
+    one is raised as an :class:`~dedup.errors.InputError` instead. Documents are kept as records
+    in scratch files; those whose ids are in ``keep`` (all, with ``True``) are also kept whole,
+    with their texts and what cleaning removed (for explanations).
 
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -384,30 +446,115 @@ def scan_corpus(roots: Sequence[str | os.PathLike[str]], config: Config | None =
     [['a/1.txt', 'b/1.txt']]
     """
     config = config or Config()
+    started = time.perf_counter()
+    walked = walked if walked is not None else walk(roots)
+    return _run(_walk_source(walked, config.max_file_bytes), config, _outlet_table(outlets, outlet_file), workers,
+                progress, scratch_dir, strict, keep, started)
+
+
+def scan_documents(docs: Iterable[Document | dict[str, Any]], config: Config | None = None,
+                   outlets: OutletTable | None = None, workers: int | None = 1, progress: Progress | None = None,
+                   scratch_dir: str | None = None, strict: bool = False, keep: Keep = False) -> CorpusScan:
+    """:func:`scan_corpus` over documents given one by one (``Document`` or its dict form)
+    instead of files: the same engine, the same result."""
+    config = config or Config()
+    return _run(_document_source(docs), config, _outlet_table(outlets, None), workers, progress, scratch_dir,
+                strict, keep, time.perf_counter())
+
+
+def scan(docs: Iterable[Document | dict[str, Any]], config: Config | None = None, outlets: OutletTable | None = None,
+         workers: int | None = 1) -> ScanResult:
+    """Run the whole detector over documents held in memory; the result holds them whole.
+
+    >>> text = "新华社北京9月23日电 工信部表示将加快培育一批有国际竞争力的先进制造业集群，推动区域协调发展。"
+    >>> r = scan([Document(id="a", text=text, site="a.cn"), Document(id="b", text=text, site="b.cn"),
+    ...           Document(id="c", text="完全不同的另一篇报道，讲的是农业农村部的早稻育秧进度情况。", site="c.cn")])
+    >>> [sorted(r.docs[m].id for m in c.members) for c in r.clusters], [e.doc_id for e in r.rejects]
+    ([['a', 'b']], ['c'])
+    """
+    with scan_documents(docs, config, outlets, workers, keep=True) as outcome:
+        return outcome.in_memory()
+
+
+def _outlet_table(outlets: OutletTable | None, outlet_file: str | None) -> OutletTable:
     if outlets is None:
         outlets = OutletTable.default()
         if outlet_file:
             outlets.extend_from_file(outlet_file)
+    return outlets
+
+
+def _run(source: _Source, config: Config, outlets: OutletTable, workers: int | None, progress: Progress | None,
+         scratch_dir: str | None, strict: bool, keep: Keep, started: float) -> CorpusScan:
     workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
-    started = time.perf_counter()
-    walked = walked if walked is not None else walk(roots)
     scratch = Path(tempfile.mkdtemp(prefix="dedup-scan-", dir=scratch_dir))
     reader = SpoolReader()
     try:
-        return _scan(walked, config, outlets, outlet_file, workers, progress, scratch, reader, started, strict)
+        return _scan(source, config, outlets, workers, progress, scratch, reader, started, strict, keep)
     except BaseException:
         reader.close()
         shutil.rmtree(scratch, ignore_errors=True)
         raise
 
 
-def _scan(walked: Walk, config: Config, outlets: OutletTable, outlet_file: str | None, workers: int,
+def stream(roots: Sequence[str | os.PathLike[str]], config: Config, workers: int | None = None,
+           outlets: OutletTable | None = None, progress: Callable[[int], None] | None = None,
+           walked: Walk | None = None) -> Iterator[CleanDocument | InputError]:
+    """Every document under ``roots``, read and cleaned on ``workers`` processes, in input order,
+    or the reason it was rejected (what ``dedup extract`` writes; nothing is compared).
+
+    The walk's own errors come first; a second document with an id already seen is a reject.
+    """
+    walked = walked if walked is not None else walk(roots)
+    workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
+    yield from walked.errors
+    outlets = _outlet_table(outlets, None)
+    pool = start_pool(workers, _init_worker, (config, outlets)) if workers > 1 else None
+    if pool is None:
+        _init_worker(config, outlets)
+    seen: set[str] = set()
+    try:
+        for unit, items in ordered(pool, _extract_unit, _units(walked, config.max_file_bytes), 4 * max(workers, 1)):
+            for item in items:
+                if isinstance(item, CleanDocument):
+                    if item.id in seen:
+                        item = _duplicate(item.id, item.doc)
+                    else:
+                        seen.add(item.id)
+                yield item
+            if progress:
+                progress(unit.size)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+
+
+def _duplicate(doc_id: str, doc: Document | None = None) -> InputError:
+    path, line = doc.where() if doc is not None else (doc_id, None)
+    return InputError(path, f"duplicate document id {doc_id!r}; kept the first", line=line, kind="duplicate_id")
+
+
+def _extract_unit(unit: _Unit) -> list[CleanDocument | InputError]:
+    if unit.kind == "error":
+        assert unit.error is not None
+        return [unit.error]
+    shingle_size, min_shingles = _STATE["config"].shingle_size, _STATE["config"].min_shingles
+    out: list[CleanDocument | InputError] = []
+    for cleaned in _cleaned(unit):
+        refused = None if isinstance(cleaned, InputError) else \
+            rejected_after_cleaning(cleaned, len(shingle_hashes(cleaned.compared, shingle_size)), min_shingles)
+        out.append(refused or cleaned)
+    return out
+
+
+def _scan(source: _Source, config: Config, outlets: OutletTable, workers: int,
           progress: Progress | None, scratch: Path, reader: SpoolReader, started: float,
-          strict: bool) -> CorpusScan:
+          strict: bool, keep: Keep) -> CorpusScan:
     report = progress or (lambda stage, done, total: None)
     seconds: dict[str, float] = {}
     rejects = _Rejects(strict)
-    rejects.extend(walked.errors)
+    rejects.extend(source.errors)
+    whole: dict[str, CleanDocument] = {}
     files: list[str] = []
     file_number: dict[str, int] = {}
 
@@ -431,27 +578,23 @@ def _scan(walked: Walk, config: Config, outlets: OutletTable, outlet_file: str |
 
     pool: ProcessPoolExecutor | None = None
     if workers > 1:
-        pool = start_pool(workers, _init_worker, (config, outlet_file, str(scratch)))
+        pool = start_pool(workers, _init_worker, (config, outlets, str(scratch), keep))
     else:
-        _init_worker(config, outlet_file, str(scratch))
+        _init_worker(config, outlets, str(scratch), keep)
     try:
         # Stage 1: read, clean, sketch.
-        total_bytes = 0
-        for path, _ in walked.files:
-            with contextlib.suppress(OSError):
-                total_bytes += path.stat().st_size
-        done_bytes = 0
-
-        for unit, outcome in ordered(pool, _clean_unit_or_skip, _units(walked, config.max_file_bytes),
-                                      4 * max(workers, 1)):
-            done_bytes += unit.size
-            report("reading", done_bytes, total_bytes)
+        done = 0
+        for unit, outcome in ordered(pool, _clean_unit_or_skip, source.units, 4 * max(workers, 1)):
+            done += unit.size
+            report("reading", done, source.total)
             if outcome is None:
                 assert unit.error is not None
                 rejects.append(unit.error)
                 continue
             file = number_of(outcome.spool)
             rejects.extend(outcome.rejects)
+            for doc in outcome.whole:
+                whole.setdefault(doc.id, doc)
             numbers = np.frombuffer(outcome.numbers, dtype=np.int64).reshape(-1, _PER_DOC) if len(outcome.ids) \
                 else np.zeros((0, _PER_DOC), dtype=np.int64)
             accepted = np.ones(len(outcome.ids), dtype=bool)
@@ -460,8 +603,7 @@ def _scan(walked: Walk, config: Config, outlets: OutletTable, outlet_file: str |
                 if doc_id in seen:
                     duplicate_ids += 1
                     accepted[row] = False
-                    rejects.append(InputError(doc_id, f"duplicate document id {doc_id!r}; kept the first",
-                                              kind="duplicate_id"))
+                    rejects.append(_duplicate(doc_id))
                     continue
                 seen.add(doc_id)
                 index = len(columns.site)
@@ -503,6 +645,8 @@ def _scan(walked: Walk, config: Config, outlets: OutletTable, outlet_file: str |
                                            config, report, number_of)
         line_keys.clear()
         line_owners.clear()
+        for doc in whole.values():
+            profiles.apply(doc)
         seconds["templates"] = time.perf_counter() - mark
         # Workers that cleaned a corpus hold what cleaning cached; banding and verification get a
         # fresh pool, and only when the corpus is large enough to repay starting one.
@@ -510,10 +654,10 @@ def _scan(walked: Walk, config: Config, outlets: OutletTable, outlet_file: str |
             pool.shutdown()
             pool = None
             if len(columns.site) >= MATCH_POOL_MIN_DOCS:
-                pool = start_pool(workers, _init_worker, (config, outlet_file, str(scratch)))
+                pool = start_pool(workers, _init_worker, (config, outlets, str(scratch)))
             else:
-                _init_worker(config, outlet_file, str(scratch))
-        return _match(walked, config, outlets, workers if pool is not None else 1, pool, report, scratch, reader,
+                _init_worker(config, outlets, str(scratch))
+        return _match(source, whole, config, outlets, workers if pool is not None else 1, pool, report, scratch, reader,
                       started, seconds, rejects, files, columns, profiles, key_chunks, redo_index, redo_keys,
                       duplicate_ids)
     finally:
@@ -521,7 +665,7 @@ def _scan(walked: Walk, config: Config, outlets: OutletTable, outlet_file: str |
             pool.shutdown(cancel_futures=True)
 
 
-def _match(walked: Walk, config: Config, outlets: OutletTable, workers: int, pool: ProcessPoolExecutor | None,
+def _match(source: _Source, whole: dict[str, CleanDocument], config: Config, outlets: OutletTable, workers: int, pool: ProcessPoolExecutor | None,
            report: Progress, scratch: Path, reader: SpoolReader, started: float, seconds: dict[str, float],
            rejects: _Rejects, files: list[str], columns: _Columns, profiles: SiteProfiles,
            key_chunks: list[np.ndarray], redo_index: np.ndarray, redo_keys: np.ndarray,
@@ -541,7 +685,7 @@ def _match(walked: Walk, config: Config, outlets: OutletTable, workers: int, poo
                                   f"too short to compare after site templates were removed ({int(n_shingles[index])} "
                                   f"distinct shingles left; at least {config.min_shingles} needed): site "
                                   f"{emptied.site!r} repeats this page's lines on many of its pages",
-                                  line=line, kind="empty", doc_id=emptied.id))
+                                  line=line, kind="empty", doc_id=emptied.id, cleaned=whole.get(emptied.id)))
 
     candidates, key_table = _candidates(config, pool, workers, scratch, n, valid, key_chunks, redo_index, redo_keys,
                                         report)
@@ -575,7 +719,8 @@ def _match(walked: Walk, config: Config, outlets: OutletTable, workers: int, poo
 
     def doc_of(index: int) -> CleanDocument:
         data = reader.read(files[columns.entry_file[index]], columns.entry_off[index], columns.entry_len[index])
-        return profiles.mark_self(CleanDocument.from_record(data))
+        record = CleanDocument.from_record(data)
+        return whole.get(record.id) or profiles.mark_self(record)
 
     mark = time.perf_counter()
     labels, clusters, lone = build_clusters(doc_of, sketch_of.shingles, sizes, pairs, config,
@@ -592,8 +737,10 @@ def _match(walked: Walk, config: Config, outlets: OutletTable, workers: int, poo
                "too_short": float((~valid).sum()), "common_shingles": float(len(common))},
         lone=lone, lone_cluster=lone_cluster_maker(doc_of, sizes, outlets),
     )
-    return CorpusScan(result=result, rejects=list(rejects), files=len(walked.files), unsupported=walked.unsupported,
-                      documents=n, duplicate_ids=duplicate_ids, seconds=seconds, scratch=scratch, reader=reader)
+    result.rejects = list(rejects)
+    return CorpusScan(result=result, rejects=result.rejects, files=source.files, unsupported=source.unsupported,
+                      documents=n, duplicate_ids=duplicate_ids, seconds=seconds, scratch=scratch, reader=reader,
+                      sizes=sizes, outlets=outlets, whole=whole)
 
 
 def _candidates(config: Config, pool: ProcessPoolExecutor | None, workers: int, scratch: Path, n: int,

@@ -47,9 +47,9 @@ from dedup.errors import ConfigMismatchError, InputError, StoreError
 from dedup.lsh import bucket_allowed, document_keys
 from dedup.normalize import compact
 from dedup.outlets import OutletTable
-from dedup.pipeline import LazySequence, ScanResult, build_clusters, lone_cluster_maker
 from dedup.prepare import clean_options, prepare
 from dedup.report import cluster_record, describe_cluster, describe_document
+from dedup.result import LazySequence, ScanResult, build_clusters, lone_cluster_maker
 from dedup.sketch import signature_of, sketch_with_figures
 from dedup.templates import (
     MIN_SITE_DOCS,

@@ -10,7 +10,7 @@ from dedup.config import Config
 from dedup.document import CleanDocument
 from dedup.errors import InputError
 from dedup.outlets import OutletTable
-from dedup.pipeline import Cluster, ScanResult
+from dedup.result import Cluster, ScanResult
 from dedup.shingle import jaccard_containment, shingle_hashes
 
 

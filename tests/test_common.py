@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 from benchmarks.textgen import TextModel
 from dedup.common import CommonShingles, holder_groups, sample_positions, sample_rank
 from dedup.config import Config
+from dedup.corpus import scan
 from dedup.document import Document
-from dedup.pipeline import scan
 
 
 def _groups(result) -> list[list[str]]:

@@ -16,13 +16,10 @@ import pytest
 
 from benchmarks.synthetic import write_quality_corpus
 from dedup.config import Config
-from dedup.corpus import scan_corpus
 from dedup.document import Document
 from dedup.errors import ConfigMismatchError, StoreError
 from dedup.index import Index
 from dedup.io.readers import read_file, walk
-from dedup.outlets import OutletTable
-from dedup.report import records
 
 
 def _doc(doc_id: str, paragraphs: list[str], site: str = "a.cn", **extra: str) -> dict[str, str]:
@@ -114,42 +111,6 @@ def test_one_writer_at_a_time_and_readers_meanwhile(tmp_path, article):
         writer.add(_doc("z", article[:2]))
     with Index(path, timeout=0.2) as again:
         assert len(again) == 2
-
-
-def test_index_clusters_match_scan_on_a_generated_corpus(labelled):
-    outlets = OutletTable.default()
-    with scan_corpus([labelled / "corpus"], workers=1) as outcome:
-        scanned = records(outcome.result, 2, outlets)
-    with Index(labelled / "i.db") as index:
-        for _ in index.add_many(_documents(labelled / "corpus")):
-            pass
-        indexed = list(index.clusters())
-    # Site templates are learned as documents arrive in the index, from the whole corpus in a scan,
-    # so a few early pages of a site keep lines a scan drops and their similarity figures differ;
-    # the groups, canonical copies and origins must not.
-    assert _stories(indexed) == _stories(scanned)
-
-
-def _stories(clusters):
-    return {frozenset(m["id"] for m in c["members"]): (c["canonical_id"], (c["origin"] or {}).get("outlet"))
-            for c in clusters}
-
-
-def test_clusters_do_not_depend_on_arrival_order(labelled, tmp_path):
-    docs = _documents(labelled / "corpus")
-    outputs = []
-    for seed in (1, 2):
-        shuffled = list(docs)
-        random.Random(seed).shuffle(shuffled)
-        with Index(tmp_path / f"order{seed}.db") as index:
-            for _ in index.add_many(shuffled, batch=97):
-                pass
-            outputs.append(_stories(index.clusters()))
-    groups = [set(o) for o in outputs]
-    overlap = len(groups[0] & groups[1]) / max(len(groups[0] | groups[1]), 1)
-    assert overlap >= 0.95
-    agreed = [g for g in groups[0] & groups[1] if outputs[0][g] == outputs[1][g]]
-    assert len(agreed) >= 0.95 * len(groups[0] & groups[1])
 
 
 def _index_process(corpus: Path, db: Path) -> subprocess.Popen[bytes]:

@@ -3,7 +3,14 @@ from hypothesis import strategies as st
 
 from dedup.clean import clean
 from dedup.document import Document
-from dedup.pipeline import learn_profiles
+from dedup.templates import SiteProfiles
+
+
+def learn_profiles(cleaned):
+    profiles = SiteProfiles.of(cleaned)
+    for doc in cleaned:
+        profiles.apply(doc)
+
 
 FOOTER = "汇讯网提醒您：理性看待市场，欢迎留言交流。"
 HEADER = "汇讯网 每日资讯精选"

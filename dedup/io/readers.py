@@ -7,6 +7,7 @@ the host of its URL, else the record's ``site`` field, else the first directory 
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import logging
@@ -48,6 +49,14 @@ class Walk:
     """(absolute path, id prefix relative to its root)"""
     unsupported: int
     errors: list[InputError]
+
+    def total_bytes(self) -> int:
+        """The summed size of the files found (those that vanished since count nothing)."""
+        total = 0
+        for path, _ in self.files:
+            with contextlib.suppress(OSError):
+                total += path.stat().st_size
+        return total
 
 
 def walk(roots: Iterable[str | os.PathLike[str]]) -> Walk:

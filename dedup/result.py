@@ -1,29 +1,29 @@
-"""The detector's stages put together: clean, learn site templates, shingle, sign, band, verify,
-cluster, choose. Every stage takes and returns plain records or arrays; this module holds no I/O.
+"""What a scan finds, and the stage that makes it: star clusters of the verified pairs, each
+cluster's canonical copy and origin, and every member's figures against the canonical copy.
+
+Every engine ends with :func:`build_clusters` over its verified pairs (the local scan over the
+whole corpus, the index over one connected component); this module holds no I/O.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar, overload
 
 import numpy as np
 
 from dedup.canonical import Choice, Member, choose, member_facts
-from dedup.clean import CleanOptions, clean
 from dedup.cluster import Edges, cluster
-from dedup.common import CommonShingles, sample_pairs, sample_positions, sample_rank
 from dedup.config import Config
-from dedup.document import CleanDocument, Document
-from dedup.lsh import band_keys, candidate_pairs_from_keys, lead_keys
+from dedup.document import CleanDocument
+from dedup.errors import InputError
 from dedup.outlets import OutletTable
-from dedup.shingle import jaccard_containment, shingle_hashes
-from dedup.signature import signatures
+from dedup.shingle import jaccard_containment
 from dedup.sketch import intersection_size
 from dedup.templates import SiteProfiles
-from dedup.verify import Pair, numbers_of, verify
+from dedup.verify import Pair
 
 log = logging.getLogger("dedup")
 T = TypeVar("T")
@@ -95,6 +95,8 @@ class ScanResult:
     stats: dict[str, float] = field(default_factory=dict)
     lone: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     lone_cluster: Callable[[int], Cluster] | None = None
+    rejects: list[InputError] = field(default_factory=list)
+    """Inputs the scan could not use (unreadable, malformed, empty or too short...), in input order."""
 
     def every_cluster(self) -> Iterator[Cluster]:
         """The clusters of two or more, then every lone document as a cluster of one."""
@@ -120,18 +122,6 @@ class ScanResult:
             cache = {int(self.labels[c.members[0]]): c for c in self.clusters}
             self._label_cache = cache
         return cache
-
-
-def clean_documents(docs: Iterable[Document], config: Config, outlets: OutletTable) -> list[CleanDocument]:
-    options = CleanOptions(to_simplified=config.to_simplified)
-    return [clean(doc, outlets, options) for doc in docs]
-
-
-def learn_profiles(cleaned: Sequence[CleanDocument]) -> SiteProfiles:
-    profiles = SiteProfiles.of(cleaned)
-    for doc in cleaned:
-        profiles.apply(doc)
-    return profiles
 
 
 def _lone_chooser(doc_of: Callable[[int], CleanDocument], index: int, sizes: np.ndarray,
@@ -205,51 +195,4 @@ def lone_cluster_maker(doc_of: Callable[[int], CleanDocument], sizes: np.ndarray
     return lambda index: Cluster([index], None, [1.0], [1.0], chooser=_lone_chooser(doc_of, index, sizes, outlets))
 
 
-def scan(docs: Iterable[Document], config: Config | None = None, outlets: OutletTable | None = None,
-         cleaned: list[CleanDocument] | None = None) -> ScanResult:
-    """Run the whole detector over a set of documents held in memory.
-
-    >>> text = "新华社北京9月23日电 工信部表示将加快培育一批有国际竞争力的先进制造业集群，推动区域协调发展。"
-    >>> r = scan([Document(id="a", text=text, site="a.cn"), Document(id="b", text=text, site="b.cn"),
-    ...           Document(id="c", text="完全不同的另一篇报道，讲的是农业农村部的早稻育秧进度。", site="c.cn")])
-    >>> [sorted(r.docs[m].id for m in c.members) for c in r.clusters if len(c.members) > 1]
-    [['a', 'b']]
-    """
-    config = config or Config()
-    outlets = outlets or OutletTable.default()
-    if cleaned is None:
-        cleaned = clean_documents(docs, config, outlets)
-    profiles = learn_profiles(cleaned)
-    shingles = [shingle_hashes(doc.compared, config.shingle_size) for doc in cleaned]
-    valid = np.array([len(s) >= config.min_shingles for s in shingles], dtype=bool)
-    sigs = signatures(shingles, config.num_perm, config.seed)
-    leads = lead_keys([doc.compared for doc in cleaned], config.lead_chars, config.lead_bands, config.lead_rows,
-                      config.shingle_size, config.num_perm, config.seed)
-    keys = np.concatenate([band_keys(sigs, config.lsh_bands, config.lsh_rows), leads], axis=1) if len(cleaned) \
-        else np.zeros((0, config.total_bands), dtype=np.uint64)
-    candidates = candidate_pairs_from_keys(lambda band: keys[:, band], len(cleaned), keys.shape[1], config.max_bucket,
-                                           valid) if len(cleaned) >= 2 else np.zeros((0, 2), dtype=np.int64)
-    numbers = [numbers_of(doc.compared) for doc in cleaned]
-    ranks = np.array([sample_rank(doc.id) for doc in cleaned], dtype=np.int64)
-    sampled = sample_positions(ranks, valid, config.common_sample)
-    sample_keys = keys[sampled]
-    common = CommonShingles.learn([shingles[k] for k in sampled], sample_pairs(
-        np.repeat(np.arange(len(sampled)), sample_keys.shape[1]), sample_keys.ravel(), config.max_bucket), config)
-    # Signatures were made from whole sets; verification and clustering see only the evidence.
-    shingles = [common.evidence(s) for s in shingles]
-    pairs = verify(shingles, numbers, candidates, config)
-    sizes = np.array([len(s) for s in shingles], dtype=np.int64)
-    labels, clusters, lone = build_clusters(cleaned.__getitem__, shingles.__getitem__, sizes, pairs, config, outlets)
-    lone = lone[valid[lone]]  # documents that site templates left too short take no part
-    log.info("scan: %d documents, %d candidate pairs, %d verified, %d clusters",
-             len(cleaned), len(candidates), len(pairs), len(clusters))
-    return ScanResult(
-        docs=cleaned, shingles=shingles, labels=labels, clusters=clusters, candidates=candidates,
-        pairs=pairs, profiles=profiles, config=config,
-        stats={"candidates": float(len(candidates)), "verified": float(len(pairs)), "too_short": float((~valid).sum()),
-               "common_shingles": float(len(common))},
-        lone=lone, lone_cluster=lone_cluster_maker(cleaned.__getitem__, sizes, outlets),
-    )
-
-
-__all__ = ["scan", "ScanResult", "Cluster", "Pair"]
+__all__ = ["ScanResult", "Cluster", "LazySequence", "build_clusters", "lone_cluster_maker"]
