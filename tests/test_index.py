@@ -60,10 +60,10 @@ def test_add_query_get_remove(tmp_path, article, other_article):
 def test_same_content_again_changes_nothing_and_new_content_replaces(tmp_path, article, other_article):
     with Index(tmp_path / "i.db") as index:
         index.add(_doc("x", article))
-        before = index.db.execute("SELECT COUNT(*) FROM bands").fetchone()[0]
+        before = index.store.db.execute("SELECT COUNT(*) FROM bands").fetchone()[0]
         again = index.add(_doc("x", article))
         assert again.status == "unchanged" and len(index) == 1
-        assert index.db.execute("SELECT COUNT(*) FROM bands").fetchone()[0] == before
+        assert index.store.db.execute("SELECT COUNT(*) FROM bands").fetchone()[0] == before
         replaced = index.add(_doc("x", other_article))
         assert replaced.replaced and replaced.status == "new" and len(index) == 1
         assert index.query(_doc("y", article)).status == "new"
@@ -174,9 +174,9 @@ def test_kill_during_indexing_loses_nothing_and_doubles_nothing(tmp_path, labell
         assert stored[0] == stored[1] <= len(expected)
         assert _index_process(corpus, db).wait() == 0
         with Index(db) as index:
-            assert {row[0] for row in index.db.execute("SELECT id FROM docs")} == expected
+            assert {row[0] for row in index.store.db.execute("SELECT id FROM docs")} == expected
             # every document's band keys are stored once (they differ by band), none left over
-            assert index.db.execute("SELECT COUNT(*) FROM bands").fetchone()[0] == len(expected) * index.config.total_bands
+            assert index.store.db.execute("SELECT COUNT(*) FROM bands").fetchone()[0] == len(expected) * index.config.total_bands
             assert list(index.clusters()) == reference_clusters
 
 
@@ -220,7 +220,7 @@ def test_an_index_of_another_format_is_refused_clearly(tmp_path, article):
     path = tmp_path / "old.db"
     with Index(path) as index:
         index.add(_doc("x", article))
-        index.db.execute("UPDATE meta SET value = '0' WHERE key = 'schema'")
+        index.store.db.execute("UPDATE meta SET value = '0' WHERE key = 'schema'")
     with pytest.raises(StoreError, match="format 0; this version of dedup reads format"):
         Index(path)
 
@@ -247,12 +247,12 @@ def test_common_shingles_are_learned_by_the_index_and_kept_with_it(tmp_path, blu
     with Index(path) as index:
         verdicts = list(index.add_many(docs))
         groups = [c for c in index.clusters() if c["size"] > 1]
-        learned = index._common_shingles()
+        learned = index.common_shingles()
     # Early items match on the blurb before it is known as common; the clusters judge again.
     assert groups == []
     assert len(learned) > 0 and any(v.status == "repost" for v in verdicts[:25])
     with Index(path, readonly=True) as reopened:
-        assert np.array_equal(reopened._common_shingles().hashes, learned.hashes)
+        assert np.array_equal(reopened.common_shingles().hashes, learned.hashes)
         late = reopened.query(blurb_items(41, seed=3)[-1])  # one more item with the blurb
     assert late.status == "new"
     with Index(tmp_path / "off.db", Config(common_share=0)) as index:

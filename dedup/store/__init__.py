@@ -1,0 +1,139 @@
+"""Where an index keeps what it knows: the store protocol, and its backends.
+
+The incremental engine (:class:`dedup.index.Index`) decides everything: what to clean, which
+lines are a site's template, what is a candidate, what is verified, which star cluster a document
+joins. A store only keeps and finds, through the verbs of :class:`Store`; any backend that
+implements them (SQLite here; a server database next) runs the same engine.
+
+What a store holds, per document: its number (given by the store, increasing), id, content
+digest, cleaned record, body, exact shingle set and figures, site line keys, evidence size, sample
+rank and cluster label; the LSH buckets (band key to document numbers); verified edges between
+documents; site statistics (documents per site, counts per site line key, counts per site and
+credited name); the corpus's common shingles with the version they were learned at; the
+configuration and the schema version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from dedup.config import Config
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """One document as a store keeps it (``number`` is the store's, -1 before it is added)."""
+
+    id: str
+    site: str
+    digest: bytes
+    record: str
+    body: str
+    shingles: np.ndarray
+    figures: np.ndarray
+    line_keys: np.ndarray
+    rank: int
+    number: int = -1
+
+    @property
+    def size(self) -> int:
+        return len(self.shingles)
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A verified pair of stored documents ``a < b``."""
+
+    a: int
+    b: int
+    inter: int
+    jaccard: float
+    containment: float
+
+
+@dataclass(frozen=True)
+class Link:
+    """A stored document ``number`` verified against an incoming one, and the pair's figures."""
+
+    number: int
+    inter: int
+    jaccard: float
+    containment: float
+
+
+@dataclass(frozen=True)
+class SiteDelta:
+    """What one document adds to (``sign`` +1) or takes from (-1) its site's statistics."""
+
+    site: str
+    line_keys: tuple[int, ...]
+    names: tuple[str, ...]
+    sign: int
+
+
+@dataclass(frozen=True)
+class CommonSet:
+    """The common shingles and the number of stored documents when they were learned (their version)."""
+
+    hashes: np.ndarray
+    version: int
+
+
+class Store(Protocol):
+    """The verbs the incremental engine needs from a backend."""
+
+    readonly: bool
+    location: str
+
+    # configuration
+    def stored_config(self) -> Config | None: ...
+    def save_config(self, config: Config) -> None: ...
+
+    # writing: every change happens inside a transaction
+    def transaction(self) -> AbstractContextManager[None]: ...
+    def add(self, doc: StoredDocument, band_keys: Iterable[int], links: Iterable[Link], delta: SiteDelta) -> int: ...
+    def remove(self, number: int, delta: SiteDelta) -> None: ...
+    def save_common(self, common: CommonSet) -> None: ...
+    def set_labels(self, labels: Iterable[tuple[int, int]]) -> None: ...
+
+    # documents
+    def lookup(self, doc_id: str) -> tuple[int, bytes] | None: ...
+    def document(self, number: int) -> StoredDocument | None: ...
+    def documents(self, numbers: list[int], texts: bool = True) -> dict[int, StoredDocument]: ...
+    def sketches(self, numbers: list[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]: ...
+    def sample(self, limit: int) -> list[StoredDocument]: ...
+    def numbers(self) -> Iterator[tuple[int, str, int]]: ...
+    def ids(self, numbers: list[int]) -> dict[int, str]: ...
+    def count(self) -> int: ...
+    def top(self) -> int: ...
+
+    # matching
+    def buckets(self, keys: list[int]) -> list[tuple[int, int]]: ...
+    def edges(self, number: int | None = None, limit: int | None = None) -> list[Edge]: ...
+    def component(self, seeds: Iterable[int]) -> tuple[list[int], list[tuple[int, int]]]: ...
+    def common(self) -> CommonSet | None: ...
+
+    # site statistics
+    def site_docs(self, site: str) -> int: ...
+    def line_counts(self, keys: list[int]) -> dict[int, int]: ...
+    def top_source(self, site: str) -> tuple[str, int] | None: ...
+
+    # figures
+    def stats(self) -> dict[str, int]: ...
+    def close(self) -> None: ...
+
+
+def open_store(location: str, readonly: bool = False, timeout: float = 30.0) -> Store:
+    """The store at ``location``: a path (or ``sqlite:///path``) opens a SQLite file."""
+    from dedup.store.sqlite import SQLiteStore
+
+    path = location[len("sqlite:///"):] if location.startswith("sqlite:///") else location
+    return SQLiteStore(path, readonly=readonly, timeout=timeout)
+
+
+__all__ = ["CommonSet", "Edge", "Link", "SiteDelta", "Store", "StoredDocument", "open_store"]

@@ -1,0 +1,378 @@
+"""The embedded store: one SQLite file, one writer at a time, readers meanwhile.
+
+A writer holds an advisory lock on ``PATH.lock`` (a second writer waits up to ``timeout``
+seconds, then gets :class:`~dedup.errors.StoreError`); readers may read while a writer writes
+(WAL mode). Band keys live one row per (key, document), so a lookup is a few index probes and
+opening the file reads nothing up front.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dedup.config import Config
+from dedup.errors import StoreError
+from dedup.store import CommonSet, Edge, Link, SiteDelta, StoredDocument
+
+SCHEMA_VERSION = 3
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS docs (
+    n INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    site TEXT NOT NULL,
+    digest BLOB NOT NULL,
+    record TEXT NOT NULL,
+    body BLOB NOT NULL,
+    shingles BLOB NOT NULL,
+    figures BLOB NOT NULL,
+    line_keys BLOB NOT NULL,
+    size INTEGER NOT NULL,
+    cluster INTEGER NOT NULL,
+    rank INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS docs_cluster ON docs (cluster);
+CREATE INDEX IF NOT EXISTS docs_rank ON docs (rank);
+CREATE TABLE IF NOT EXISTS common (hash INTEGER PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS bands (key INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (key, n)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS edges (
+    a INTEGER NOT NULL, b INTEGER NOT NULL, inter INTEGER NOT NULL, jaccard REAL NOT NULL,
+    containment REAL NOT NULL, PRIMARY KEY (a, b)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS edges_b ON edges (b);
+CREATE TABLE IF NOT EXISTS site_docs (site TEXT PRIMARY KEY, docs INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS site_lines (key INTEGER PRIMARY KEY, count INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS site_sources (site TEXT NOT NULL, name TEXT NOT NULL, count INTEGER NOT NULL,
+    PRIMARY KEY (site, name)) WITHOUT ROWID;
+"""
+_CHUNK = 500  # SQLite's bound on variables per statement is 32766; stay well below
+_TEXT = "surrogatepass"
+
+
+def _signed(value: int) -> int:
+    """A uint64 key as SQLite's signed 64-bit integer."""
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def _unsigned(value: int) -> int:
+    return value + (1 << 64) if value < 0 else value
+
+
+def _marks(values: list[Any]) -> str:
+    return ",".join("?" * len(values))
+
+
+class SQLiteStore:
+    """A store in the SQLite file at ``path`` (created when missing, unless ``readonly``)."""
+
+    def __init__(self, path: str | os.PathLike[str], readonly: bool = False, timeout: float = 30.0) -> None:
+        self.path = Path(path)
+        self.location = str(self.path)
+        self.readonly = readonly
+        self._lock_handle: Any = None
+        self._top: int | None = None
+        if readonly and not self.path.exists():
+            raise StoreError(f"no index at {self.path}")
+        if not readonly:
+            self._lock(timeout)
+        try:
+            uri = f"file:{self.path}?mode=ro" if readonly else str(self.path)
+            self.db = sqlite3.connect(uri, uri=readonly, timeout=timeout, isolation_level=None,
+                                      check_same_thread=False)
+            self.db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            self._check_schema()
+            if not readonly:
+                self.db.execute("PRAGMA journal_mode = WAL")
+                self.db.execute("PRAGMA synchronous = NORMAL")
+                self.db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            self._unlock()
+            raise StoreError(f"{self.path} is not a dedup index or is damaged: {exc}") from exc
+        except Exception:
+            self._unlock()
+            raise
+
+    # --- opening and closing -------------------------------------------------------------------
+
+    def _lock(self, timeout: float) -> None:
+        lock_path = Path(f"{self.path}.lock")
+        try:
+            handle = open(lock_path, "a+")  # noqa: SIM115 - held while the store is open
+        except OSError as exc:
+            raise StoreError(f"cannot create lock file {lock_path}: {exc.strerror or exc}") from exc
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    handle.close()
+                    raise StoreError(f"another process is writing to {self.path} (waited {timeout:g} s for "
+                                     f"{lock_path}); open it read-only to query, or try again later") from None
+                time.sleep(0.05)
+        self._lock_handle = handle
+
+    def _unlock(self) -> None:
+        if self._lock_handle is not None:
+            fcntl.flock(self._lock_handle, fcntl.LOCK_UN)
+            self._lock_handle.close()
+            self._lock_handle = None
+
+    def _check_schema(self) -> None:
+        """Refuse a file written in another format before touching it."""
+        has_meta = self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
+        schema = self.db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() if has_meta else None
+        if has_meta and schema is not None and schema[0] != str(SCHEMA_VERSION):
+            raise StoreError(f"{self.path} is an index of format {schema[0]}; this version of dedup reads format "
+                             f"{SCHEMA_VERSION}: build the index again with `dedup index`")
+
+    def close(self) -> None:
+        try:
+            self.db.close()
+        finally:
+            self._unlock()
+
+    # --- configuration -------------------------------------------------------------------------
+
+    def stored_config(self) -> Config | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'config'").fetchone() if self._has_meta() else None
+        if row is None:
+            if self.readonly:
+                raise StoreError(f"{self.path} is not a dedup index (no stored configuration)")
+            return None
+        schema = self.db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        if schema is None or schema[0] != str(SCHEMA_VERSION):
+            raise StoreError(f"{self.path} is an index of format {schema[0] if schema else '?'}; this version of dedup "
+                             f"reads format {SCHEMA_VERSION}: build the index again with `dedup index`")
+        return Config.from_dict(json.loads(row[0]))
+
+    def _has_meta(self) -> bool:
+        return self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone() \
+            is not None
+
+    def save_config(self, config: Config) -> None:
+        with self.transaction():
+            self.db.execute("INSERT INTO meta VALUES ('config', ?), ('schema', ?)",
+                            (config.to_json(), str(SCHEMA_VERSION)))
+
+    # --- writing -------------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction (nested calls join the outer one)."""
+        if self.readonly:
+            raise StoreError(f"{self.path} is open read-only")
+        if self.db.in_transaction:
+            yield
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            self._top = None
+            raise
+        self.db.execute("COMMIT")
+
+    def add(self, doc: StoredDocument, band_keys: Iterable[int], links: Iterable[Link], delta: SiteDelta) -> int:
+        cursor = self.db.execute(
+            "INSERT INTO docs (id, site, digest, record, body, shingles, figures, line_keys, size, cluster, rank) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, -1, ?)",
+            (doc.id, doc.site, doc.digest, doc.record, doc.body.encode("utf-8", _TEXT), doc.shingles.tobytes(),
+             doc.figures.tobytes(), doc.line_keys.astype(np.uint64).tobytes(), doc.size, doc.rank))
+        n = int(cursor.lastrowid or 0)
+        self._top = max(self.top(), n)
+        self.db.execute("UPDATE docs SET cluster = ? WHERE n = ?", (n, n))
+        self.db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)", [(_signed(k), n) for k in band_keys])
+        self.db.executemany("INSERT OR REPLACE INTO edges VALUES (?, ?, ?, ?, ?)",
+                            [(min(m.number, n), max(m.number, n), m.inter, m.jaccard, m.containment) for m in links])
+        self._observe(delta)
+        return n
+
+    def remove(self, number: int, delta: SiteDelta) -> None:
+        label = self.db.execute("SELECT cluster FROM docs WHERE n = ?", (number,)).fetchone()
+        self._observe(delta)
+        self.db.execute("DELETE FROM bands WHERE n = ?", (number,))  # a scan, but removal is rare
+        self.db.execute("DELETE FROM edges WHERE a = ? OR b = ?", (number, number))
+        self.db.execute("DELETE FROM docs WHERE n = ?", (number,))
+        if label is not None and label[0] == number:
+            # its cluster was labelled after it: label the others after their smallest number
+            rest = self.db.execute("SELECT MIN(n) FROM docs WHERE cluster = ?", (number,)).fetchone()[0]
+            if rest is not None:
+                self.db.execute("UPDATE docs SET cluster = ? WHERE cluster = ?", (rest, number))
+
+    def _observe(self, delta: SiteDelta) -> None:
+        grow = max(delta.sign, 0)
+        self.db.execute("INSERT INTO site_docs VALUES (?, ?) ON CONFLICT (site) DO UPDATE SET docs = docs + ?",
+                        (delta.site, grow, delta.sign))
+        self.db.executemany("INSERT INTO site_lines VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET count = count + ?",
+                            [(_signed(key), grow, delta.sign) for key in delta.line_keys])
+        self.db.executemany("INSERT INTO site_sources VALUES (?, ?, ?) ON CONFLICT (site, name) "
+                            "DO UPDATE SET count = count + ?", [(delta.site, name, grow, delta.sign)
+                                                                for name in delta.names])
+
+    def save_common(self, common: CommonSet) -> None:
+        with self.transaction():
+            self.db.execute("DELETE FROM common")
+            self.db.executemany("INSERT INTO common VALUES (?)", [(int(h),) for h in common.hashes])
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('common_stamp', ?)", (str(common.version),))
+
+    def set_labels(self, labels: Iterable[tuple[int, int]]) -> None:
+        """``(document, label)`` pairs: the cluster each document was last put in."""
+        self.db.executemany("UPDATE docs SET cluster = ? WHERE n = ?", [(label, n) for n, label in labels])
+
+    # --- documents -----------------------------------------------------------------------------
+
+    def lookup(self, doc_id: str) -> tuple[int, bytes] | None:
+        row = self.db.execute("SELECT n, digest FROM docs WHERE id = ?", (doc_id,)).fetchone()
+        return (int(row[0]), bytes(row[1])) if row else None
+
+    def document(self, number: int) -> StoredDocument | None:
+        return self.documents([number]).get(number)
+
+    def documents(self, numbers: list[int], texts: bool = True) -> dict[int, StoredDocument]:
+        """The stored documents among ``numbers``; without ``texts``, bodies are left empty."""
+        body = "body" if texts else "''"
+        out: dict[int, StoredDocument] = {}
+        for start in range(0, len(numbers), _CHUNK):
+            part = numbers[start : start + _CHUNK]
+            for row in self.db.execute(f"SELECT n, id, site, digest, record, {body}, shingles, figures, line_keys, "
+                                       f"rank FROM docs WHERE n IN ({_marks(part)})", part):
+                out[row[0]] = self._stored(row)
+        return out
+
+    def sketches(self, numbers: list[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """The shingle set and figures of the stored documents among ``numbers``."""
+        out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        for start in range(0, len(numbers), _CHUNK):
+            part = numbers[start : start + _CHUNK]
+            for n, shingles, figures in self.db.execute(
+                    f"SELECT n, shingles, figures FROM docs WHERE n IN ({_marks(part)})", part):
+                out[n] = np.frombuffer(shingles, dtype=np.uint32), np.frombuffer(figures, dtype=np.uint64)
+        return out
+
+    @staticmethod
+    def _stored(row: tuple[Any, ...]) -> StoredDocument:
+        n, doc_id, site, digest, record, body, shingles, figures, line_keys, rank = row
+        return StoredDocument(doc_id, site, bytes(digest), record,
+                              bytes(body).decode("utf-8", _TEXT) if isinstance(body, bytes) else body,
+                              np.frombuffer(shingles, dtype=np.uint32), np.frombuffer(figures, dtype=np.uint64),
+                              np.frombuffer(line_keys, dtype=np.uint64), int(rank), int(n))
+
+    def sample(self, limit: int) -> list[StoredDocument]:
+        """The ``limit`` stored documents of lowest sample rank."""
+        rows = self.db.execute("SELECT n, id, site, digest, record, body, shingles, figures, line_keys, rank "
+                               "FROM docs ORDER BY rank LIMIT ?", (limit,)).fetchall()
+        return [self._stored(row) for row in rows]
+
+    def numbers(self) -> Iterator[tuple[int, str, int]]:
+        """``(number, id, size)`` of every stored document."""
+        for n, doc_id, size in self.db.execute("SELECT n, id, size FROM docs"):
+            yield int(n), str(doc_id), int(size)
+
+    def ids(self, numbers: list[int]) -> dict[int, str]:
+        out: dict[int, str] = {}
+        for start in range(0, len(numbers), _CHUNK):
+            part = numbers[start : start + _CHUNK]
+            out.update(self.db.execute(f"SELECT n, id FROM docs WHERE n IN ({_marks(part)})", part).fetchall())
+        return out
+
+    def count(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM docs").fetchone()[0])
+
+    def top(self) -> int:
+        """The highest document number given (a reader asks every time: writers may have added)."""
+        if self._top is None or self.readonly:
+            self._top = int(self.db.execute("SELECT COALESCE(MAX(n), 0) FROM docs").fetchone()[0])
+        return self._top
+
+    # --- matching ------------------------------------------------------------------------------
+
+    def buckets(self, keys: list[int]) -> list[tuple[int, int]]:
+        """``(key, document)`` for every stored document in the buckets of ``keys``."""
+        signed = [_signed(k) for k in keys]
+        rows = self.db.execute(f"SELECT key, n FROM bands WHERE key IN ({_marks(signed)})", signed).fetchall()
+        return [(_unsigned(key), int(n)) for key, n in rows]
+
+    def edges(self, number: int | None = None, limit: int | None = None) -> list[Edge]:
+        """The verified edges of a document (most contained first), or all of them."""
+        if number is None:
+            rows = self.db.execute("SELECT a, b, inter, jaccard, containment FROM edges").fetchall()
+        else:
+            rows = self.db.execute("SELECT a, b, inter, jaccard, containment FROM edges WHERE a = ? OR b = ? "
+                                   "ORDER BY containment DESC LIMIT ?", (number, number, limit or -1)).fetchall()
+        return [Edge(*row) for row in rows]
+
+    def component(self, seeds: Iterable[int]) -> tuple[list[int], list[tuple[int, int]]]:
+        """The stored documents connected to ``seeds`` through verified edges, and those edges."""
+        seen = set(seeds)
+        frontier = sorted(seen)
+        edges: set[tuple[int, int]] = set()
+        while frontier:
+            chunk, frontier = frontier[:_CHUNK], frontier[_CHUNK:]
+            rows = self.db.execute(f"SELECT a, b FROM edges WHERE a IN ({_marks(chunk)}) UNION "
+                                   f"SELECT a, b FROM edges WHERE b IN ({_marks(chunk)})", chunk + chunk).fetchall()
+            for a, b in rows:
+                edges.add((a, b))
+                for node in (a, b):
+                    if node not in seen:
+                        seen.add(node)
+                        frontier.append(node)
+        return sorted(seen), sorted(edges)
+
+    def common(self) -> CommonSet | None:
+        stamp = self.db.execute("SELECT value FROM meta WHERE key = 'common_stamp'").fetchone()
+        if stamp is None:
+            return None
+        hashes = [h for (h,) in self.db.execute("SELECT hash FROM common ORDER BY hash")]
+        return CommonSet(np.array(hashes, dtype=np.uint32), int(stamp[0]))
+
+    # --- site statistics -----------------------------------------------------------------------
+
+    def site_docs(self, site: str) -> int:
+        row = self.db.execute("SELECT docs FROM site_docs WHERE site = ?", (site,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def line_counts(self, keys: list[int]) -> dict[int, int]:
+        """How many of its site's documents carry each site line key (keys never seen are left out)."""
+        out: dict[int, int] = {}
+        for start in range(0, len(keys), _CHUNK):
+            part = [_signed(k) for k in keys[start : start + _CHUNK]]
+            out.update((_unsigned(key), int(count)) for key, count in self.db.execute(
+                f"SELECT key, count FROM site_lines WHERE key IN ({_marks(part)})", part))
+        return out
+
+    def top_source(self, site: str) -> tuple[str, int] | None:
+        """The name the site's documents credit most often, and how many do (ties: first by name)."""
+        row = self.db.execute("SELECT name, count FROM site_sources WHERE site = ? ORDER BY count DESC, name LIMIT 1",
+                              (site,)).fetchone()
+        return (str(row[0]), int(row[1])) if row else None
+
+    # --- figures -------------------------------------------------------------------------------
+
+    def stats(self) -> dict[str, int]:
+        labels: dict[int, int] = {}
+        for (label,) in self.db.execute("SELECT cluster FROM docs"):
+            labels[label] = labels.get(label, 0) + 1
+        wal = Path(f"{self.path}-wal")
+        return {
+            "documents": self.count(),
+            "sites": int(self.db.execute("SELECT COUNT(*) FROM site_docs WHERE docs > 0").fetchone()[0]),
+            "clusters_of_2_or_more": sum(1 for v in labels.values() if v > 1),
+            "documents_in_clusters": sum(v for v in labels.values() if v > 1),
+            "verified_edges": int(self.db.execute("SELECT COUNT(*) FROM edges").fetchone()[0]),
+            "bytes": self.path.stat().st_size + (wal.stat().st_size if wal.exists() else 0),
+        }
+
+
+__all__ = ["SQLiteStore", "SCHEMA_VERSION"]
