@@ -55,7 +55,7 @@ from dedup.templates import (
     source_names,
     template_threshold,
 )
-from dedup.verify import Pair, verify_pairs
+from dedup.verify import VerifiedPairs, verify_pairs, warm
 from dedup.workers import ordered, start_pool
 
 log = logging.getLogger("dedup")
@@ -314,15 +314,20 @@ class _BandTask:
     keys: str
     bands: int
     n: int
-    band: int
+    first: int
+    last: int
     index: str
     max_bucket: int
 
 
 def _band_unit(task: _BandTask) -> np.ndarray:
-    """One band's candidate pairs, from the band-key table in the scratch folder."""
+    """The distinct candidate pairs of bands ``first`` to ``last`` (excluded), encoded, from the
+    band-key table in the scratch folder."""
     table = np.memmap(task.keys, dtype=np.uint64, mode="r", shape=(task.bands, task.n))
-    return band_pairs(np.asarray(table[task.band]), np.load(task.index), task.n, task.max_bucket)
+    index = np.load(task.index)
+    found = [band_pairs(np.asarray(table[band]), index, task.n, task.max_bucket)
+             for band in range(task.first, task.last)]
+    return merge_pairs([pairs for pairs in found if pairs.size])
 
 
 @dataclass
@@ -339,6 +344,10 @@ def _sketch_columns(path: str) -> dict[str, np.ndarray]:
             cached = (path, {name: data[name] for name in data.files})
         _STATE["sketch_columns"] = cached
     return cached[1]
+
+
+def _warm_unit() -> None:
+    warm(_STATE["config"])
 
 
 def _verify_unit(task: _VerifyTask) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -468,7 +477,7 @@ def scan(docs: Iterable[Document | dict[str, Any]], config: Config | None = None
 
     >>> text = "新华社北京9月23日电 工信部表示将加快培育一批有国际竞争力的先进制造业集群，推动区域协调发展。"
     >>> r = scan([Document(id="a", text=text, site="a.cn"), Document(id="b", text=text, site="b.cn"),
-    ...           Document(id="c", text="完全不同的另一篇报道，讲的是农业农村部的早稻育秧进度情况。", site="c.cn")])
+    ...           Document(id="c", text="短讯一则。", site="c.cn")])
     >>> [sorted(r.docs[m].id for m in c.members) for c in r.clusters], [e.doc_id for e in r.rejects]
     ([['a', 'b']], ['c'])
     """
@@ -648,15 +657,12 @@ def _scan(source: _Source, config: Config, outlets: OutletTable, workers: int,
         for doc in whole.values():
             profiles.apply(doc)
         seconds["templates"] = time.perf_counter() - mark
-        # Workers that cleaned a corpus hold what cleaning cached; banding and verification get a
-        # fresh pool, and only when the corpus is large enough to repay starting one.
-        if pool is not None:
+        # Banding and verification stay on the same workers when the corpus is large enough to
+        # repay passing work to them; below that they run here.
+        if pool is not None and len(columns.site) < MATCH_POOL_MIN_DOCS:
             pool.shutdown()
             pool = None
-            if len(columns.site) >= MATCH_POOL_MIN_DOCS:
-                pool = start_pool(workers, _init_worker, (config, outlets, str(scratch)))
-            else:
-                _init_worker(config, outlets, str(scratch))
+            _init_worker(config, outlets, str(scratch))
         return _match(source, whole, config, outlets, workers if pool is not None else 1, pool, report, scratch, reader,
                       started, seconds, rejects, files, columns, profiles, key_chunks, redo_index, redo_keys,
                       duplicate_ids)
@@ -691,6 +697,9 @@ def _match(source: _Source, whole: dict[str, CleanDocument], config: Config, out
                                         report)
     key_chunks.clear()
     seconds["lsh"] = time.perf_counter() - mark
+    if pool is not None and len(candidates):  # the workers load verification's kernels while common shingles are learned here
+        for _ in range(workers):
+            pool.submit(_warm_unit)
 
     def raw_sketch(index: int) -> tuple[np.ndarray, np.ndarray]:
         ns, nn = columns.n_shingles[index], columns.n_numbers[index]
@@ -760,31 +769,34 @@ def _candidates(config: Config, pool: ProcessPoolExecutor | None, workers: int, 
         table[:, start : start + len(chunk)] = chunk.T
         start += len(chunk)
         key_chunks[position] = chunk[:0]
-        if position % 256 == 0:
-            table.flush()
     if len(redo_index):
         table[:, redo_index] = redo_keys.T
-    table.flush()
+    # No flush: the workers map the same file, and a shared mapping is coherent through the page
+    # cache; forcing the table to disk would cost the stage a write it never needs.
     del table
     np.save(index_path, index)
-    tasks = [_BandTask(str(keys_path), bands, n, band, str(index_path), config.max_bucket) for band in range(bands)]
+    # On workers, a few runs of bands each (a run's pairs are merged where they are found, and
+    # little passes between processes); here, band by band.
+    per_task = -(-bands // (2 * workers)) if pool is not None else 1
+    tasks = [_BandTask(str(keys_path), bands, n, first, min(first + per_task, bands), str(index_path),
+                       config.max_bucket) for first in range(0, bands, per_task)]
     encoded: list[np.ndarray] = []
-    for done, (_, found) in enumerate(ordered(pool, _band_unit, tasks, 2 * max(workers, 1)), start=1):
+    for task, found in ordered(pool, _band_unit, tasks, 2 * max(workers, 1)):
         if found.size:
             encoded.append(found)
         if len(encoded) > 8:
             encoded = [merge_pairs(encoded)]
-        report("banding", done, bands)
+        report("banding", task.last, bands)
     return decode_pairs(merge_pairs(encoded), n), keys_path
 
 
 def _verify(candidates: np.ndarray, common: CommonShingles, columns: _Columns, files: list[str], sizes: np.ndarray,
             config: Config, pool: ProcessPoolExecutor | None, workers: int, scratch: Path,
-            report: Progress) -> list[Pair]:
+            report: Progress) -> VerifiedPairs:
     """Verified pairs, in candidate order: chunks of candidates are checked on the workers, which
     read the sketches from the scratch files; the evidence sizes they saw come back with them."""
     if not len(candidates):
-        return []
+        return VerifiedPairs.of([])
     where = scratch / "sketch-columns.npz"
     np.savez(where, spool=np.frombuffer(columns.sketch_file, dtype=np.int32),
              offset=np.frombuffer(columns.sketch_off, dtype=np.int64),
@@ -794,15 +806,16 @@ def _verify(candidates: np.ndarray, common: CommonShingles, columns: _Columns, f
     size = max(2000, min(VERIFY_CHUNK, -(-len(candidates) // (4 * max(workers, 1)))))
     tasks = [_VerifyTask(candidates[start : start + size], str(where), files)
              for start in range(0, len(candidates), size)]
-    pairs: list[Pair] = []
+    ends: list[np.ndarray] = []
+    scores: list[np.ndarray] = []
     done = 0
-    for task, (kept, scores, touched, evidence_sizes) in ordered(pool, _verify_unit, tasks, 2 * max(workers, 1)):
-        pairs.extend(Pair(int(i), int(j), int(inter), float(jac), float(cont))
-                     for (i, j, inter), (jac, cont) in zip(kept.tolist(), scores.tolist(), strict=True))
+    for task, (kept, figures, touched, evidence_sizes) in ordered(pool, _verify_unit, tasks, 2 * max(workers, 1)):
+        ends.append(kept)
+        scores.append(figures)
         sizes[touched] = evidence_sizes
         done += len(task.pairs)
         report("verifying", done, len(candidates))
-    return pairs
+    return VerifiedPairs.from_arrays(np.concatenate(ends), np.concatenate(scores))
 
 
 class _Rejects(list[InputError]):

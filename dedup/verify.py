@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +21,43 @@ class Pair:
     inter: int
     jaccard: float
     containment: float
+
+
+@dataclass(frozen=True)
+class VerifiedPairs:
+    """Verified pairs as columns (``left < right``, shared shingles, Jaccard, containment): what
+    verification hands to clustering, without an object per pair.
+
+    >>> pairs = VerifiedPairs.of([Pair(0, 2, 9, 0.9, 1.0)])
+    >>> len(pairs), list(pairs)[0].right
+    (1, 2)
+    """
+
+    left: np.ndarray
+    right: np.ndarray
+    inter: np.ndarray
+    jaccard: np.ndarray
+    containment: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.left)
+
+    def __iter__(self) -> Iterator[Pair]:
+        for row in zip(self.left.tolist(), self.right.tolist(), self.inter.tolist(), self.jaccard.tolist(),
+                       self.containment.tolist(), strict=True):
+            yield Pair(*row)
+
+    @classmethod
+    def of(cls, pairs: Iterable[Pair]) -> VerifiedPairs:
+        rows = [(p.left, p.right, p.inter, p.jaccard, p.containment) for p in pairs]
+        ends = np.array([row[:3] for row in rows], dtype=np.int64).reshape(-1, 3)
+        scores = np.array([row[3:] for row in rows], dtype=np.float64).reshape(-1, 2)
+        return cls.from_arrays(ends, scores)
+
+    @classmethod
+    def from_arrays(cls, ends: np.ndarray, scores: np.ndarray) -> VerifiedPairs:
+        """From rows ``(left, right, inter)`` and rows ``(jaccard, containment)``."""
+        return cls(ends[:, 0], ends[:, 1], ends[:, 2], scores[:, 0], scores[:, 1])
 
 
 def numbers_of(compared: str) -> np.ndarray:
@@ -70,6 +107,13 @@ def check_pair(a: np.ndarray, b: np.ndarray, numbers_a: np.ndarray, numbers_b: n
                          min_numbers=2 if short else 4):
         return None
     return inter, jac, cont
+
+
+def warm(config: Config) -> None:
+    """Load the compiled kernels :func:`check_pair` runs (from numba's cache, the first call of
+    each in a process), so that the first pair a worker checks does not pay for it."""
+    shingles, figures = np.array([1, 2], dtype=np.uint32), np.array([1], dtype=np.uint64)
+    check_pair(shingles, shingles, figures, figures, config)
 
 
 def verify_pairs(candidates: Iterable[tuple[int, int]] | np.ndarray,
