@@ -39,13 +39,12 @@ from dedup.config import Config
 from dedup.document import CleanDocument, Document
 from dedup.errors import InputError
 from dedup.io.readers import Walk, parse_record_line, read_file, record_lines, walk, whole_file_records
-from dedup.lsh import band_keys, band_pairs, decode_pairs, lead_keys, merge_pairs
+from dedup.lsh import band_pairs, decode_pairs, keys_of, merge_pairs
 from dedup.normalize import compact
 from dedup.outlets import OutletTable
 from dedup.prepare import clean_options, prepare
 from dedup.result import LazySequence, ScanResult, build_clusters, lone_cluster_maker
-from dedup.shingle import shingle_hashes
-from dedup.sketch import sketch_with_figures
+from dedup.sketch import shingles_of, sketch_with_figures
 from dedup.spool import Spool, SpoolReader
 from dedup.templates import (
     SiteProfiles,
@@ -226,12 +225,10 @@ _PER_DOC = 8
 
 def _keys(signatures: list[np.ndarray], texts: list[str], config: Config) -> np.ndarray:
     """Every LSH key of the documents: the signatures' bands and the leads' bands."""
-    if not signatures:
-        return np.zeros((0, config.total_bands), dtype=np.uint64)
-    keys = band_keys(np.array(signatures), config.lsh_bands, config.lsh_rows)
-    leads = lead_keys(texts, config.lead_chars, config.lead_bands, config.lead_rows, config.shingle_size,
-                      config.num_perm, config.seed)
-    return np.concatenate([keys, leads], axis=1)
+    keys = np.zeros((len(signatures), config.total_bands), dtype=np.uint64)
+    for row, (signature, text) in enumerate(zip(signatures, texts, strict=True)):
+        keys[row] = keys_of(text, signature, config)
+    return keys
 
 
 def _clean_unit(unit: _Unit) -> _UnitOut:
@@ -383,6 +380,17 @@ class _Columns:
         self.sketch_file, self.sketch_off = array("i"), array("q")
         self.n_shingles, self.n_numbers = array("i"), array("i")
         self.rank = array("q")
+
+    def extend(self, file: int, numbers: np.ndarray) -> None:
+        """Append documents from rows of a unit's numbers (see :class:`_UnitOut`) in scratch file ``file``."""
+        count = len(numbers)
+        for column, values in ((self.body_off, numbers[:, 0]), (self.body_len, numbers[:, 1]),
+                               (self.entry_off, numbers[:, 2]), (self.entry_len, numbers[:, 3]),
+                               (self.sketch_off, numbers[:, 4]), (self.n_shingles, numbers[:, 5]),
+                               (self.n_numbers, numbers[:, 6]), (self.rank, numbers[:, 7])):
+            column.extend(values.tolist())
+        for column in (self.body_file, self.entry_file, self.sketch_file):
+            column.extend([file] * count)
 
     def set_sketch(self, index: int, file: int, sketched: _Sketched) -> None:
         self.sketch_file[index] = file
@@ -551,9 +559,78 @@ def _extract_unit(unit: _Unit) -> list[CleanDocument | InputError]:
     out: list[CleanDocument | InputError] = []
     for cleaned in _cleaned(unit):
         refused = None if isinstance(cleaned, InputError) else \
-            rejected_after_cleaning(cleaned, len(shingle_hashes(cleaned.compared, shingle_size)), min_shingles)
+            rejected_after_cleaning(cleaned, len(shingles_of(cleaned.compared, shingle_size)), min_shingles)
         out.append(refused or cleaned)
     return out
+
+
+class _Collected:
+    """What the coordinator keeps of the documents read (stage 1): compact columns, site numbers
+    and statistics, band keys by unit, site line keys with their owners, rejects."""
+
+    def __init__(self, rejects: _Rejects) -> None:
+        self.rejects = rejects
+        self.files: list[str] = []
+        self._file_number: dict[str, int] = {}
+        self.columns = _Columns()
+        self.sites: list[str] = []
+        self._site_number: dict[str, int] = {}
+        self.profiles = SiteProfiles()
+        self._seen: set[str] = set()
+        self.duplicate_ids = 0
+        self.key_chunks: list[np.ndarray] = []
+        self.line_keys: list[np.ndarray] = []
+        self.line_owners: list[np.ndarray] = []
+        self.whole: dict[str, CleanDocument] = {}
+
+    def __len__(self) -> int:
+        return len(self.columns.site)
+
+    def file(self, path: str) -> int:
+        """The number of a scratch file (numbered as first seen)."""
+        if path not in self._file_number:
+            self._file_number[path] = len(self.files)
+            self.files.append(path)
+        return self._file_number[path]
+
+    def take(self, outcome: _UnitOut) -> None:
+        """Keep one unit's documents (a second document with an id already seen is a reject)."""
+        file = self.file(outcome.spool)
+        self.rejects.extend(outcome.rejects)
+        for doc in outcome.whole:
+            self.whole.setdefault(doc.id, doc)
+        numbers = np.frombuffer(outcome.numbers, dtype=np.int64).reshape(-1, _PER_DOC) if len(outcome.ids) \
+            else np.zeros((0, _PER_DOC), dtype=np.int64)
+        accepted = np.ones(len(outcome.ids), dtype=bool)
+        unit_keys: list[np.ndarray] = []
+        unit_owners: list[np.ndarray] = []
+        for row, (doc_id, site, names, keys) in enumerate(zip(outcome.ids, outcome.sites, outcome.names,
+                                                              outcome.line_keys, strict=True)):
+            if doc_id in self._seen:
+                self.duplicate_ids += 1
+                accepted[row] = False
+                self.rejects.append(_duplicate(doc_id))
+                continue
+            self._seen.add(doc_id)
+            index = len(self)
+            if site not in self._site_number:
+                self._site_number[site] = len(self.sites)
+                self.sites.append(site)
+            self.columns.site.append(self._site_number[site])
+            self.profiles.docs[site] += 1
+            if names:
+                self.profiles.sources.setdefault(site, Counter()).update(names)
+            if len(keys):
+                unit_keys.append(keys)
+                unit_owners.append(np.full(len(keys), index, dtype=np.int64))
+        self.columns.extend(file, numbers[accepted])
+        self.key_chunks.append(outcome.band_keys[accepted])
+        if unit_keys:
+            self.line_keys.append(np.concatenate(unit_keys))
+            self.line_owners.append(np.concatenate(unit_owners))
+
+    def done_reading(self) -> None:
+        self._seen.clear()
 
 
 def _scan(source: _Source, config: Config, outlets: OutletTable, workers: int,
@@ -563,28 +640,7 @@ def _scan(source: _Source, config: Config, outlets: OutletTable, workers: int,
     seconds: dict[str, float] = {}
     rejects = _Rejects(strict)
     rejects.extend(source.errors)
-    whole: dict[str, CleanDocument] = {}
-    files: list[str] = []
-    file_number: dict[str, int] = {}
-
-    def number_of(path: str) -> int:
-        if path not in file_number:
-            file_number[path] = len(files)
-            files.append(path)
-        return file_number[path]
-
-    columns = _Columns()
-    site_number: dict[str, int] = {}
-    sites: list[str] = []
-    profiles = SiteProfiles()
-    seen: set[str] = set()
-    duplicate_ids = 0
-    key_chunks: list[np.ndarray] = []
-    line_keys: list[np.ndarray] = []
-    line_owners: list[np.ndarray] = []
-    unit_keys: list[np.ndarray] = []
-    unit_owners: list[np.ndarray] = []
-
+    collected = _Collected(rejects)
     pool: ProcessPoolExecutor | None = None
     if workers > 1:
         pool = start_pool(workers, _init_worker, (config, outlets, str(scratch), keep))
@@ -599,85 +655,37 @@ def _scan(source: _Source, config: Config, outlets: OutletTable, workers: int,
             if outcome is None:
                 assert unit.error is not None
                 rejects.append(unit.error)
-                continue
-            file = number_of(outcome.spool)
-            rejects.extend(outcome.rejects)
-            for doc in outcome.whole:
-                whole.setdefault(doc.id, doc)
-            numbers = np.frombuffer(outcome.numbers, dtype=np.int64).reshape(-1, _PER_DOC) if len(outcome.ids) \
-                else np.zeros((0, _PER_DOC), dtype=np.int64)
-            accepted = np.ones(len(outcome.ids), dtype=bool)
-            for row, (doc_id, site, names, keys) in enumerate(zip(outcome.ids, outcome.sites, outcome.names,
-                                                                  outcome.line_keys, strict=True)):
-                if doc_id in seen:
-                    duplicate_ids += 1
-                    accepted[row] = False
-                    rejects.append(_duplicate(doc_id))
-                    continue
-                seen.add(doc_id)
-                index = len(columns.site)
-                if site not in site_number:
-                    site_number[site] = len(sites)
-                    sites.append(site)
-                columns.site.append(site_number[site])
-                profiles.docs[site] += 1
-                if names:
-                    profiles.sources.setdefault(site, Counter()).update(names)
-                if len(keys):
-                    unit_keys.append(keys)
-                    unit_owners.append(np.full(len(keys), index, dtype=np.int64))
-            kept = numbers[accepted]
-            count = len(kept)
-            columns.body_file.extend([file] * count)
-            columns.body_off.extend(kept[:, 0].tolist())
-            columns.body_len.extend(kept[:, 1].tolist())
-            columns.entry_file.extend([file] * count)
-            columns.entry_off.extend(kept[:, 2].tolist())
-            columns.entry_len.extend(kept[:, 3].tolist())
-            columns.sketch_file.extend([file] * count)
-            columns.sketch_off.extend(kept[:, 4].tolist())
-            columns.n_shingles.extend(kept[:, 5].tolist())
-            columns.n_numbers.extend(kept[:, 6].tolist())
-            columns.rank.extend(kept[:, 7].tolist())
-            key_chunks.append(outcome.band_keys[accepted])
-            if unit_keys:
-                line_keys.append(np.concatenate(unit_keys))
-                line_owners.append(np.concatenate(unit_owners))
-                unit_keys.clear()
-                unit_owners.clear()
-        seen.clear()
+            else:
+                collected.take(outcome)
+        collected.done_reading()
         seconds["read_clean_sketch"] = time.perf_counter() - started
 
         # Stage 2: site templates.
         mark = time.perf_counter()
-        redo_index, redo_keys = _templates(profiles, sites, columns, line_keys, line_owners, files, pool, workers,
-                                           config, report, number_of)
-        line_keys.clear()
-        line_owners.clear()
-        for doc in whole.values():
-            profiles.apply(doc)
+        redo_index, redo_keys = _templates(collected, pool, workers, config, report)
+        for doc in collected.whole.values():
+            collected.profiles.apply(doc)
         seconds["templates"] = time.perf_counter() - mark
         # Banding and verification stay on the same workers when the corpus is large enough to
         # repay passing work to them; below that they run here.
-        if pool is not None and len(columns.site) < MATCH_POOL_MIN_DOCS:
+        if pool is not None and len(collected) < MATCH_POOL_MIN_DOCS:
             pool.shutdown()
             pool = None
             _init_worker(config, outlets, str(scratch))
-        return _match(source, whole, config, outlets, workers if pool is not None else 1, pool, report, scratch, reader,
-                      started, seconds, rejects, files, columns, profiles, key_chunks, redo_index, redo_keys,
-                      duplicate_ids)
+        return _match(source, collected, config, outlets, workers if pool is not None else 1, pool, report, scratch,
+                      reader, started, seconds, redo_index, redo_keys)
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
 
 
-def _match(source: _Source, whole: dict[str, CleanDocument], config: Config, outlets: OutletTable, workers: int, pool: ProcessPoolExecutor | None,
-           report: Progress, scratch: Path, reader: SpoolReader, started: float, seconds: dict[str, float],
-           rejects: _Rejects, files: list[str], columns: _Columns, profiles: SiteProfiles,
-           key_chunks: list[np.ndarray], redo_index: np.ndarray, redo_keys: np.ndarray,
-           duplicate_ids: int) -> CorpusScan:
-    """Stage 3: candidates (band by band on the workers), common shingles, verification (pairs in
+def _match(source: _Source, collected: _Collected, config: Config, outlets: OutletTable, workers: int,
+           pool: ProcessPoolExecutor | None, report: Progress, scratch: Path, reader: SpoolReader, started: float,
+           seconds: dict[str, float], redo_index: np.ndarray, redo_keys: np.ndarray) -> CorpusScan:
+    """Stage 3: candidates (runs of bands on the workers), common shingles, verification (pairs in
     chunks on the workers), clusters and the choice (here)."""
+    columns, files, profiles, whole = collected.columns, collected.files, collected.profiles, collected.whole
+    rejects, key_chunks = collected.rejects, collected.key_chunks
     n = len(columns.site)
     mark = time.perf_counter()
     n_shingles = np.frombuffer(columns.n_shingles, dtype=np.int32).astype(np.int64) if n else np.zeros(0, np.int64)
@@ -748,7 +756,7 @@ def _match(source: _Source, whole: dict[str, CleanDocument], config: Config, out
     )
     result.rejects = list(rejects)
     return CorpusScan(result=result, rejects=result.rejects, files=source.files, unsupported=source.unsupported,
-                      documents=n, duplicate_ids=duplicate_ids, seconds=seconds, scratch=scratch, reader=reader,
+                      documents=n, duplicate_ids=collected.duplicate_ids, seconds=seconds, scratch=scratch, reader=reader,
                       sizes=sizes, outlets=outlets, whole=whole)
 
 
@@ -839,18 +847,21 @@ def _clean_unit_or_skip(unit: _Unit) -> _UnitOut | None:
     return None if unit.kind == "error" else _clean_unit(unit)
 
 
-def _templates(profiles: SiteProfiles, sites: list[str], columns: _Columns, line_keys: list[np.ndarray],
-               line_owners: list[np.ndarray], files: list[str], pool: ProcessPoolExecutor | None, workers: int,
-               config: Config, report: Progress, number_of: Callable[[str], int]) -> tuple[np.ndarray, np.ndarray]:
+def _templates(collected: _Collected, pool: ProcessPoolExecutor | None, workers: int, config: Config,
+               report: Progress) -> tuple[np.ndarray, np.ndarray]:
     """Learn the sites' template lines; clean and sketch again the documents that carry them.
 
     Returns the indices of the documents sketched again and their new band keys.
     """
+    profiles, sites, columns, files = collected.profiles, collected.sites, collected.columns, collected.files
+    line_keys, line_owners = collected.line_keys, collected.line_owners
     empty = np.zeros(0, dtype=np.int64), np.zeros((0, config.total_bands), dtype=np.uint64)
     if not line_keys:
         return empty
     keys = np.concatenate(line_keys)
     owners = np.concatenate(line_owners)
+    line_keys.clear()  # the coordinator's largest lists while reading: free them now
+    line_owners.clear()
     distinct, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
     frequent = counts >= profiles.min_count
     profiles.lines.update(dict(zip(distinct[frequent].tolist(), counts[frequent].tolist(), strict=True)))
@@ -876,7 +887,7 @@ def _templates(profiles: SiteProfiles, sites: list[str], columns: _Columns, line
     new_keys = np.zeros((len(tasks), config.total_bands), dtype=np.uint64)
     position = 0
     for _, (spool_path, items, band) in ordered(pool, _redo_unit, units, 4 * max(workers, 1)):
-        file = number_of(spool_path)
+        file = collected.file(spool_path)
         for index, sketched in items:
             columns.set_sketch(index, file, sketched)
         new_keys[position : position + len(items)] = band

@@ -38,7 +38,7 @@ from dedup.common import CommonShingles, EvidenceReader, sample_pairs, sample_ra
 from dedup.config import Config
 from dedup.document import CleanDocument, Document
 from dedup.errors import ConfigMismatchError, InputError
-from dedup.lsh import bucket_allowed, document_keys
+from dedup.lsh import bucket_allowed, keys_of
 from dedup.normalize import compact
 from dedup.outlets import OutletTable
 from dedup.prepare import clean_options, prepare
@@ -244,12 +244,8 @@ class Index:
         shingles, signature, figures = sketch_with_figures(prepared.doc.compared, config.shingle_size,
                                                            config.num_perm, config.seed)
         prepared.shingles, prepared.figures = shingles, figures
-        prepared.band_keys = self._keys(prepared.doc.compared, signature).tolist()
+        prepared.band_keys = keys_of(prepared.doc.compared, signature, self.config).tolist()
 
-    def _keys(self, compared: str, signature: np.ndarray) -> np.ndarray:
-        config = self.config
-        return document_keys(compared, signature, config.lsh_bands, config.lsh_rows, config.lead_chars,
-                             config.lead_bands, config.lead_rows, config.shingle_size, config.num_perm, config.seed)
 
     # --- corpus-wide common shingles -------------------------------------------------------------
 
@@ -274,7 +270,7 @@ class Index:
         config = self.config
         sample = self.store.sample(config.common_sample)
         # The sample's LSH keys are made again from what is stored (a store keeps buckets by key).
-        keys = np.array([self._keys(compact(doc.body), signature_of(doc.shingles, config.num_perm, config.seed))
+        keys = np.array([keys_of(compact(doc.body), signature_of(doc.shingles, config.num_perm, config.seed), config)
                          for doc in sample], dtype=np.uint64).reshape(len(sample), config.total_bands)
         pairs = sample_pairs(np.repeat(np.arange(len(sample)), keys.shape[1]), keys.ravel(), config.max_bucket)
         self._common = CommonShingles.learn([doc.shingles for doc in sample], pairs, config)

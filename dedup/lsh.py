@@ -2,33 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from dedup.shingle import mix64
+from dedup.config import Config
 from dedup.sketch import band_keys_one, sketch
 
 _EMPTY_PAIRS = np.zeros((0, 2), dtype=np.int64)
-
-
-def band_keys(signatures: np.ndarray, bands: int, rows: int, first_band: int = 0) -> np.ndarray:
-    """One 64-bit key per (document, band): shape ``(n, bands)``.
-
-    >>> sig = np.arange(12, dtype=np.uint32).reshape(2, 6)
-    >>> band_keys(sig, 3, 2).shape
-    (2, 3)
-    """
-    n, width = signatures.shape
-    if bands * rows > width:
-        raise ValueError(f"{bands} bands of {rows} rows need {bands * rows} signature values; signatures have {width}")
-    cols = signatures[:, : bands * rows].astype(np.uint64).reshape(n, bands, rows)
-    keys = np.zeros((n, bands), dtype=np.uint64)
-    for r in range(rows):
-        keys = mix64(keys ^ cols[:, :, r] ^ np.uint64(r * 0x9E3779B97F4A7C15 & 0xFFFFFFFFFFFFFFFF))
-    # Keys of different bands must never meet, so the band number goes into the key as well.
-    return mix64(keys + np.arange(first_band, first_band + bands, dtype=np.uint64)[None, :])
 
 
 def bucket_allowed(size: Any, max_bucket: int) -> Any:
@@ -72,24 +53,14 @@ def pairs_in_groups(keys: np.ndarray, max_group: int) -> np.ndarray:
     return np.sort(pairs, axis=1)
 
 
-def candidate_pairs(signatures: np.ndarray, bands: int, rows: int, max_bucket: int = 2000,
-                    valid: np.ndarray | None = None, extra_keys: np.ndarray | None = None) -> np.ndarray:
-    """Distinct pairs of rows that agree on every row of at least one band, shape ``(m, 2)``.
-
-    ``valid`` masks rows that may take part (documents too short to judge are left out);
-    ``extra_keys`` (n, k) are further band keys per row (the leads' bands).
-    """
-    n = signatures.shape[0]
-    if n < 2:
-        return _EMPTY_PAIRS
-    keys = band_keys(signatures, bands, rows)
-    if extra_keys is not None and extra_keys.size:
-        keys = np.concatenate([keys, extra_keys], axis=1)
-    return candidate_pairs_from_keys(lambda band: keys[:, band], n, keys.shape[1], max_bucket, valid)
-
-
 LEAD_FIRST_BAND = 1 << 20
 """Band numbers of lead bands start here, so that their keys never meet the whole text's."""
+
+
+def keys_of(compared: str, signature: np.ndarray, config: Config) -> np.ndarray:
+    """:func:`document_keys` under a configuration: what every engine keys a document by."""
+    return document_keys(compared, signature, config.lsh_bands, config.lsh_rows, config.lead_chars, config.lead_bands,
+                         config.lead_rows, config.shingle_size, config.num_perm, config.seed)
 
 
 def document_keys(compared: str, signature: np.ndarray, bands: int, rows: int, lead_chars: int, lead_bands: int,
@@ -101,15 +72,6 @@ def document_keys(compared: str, signature: np.ndarray, bands: int, rows: int, l
     _, lead_signature = sketch(compared[:lead_chars], shingle_size, num_perm, seed)
     lead = band_keys_one(lead_signature, lead_bands, lead_rows, LEAD_FIRST_BAND)
     return np.concatenate([keys, lead])
-
-
-def lead_keys(texts: list[str], lead_chars: int, lead_bands: int, lead_rows: int, shingle_size: int, num_perm: int,
-              seed: int) -> np.ndarray:
-    """The lead bands' keys of many compared texts, shape ``(len(texts), lead_bands)``."""
-    if not lead_chars or not lead_bands or not texts:
-        return np.zeros((len(texts), 0), dtype=np.uint64)
-    signatures = np.array([sketch(t[:lead_chars], shingle_size, num_perm, seed)[1] for t in texts])
-    return band_keys(signatures, lead_bands, lead_rows, LEAD_FIRST_BAND)
 
 
 def band_pairs(keys: np.ndarray, index: np.ndarray, n: int, max_bucket: int) -> np.ndarray:
@@ -135,22 +97,3 @@ def decode_pairs(encoded: np.ndarray, n: int) -> np.ndarray:
     if not encoded.size:
         return _EMPTY_PAIRS
     return np.stack((encoded // n, encoded % n), axis=1)
-
-
-def candidate_pairs_from_keys(column: Callable[[int], np.ndarray], n: int, bands: int, max_bucket: int = 2000,
-                              valid: np.ndarray | None = None) -> np.ndarray:
-    """:func:`candidate_pairs` from band keys fetched one band at a time (``column(band)``: n keys).
-
-    Only one band's keys need to be in memory at once besides the pairs found.
-    """
-    index = np.arange(n) if valid is None else np.flatnonzero(valid)
-    if index.size < 2:
-        return _EMPTY_PAIRS
-    encoded: list[np.ndarray] = []
-    for band in range(bands):
-        found = band_pairs(column(band), index, n, max_bucket)
-        if found.size:
-            encoded.append(found)
-        if len(encoded) > 8:
-            encoded = [merge_pairs(encoded)]
-    return decode_pairs(merge_pairs(encoded), n)

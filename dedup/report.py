@@ -11,7 +11,7 @@ from dedup.document import CleanDocument
 from dedup.errors import InputError
 from dedup.outlets import OutletTable
 from dedup.result import Cluster, ScanResult
-from dedup.shingle import jaccard_containment, shingle_hashes
+from dedup.sketch import jaccard_containment, shingles_of
 
 
 def cluster_record(result: ScanResult, cluster: Cluster, number: int, outlets: OutletTable) -> dict[str, Any]:
@@ -131,7 +131,7 @@ def describe_cluster(result: ScanResult, cluster: Cluster | None) -> list[str]:
 def explain(result: ScanResult, index: int, outlets: OutletTable, neighbours: int = 5) -> str:
     """A readable account of one document: what was compared, removed, matched and why."""
     doc = result.docs[index]
-    lines = describe_document(doc, doc.compared, len(shingle_hashes(doc.compared, result.config.shingle_size)),
+    lines = describe_document(doc, doc.compared, len(shingles_of(doc.compared, result.config.shingle_size)),
                               len(result.shingles[index]), result.config)
     scored = []
     for other in range(len(result.docs)):

@@ -20,8 +20,7 @@ from dedup.config import Config
 from dedup.document import CleanDocument
 from dedup.errors import InputError
 from dedup.outlets import OutletTable
-from dedup.shingle import jaccard_containment
-from dedup.sketch import intersection_size
+from dedup.sketch import intersection_size, jaccard_containment
 from dedup.templates import SiteProfiles
 from dedup.verify import Pair, VerifiedPairs
 

@@ -2,7 +2,7 @@
 
 One pass over the text's code points computes each shingle's hash, the set of distinct hashes and
 the signature, with no Python object per shingle. The results are bit-identical to the reference
-path (:func:`dedup.shingle.shingle_hashes` then :func:`dedup.signature.signature`, which follow
+path (:func:`dedup.reference.shingle_hashes` then :func:`dedup.reference.signature`, which follow
 datasketch's scheme); the test suite checks that on random and real text.
 
 >>> shingles, sig = sketch("同一篇新闻稿的正文内容", 5, 128, 1)
@@ -34,7 +34,7 @@ def _shingles(cps: np.ndarray, k: int) -> np.ndarray:  # pragma: no cover - comp
         for j in range(k):
             h = h * poly + np.uint64(cps[i + j])
         x = h + np.uint64(k)
-        # splitmix64's finaliser, as dedup.shingle.mix64
+        # splitmix64's finaliser, as dedup.reference.mix64
         x = x ^ (x >> np.uint64(30))
         x = x * np.uint64(0xBF58476D1CE4E5B9)
         x = x ^ (x >> np.uint64(27))
@@ -168,9 +168,41 @@ def band_keys_one(signature: np.ndarray, bands: int, rows: int, first_band: int)
     return out
 
 
+def jaccard_containment(a: np.ndarray, b: np.ndarray) -> tuple[int, float, float]:
+    """``(intersection size, Jaccard, containment)`` of two sorted distinct hash arrays.
+
+    Containment is the share of the smaller set found in the larger.
+
+    >>> x = np.array([1, 2, 3, 4], dtype=np.uint64); y = np.array([3, 4], dtype=np.uint64)
+    >>> jaccard_containment(x, y)
+    (2, 0.5, 1.0)
+    """
+    if len(a) == 0 or len(b) == 0:
+        return 0, 0.0, 0.0
+    inter = int(intersection_size(a, b))
+    union = len(a) + len(b) - inter
+    return inter, inter / union, inter / min(len(a), len(b))
+
+
 def code_points(text: str) -> np.ndarray:
     """The text's code points as a uint32 array (lone surrogates kept as they are)."""
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+
+
+def shingles_of(text: str, k: int) -> np.ndarray:
+    """Sorted, distinct 32-bit hashes of the text's k-character shingles (a text shorter than
+    ``k`` is one shingle of its own; an empty text has none).
+
+    >>> len(shingles_of("abcdef", 3)), len(shingles_of("ab", 3)), len(shingles_of("", 3))
+    (4, 1, 0)
+    """
+    if k < 1:
+        raise ValueError(f"shingle size k must be at least 1; got {k}")
+    if not text:
+        return _EMPTY_SHINGLES
+    hashes = _shingles(code_points(text), k)
+    hashes.sort()  # numpy's vectorised sort: several times faster than a sort compiled by numba
+    return hashes[: _distinct(hashes)]
 
 
 def sketch(text: str, k: int, num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -183,9 +215,7 @@ def sketch(text: str, k: int, num_perm: int, seed: int) -> tuple[np.ndarray, np.
         signature.fill(EMPTY_VALUE)
         return _EMPTY_SHINGLES, signature
     a, b = permutations(num_perm, seed)
-    hashes = _shingles(code_points(text), k)
-    hashes.sort()  # numpy's vectorised sort: several times faster than a sort compiled by numba
-    shingles = hashes[: _distinct(hashes)]
+    shingles = shingles_of(text, k)
     _minhash(shingles, a, b, signature)
     return shingles, signature
 
@@ -222,4 +252,4 @@ def sketch_many(texts: list[str], k: int, num_perm: int, seed: int) -> tuple[lis
     return sets, signatures
 
 
-__all__ = ["sketch", "sketch_many", "sketch_with_figures", "signature_of", "figures", "code_points", "intersection_size"]
+__all__ = ["sketch", "shingles_of", "jaccard_containment", "sketch_many", "sketch_with_figures", "signature_of", "figures", "code_points", "intersection_size"]

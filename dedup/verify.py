@@ -8,8 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dedup.config import Config
-from dedup.shingle import jaccard_containment
-from dedup.sketch import figures, intersection_size
+from dedup.sketch import figures, intersection_size, jaccard_containment
 
 
 @dataclass

@@ -3,9 +3,8 @@ from datasketch import MinHash
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.lsh import candidate_pairs
-from dedup.shingle import jaccard_containment, shingle_hashes
-from dedup.signature import hash32, signature, signatures
+from dedup.reference import candidate_pairs, hash32, shingle_hashes, signature, signatures
+from dedup.sketch import jaccard_containment
 
 
 def test_signature_equals_datasketch_affine32(article):

@@ -2,8 +2,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.shingle import shingle_hashes
-from dedup.signature import signature
+from dedup.reference import shingle_hashes, signature
 from dedup.sketch import sketch, sketch_many
 
 
@@ -61,7 +60,7 @@ def test_figures_are_the_distinct_digit_runs(text):
 @settings(max_examples=50, deadline=None)
 @given(st.integers(min_value=0, max_value=2**32 - 1), st.integers(min_value=0, max_value=2**20))
 def test_compiled_band_keys_equal_the_numpy_ones(seed, first_band):
-    from dedup.lsh import band_keys
+    from dedup.reference import band_keys
     from dedup.sketch import band_keys_one
 
     signature = np.random.default_rng(seed).integers(0, 2**32, size=128, dtype=np.uint64).astype(np.uint32)
