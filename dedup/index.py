@@ -56,7 +56,7 @@ from dedup.templates import (
     source_names,
     template_threshold,
 )
-from dedup.verify import VerifiedPairs, check_pair, verify_pairs
+from dedup.verify import VerifiedPairs, verify_pairs
 from dedup.workers import ordered, start_pool
 
 log = logging.getLogger("dedup")
@@ -296,16 +296,11 @@ class Index:
         numbers = sorted({n for key, n in found if bucket_allowed(per_key[key] + 1, self.config.max_bucket)}
                          - {exclude})
         common = self.common_shingles()
-        evidence = common.evidence(prepared.shingles)
         sketches = self.store.sketches(numbers)
-        verified = []
-        for n in numbers:
-            if n in sketches:
-                shingles, figures = sketches[n]
-                checked = check_pair(evidence, common.evidence(shingles), prepared.figures, figures, self.config)
-                if checked is not None:
-                    verified.append(Link(n, *checked))
-        return verified
+        sketches[-1] = prepared.shingles, prepared.figures  # the incoming document is -1
+        sketch_of = EvidenceReader(sketches.__getitem__, common, {})
+        kept = verify_pairs([(-1, n) for n in numbers if n in sketches], sketch_of, self.config)
+        return [Link(p.right, p.inter, p.jaccard, p.containment) for p in kept]
 
     # --- the verbs ---------------------------------------------------------------------------
 
