@@ -56,3 +56,20 @@ def _blurb_items(count: int, seed: int) -> list[Document]:
 def blurb_items():
     """Short, different items on as many sites, each ending in the same long blurb."""
     return _blurb_items
+
+
+@pytest.fixture(scope="session")
+def labelled_corpus(tmp_path_factory):
+    """A generated labelled corpus (``corpus/``, ``gold.jsonl``) per (stories, seed), made once a session."""
+    from benchmarks.synthetic import write_quality_corpus
+
+    made: dict[tuple[int, int], Path] = {}
+
+    def make(stories: int, seed: int) -> Path:
+        if (stories, seed) not in made:
+            out = tmp_path_factory.mktemp(f"synthetic-{stories}-{seed}")
+            write_quality_corpus(out, stories=stories, seed=seed)
+            made[stories, seed] = out
+        return made[stories, seed]
+
+    return make

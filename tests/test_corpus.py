@@ -16,10 +16,8 @@ from dedup.sketch import shingles_of
 
 
 @pytest.fixture(scope="module")
-def labelled(tmp_path_factory):
-    out = tmp_path_factory.mktemp("synthetic")
-    write_quality_corpus(out, stories=60, seed=3)
-    return out
+def labelled(labelled_corpus):
+    return labelled_corpus(60, 3)
 
 
 def test_generated_corpus_is_reproducible(tmp_path):

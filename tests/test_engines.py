@@ -7,7 +7,6 @@ import random
 
 import pytest
 
-from benchmarks.synthetic import write_quality_corpus
 from dedup.config import Config
 from dedup.corpus import scan, scan_corpus
 from dedup.document import Document
@@ -18,10 +17,8 @@ from dedup.report import records
 
 
 @pytest.fixture(scope="module")
-def labelled(tmp_path_factory):
-    out = tmp_path_factory.mktemp("synthetic")
-    write_quality_corpus(out, stories=50, seed=21)
-    return out
+def labelled(labelled_corpus):
+    return labelled_corpus(50, 21)
 
 
 def _stories(clusters):

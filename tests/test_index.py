@@ -14,7 +14,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks.synthetic import write_quality_corpus
 from dedup.config import Config
 from dedup.document import Document
 from dedup.errors import ConfigMismatchError, StoreError
@@ -31,10 +30,8 @@ def _documents(root: Path) -> list[Document]:
 
 
 @pytest.fixture(scope="module")
-def labelled(tmp_path_factory):
-    out = tmp_path_factory.mktemp("synthetic")
-    write_quality_corpus(out, stories=40, seed=21)
-    return out
+def labelled(labelled_corpus):
+    return labelled_corpus(40, 21)
 
 
 def test_add_query_get_remove(tmp_path, article, other_article):
