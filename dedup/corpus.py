@@ -1,14 +1,16 @@
-"""Scan a corpus directory on all cores in bounded memory: the path ``dedup scan`` takes.
+"""The local engine: scan a corpus on all cores in bounded memory (``dedup scan``, ``dedup explain
+DIR``, ``dedup.scan``).
 
-Stages, each run by worker processes over small units of work, results taken in walk order:
+Stages, each run by worker processes over small units of work, results taken in input order:
 
 1. read and clean every document; sketch it (shingles, MinHash, band keys, figures); count its
    body lines under site-salted keys. Bodies, sketches and the cleaned records go to per-process
    scratch files; the coordinator keeps only compact columns and the band keys.
 2. from the line counts, find each site's template lines; documents that carry one are cleaned of
    them and sketched again (usually a minority: pages of aggregator and portal sites).
-3. LSH over the band keys, one band at a time; verification of candidates on the exact shingle
-   sets read back from scratch; clustering and the choice of canonical copy and origin.
+3. LSH over the band keys, in runs of bands; verification of candidates on the exact shingle
+   sets read back from scratch (both on the workers from ``MATCH_POOL_MIN_DOCS`` documents up);
+   clustering and the choice of canonical copy and origin (in the coordinator).
 
 The same engine runs with one process (everything in this one) or N (the stages above shared
 among N workers), over files (:func:`scan_corpus`) or over documents given in memory
