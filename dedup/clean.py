@@ -24,7 +24,10 @@ CHINA_TZ = timezone(timedelta(hours=8))
 # --- attribution -----------------------------------------------------------------------------
 
 _NAME = r"([\w·&]{2,24}?)"
+# A credit of a picture, a video or of data (图片来源, 视频来源, 数据来源, 资料来源, 配图来源 ...)
+# names who made that piece, not the story's source.
 _SOURCE_LINE = re.compile(
+    r"(?<![片图据料频像材面])"
     r"(媒体来源|文章来源|稿件来源|信息来源|新闻来源|内容来源|来源|出处|来自)\s*[:]\s*([\w·&]{2,30}(?: [a-z][a-z&]{1,11}){0,3})"
 )
 _FROM_PHRASE = re.compile(r"(本文来源于|本文来自|本文转载自|转载自|转自|本文首发于|首发于)\s*[:]?\s*([\w·&]{2,30})")
@@ -177,6 +180,8 @@ def find_attributions(line: str, first_paragraph: bool = False) -> list[Attribut
 
     >>> [(a.form, a.outlet) for a in find_attributions("2025-07-06 [知识] 来源:庚癸之呼网 媒体来源:中国证券报")]
     [('来源', '庚癸之呼网'), ('媒体来源', '中国证券报')]
+    >>> find_attributions("(图片来源:达志影像) 数据来源:东方财富Choice 视频来源:央视")
+    []
     """
     found: list[Attribution] = []
     has_colon = ":" in line

@@ -100,7 +100,13 @@ class OutletTable:
         return None
 
     def by_site(self, site: str | None) -> Outlet | None:
-        """The outlet that owns a host, matching the longest registered domain suffix."""
+        """The outlet that owns a site: a host, matched on the longest registered domain suffix,
+        or (as feeds often give it) the outlet's name or one of its aliases.
+
+        >>> table = OutletTable.default()
+        >>> table.by_site("www.bjnews.com.cn").name, table.by_site("新京报").name
+        ('新京报', '新京报')
+        """
         if not site:
             return None
         if site in self._sites:
@@ -113,6 +119,8 @@ class OutletTable:
             if candidate in self._by_domain:
                 found = self._by_domain[candidate]
                 break
+        if found is None and not host.isascii():  # a name, not a host
+            found = self.resolve(site)
         if len(self._sites) < 100_000:
             self._sites[site] = found
         return found

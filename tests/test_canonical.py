@@ -76,3 +76,17 @@ def test_a_source_quoted_in_the_story_is_not_the_origin():
     copies = [_doc(f"p{i}.example/a.txt", f"p{i}.example", "2018-10-02 19:00 来源：证券时报网", body=body) for i in range(3)]
     choice = choose([Member(original, 50)] + [Member(c, 50) for c in copies], TABLE)
     assert choice.origin == "证券时报" and choice.canonical == 0
+
+
+def test_a_feed_that_names_the_outlet_as_its_site_is_the_outlets_own_site():
+    # JSON Lines feeds often give the outlet's name as `site`: that page is on the outlet's own site.
+    original = _doc("bjnews-feed/1", "新京报", "2024-03-12 09:30")
+    portal = _doc("money.163.com/a.html", "money.163.com", "2024-03-12 10:00")
+    choice = choose([Member(portal, 50), Member(original, 50)], TABLE)
+    assert choice.canonical == 1
+    assert choice.origin == "新京报"
+
+
+def test_credits_of_a_picture_or_of_data_are_not_the_story_source():
+    doc = _doc("a.cn/1.html", "a.cn", "2024-03-12 09:30", body=BODY + "\n（图片来源：达志影像）\n数据来源：东方财富Choice")
+    assert doc.attributions == [] and doc.attributed_source is None
