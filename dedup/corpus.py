@@ -899,4 +899,4 @@ def _templates(collected: _Collected, pool: ProcessPoolExecutor | None, workers:
     return docs.astype(np.int64), new_keys
 
 
-__all__ = ["scan_corpus", "CorpusScan"]
+__all__ = ["CorpusScan", "scan", "scan_corpus", "scan_documents", "stream"]

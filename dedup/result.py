@@ -7,7 +7,6 @@ whole corpus, the index over one connected component); this module holds no I/O.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar, overload
@@ -24,7 +23,6 @@ from dedup.sketch import intersection_size, jaccard_containment
 from dedup.templates import SiteProfiles
 from dedup.verify import Pair, VerifiedPairs
 
-log = logging.getLogger("dedup")
 T = TypeVar("T")
 
 

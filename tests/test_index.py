@@ -245,11 +245,15 @@ def test_common_shingles_are_learned_by_the_index_and_kept_with_it(tmp_path, blu
         verdicts = list(index.add_many(docs))
         groups = [c for c in index.clusters() if c["size"] > 1]
         learned = index.common_shingles()
+        version = index.common_version
+    # clusters() learns them again from everything stored: their version is the last document's number
+    assert version == len(docs)
     # Early items match on the blurb before it is known as common; the clusters judge again.
     assert groups == []
     assert len(learned) > 0 and any(v.status == "repost" for v in verdicts[:25])
     with Index(path, readonly=True) as reopened:
         assert np.array_equal(reopened.common_shingles().hashes, learned.hashes)
+        assert reopened.common_version == version
         late = reopened.query(blurb_items(41, seed=3)[-1])  # one more item with the blurb
     assert late.status == "new"
     with Index(tmp_path / "off.db", Config(common_share=0)) as index:
