@@ -1,9 +1,15 @@
 """Quality benchmark: dedup against the plain datasketch pipeline on a labelled corpus.
 
     python -m benchmarks.quality [--corpus ../shared/bench/dev/corpus] [--gold ../shared/bench/dev/gold.jsonl]
+    python -m benchmarks.quality --finnews [../shared/corpora/finnews-em-sina-2018/articles.jsonl]
 
 Prints one table, dedup and the baseline side by side, with pairwise P/R/F1, ARI, B-cubed F1,
 canonical accuracy and origin accuracy, plus recall per transformation tag and wall time.
+
+``--finnews`` scores instead on real reposts against the hand-judged pairs kept in
+``benchmarks/finnews_gold.jsonl`` (every pair of that corpus with containment 0.2 or more, read and
+judged "same story" or not; ids and judgements only, the articles stay in ``../shared``): pairwise
+precision and recall, and the missed and wrongly joined pairs by kind.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.baseline import baseline_clusters
-from benchmarks.scoring import Gold, accuracy_by_case, load_gold, score
+from benchmarks.scoring import Gold, accuracy_by_case, load_gold, load_judgements, score, score_judged_pairs
 from benchmarks.synthetic import write_quality_corpus
 from dedup.config import Config
 from dedup.corpus import scan_corpus
@@ -27,6 +33,8 @@ from dedup.report import records
 
 HERE = Path(__file__).resolve().parent
 DEV = HERE.parent.parent / "shared" / "bench" / "dev"
+FINNEWS = HERE.parent.parent / "shared" / "corpora" / "finnews-em-sina-2018" / "articles.jsonl"
+FINNEWS_GOLD = HERE / "finnews_gold.jsonl"
 
 
 def run_dedup(corpus: Path, config: Config) -> tuple[list[dict[str, Any]], float]:
@@ -57,6 +65,31 @@ def false_merges(clusters: list[dict[str, Any]], gold: Gold) -> dict[str, int]:
                     kind = "other"
                 counts[kind] += 1
     return dict(counts)
+
+
+def judged(corpus: Path, gold: Path, config: Config, show: int = 0) -> dict[str, Any]:
+    """dedup and the baseline on a corpus with hand-judged pairs; prints the table and returns the scores."""
+    judgements = load_judgements(gold)
+    clusters, seconds = run_dedup(corpus, config)
+    rows = {"dedup": score_judged_pairs(clusters, judgements) | {"seconds": seconds}}
+    started = time.perf_counter()
+    docs: list[Document] = [d for d in read_file(corpus, corpus.name) if not isinstance(d, Exception)]
+    rows["datasketch"] = score_judged_pairs(baseline_clusters(docs), judgements) | {
+        "seconds": time.perf_counter() - started}
+    print(f"corpus: {corpus}  ({len(judgements)} judged pairs, {rows['dedup']['same']} of them the same story)")
+    print("| | precision | recall | F1 | pairs joined | missed, by kind | wrongly joined, by kind |")
+    print("|---|---|---|---|---|---|---|")
+    for name, row in rows.items():
+        print(f"| {name} | {row['precision']:.3f} | {row['recall']:.3f} | {row['f1']:.3f} | {row['joined']} | "
+              f"{_counts(row['missed_by_kind'])} | {_counts(row['wrong_by_kind'])} |")
+    for label, pairs in (("missed", rows["dedup"]["missed"]), ("wrongly joined", rows["dedup"]["wrong"])):
+        for a, b in pairs[:show]:
+            print(f"  dedup {label}: {a}  <->  {b}")
+    return rows["dedup"]
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{kind} {n}" for kind, n in counts.items()) or "-"
 
 
 def run_baseline(corpus: Path) -> tuple[list[dict[str, Any]], float]:
@@ -92,7 +125,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="score on the generated labelled corpus in DIR (written there first if missing)")
     parser.add_argument("--stories", type=int, default=600, help="stories in the generated corpus")
     parser.add_argument("--seed", type=int, default=7, help="seed of the generated corpus")
+    parser.add_argument("--finnews", type=Path, nargs="?", const=FINNEWS, default=None, metavar="JSONL",
+                        help="score on the finnews reposts against the hand-judged pairs (benchmarks/finnews_gold.jsonl)")
+    parser.add_argument("--show", type=int, default=0, help="with --finnews: print up to this many missed and wrong pairs")
     args = parser.parse_args(argv)
+    if args.finnews is not None:
+        if not args.finnews.is_file():
+            print(f"finnews corpus {args.finnews} not found", file=sys.stderr)
+            return 2
+        judged(args.finnews, FINNEWS_GOLD, Config(), args.show)
+        return 0
     if args.synthetic is not None:
         if not (args.synthetic / "gold.jsonl").exists():
             write_quality_corpus(args.synthetic, args.stories, args.seed)

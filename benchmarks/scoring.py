@@ -200,3 +200,59 @@ def accuracy_by_case(clusters: list[dict[str, Any]], gold: Gold) -> dict[str, di
         origin, n = origin_accuracy(clusters, gold, stories)
         out[case] = {"stories": float(n), "canonical_acc": canonical, "origin_acc": origin}
     return out
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """One hand-judged pair: whether the two documents are the same story, and what kind of pair it is."""
+
+    a: str
+    b: str
+    same: bool
+    kind: str
+    reason: str = ""
+
+
+def load_judgements(path: str | Path) -> list[Judgement]:
+    """Judged pairs, one JSON object per line: ``a``, ``b``, ``same``, ``kind`` and an optional ``reason``."""
+    rows = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        try:
+            rows.append(Judgement(row["a"], row["b"], bool(row["same"]), row["kind"], row.get("reason", "")))
+        except KeyError as missing:
+            raise ValueError(f"{path}:{number}: judgement lacks field {missing}") from None
+    return rows
+
+
+def score_judged_pairs(clusters: list[dict[str, Any]], judgements: list[Judgement]) -> dict[str, Any]:
+    """Pairwise precision and recall against hand-judged pairs.
+
+    Every pair judged the same story should share a cluster (recall); every pair that shares a
+    cluster should be one judged the same story (precision). A predicted pair nobody judged (the
+    judges read every pair with containment 0.2 or more) counts against precision under the kind
+    ``unjudged``. Also returns the missed and wrongly joined pairs counted by kind.
+
+    >>> j = [Judgement("a", "b", True, "copy"), Judgement("a", "c", False, "quote")]
+    >>> s = score_judged_pairs([{"members": [{"id": "a"}, {"id": "b"}, {"id": "c"}]}], j)
+    >>> s["precision"], s["recall"], s["wrong_by_kind"]
+    (0.3333333333333333, 1.0, {'quote': 1, 'unjudged': 1})
+    """
+    verdict = {frozenset((j.a, j.b)): j for j in judgements}
+    joined: set[frozenset[str]] = set()
+    for cluster in clusters:
+        ids = sorted({m["id"] for m in cluster["members"]})
+        joined.update(frozenset((x, y)) for i, x in enumerate(ids) for y in ids[i + 1:])
+    same = {pair for pair, j in verdict.items() if j.same}
+    hits = joined & same
+    missed: Counter[str] = Counter(verdict[pair].kind for pair in same - joined)
+    wrong: Counter[str] = Counter(verdict[pair].kind if pair in verdict else "unjudged" for pair in joined - same)
+    precision = len(hits) / len(joined) if joined else 1.0
+    recall = len(hits) / len(same) if same else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1, "joined": len(joined), "same": len(same),
+            "missed_by_kind": dict(sorted(missed.items())), "wrong_by_kind": dict(sorted(wrong.items())),
+            "missed": sorted(tuple(sorted(p)) for p in same - joined),
+            "wrong": sorted(tuple(sorted(p)) for p in joined - same)}

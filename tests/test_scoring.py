@@ -1,3 +1,7 @@
+from pathlib import Path
+
+import pytest
+
 from benchmarks.scoring import Gold, bcubed, canonical_accuracy, origin_accuracy, pairwise, score
 
 
@@ -49,3 +53,40 @@ def test_cases_split_present_absent_and_backdated():
     assert cases["backdated copy"]["canonical_acc"] == 0.0
     assert cases["self-attributing spam"]["stories"] == 1.0
     assert cases["original absent"]["origin_acc"] == 0.0
+
+
+def test_judged_pairs_count_misses_and_wrong_joins_by_kind(tmp_path):
+    from benchmarks.scoring import load_judgements, score_judged_pairs
+
+    path = tmp_path / "gold.jsonl"
+    path.write_text(
+        '{"a": "x", "b": "y", "same": true, "kind": "copy"}\n'
+        '{"a": "x", "b": "z", "same": true, "kind": "excerpt"}\n'
+        '{"a": "y", "b": "w", "same": false, "kind": "digest"}\n', encoding="utf-8")
+    judgements = load_judgements(path)
+    clusters = [{"members": [{"id": "x"}, {"id": "y"}, {"id": "w"}]}, {"members": [{"id": "z"}]}]
+    scored = score_judged_pairs(clusters, judgements)
+    # joined: x-y (same), x-w (unjudged), y-w (judged different); same: x-y, x-z
+    assert scored["precision"] == 1 / 3 and scored["recall"] == 1 / 2
+    assert scored["missed_by_kind"] == {"excerpt": 1}
+    assert scored["wrong_by_kind"] == {"digest": 1, "unjudged": 1}
+
+
+def test_judgement_without_a_verdict_names_the_line(tmp_path):
+    from benchmarks.scoring import load_judgements
+
+    path = tmp_path / "gold.jsonl"
+    path.write_text('{"a": "x", "b": "y", "same": true, "kind": "copy"}\n{"a": "x", "b": "z", "kind": "copy"}\n',
+                    encoding="utf-8")
+    with pytest.raises(ValueError, match=r"gold.jsonl:2: .*'same'"):
+        load_judgements(path)
+
+
+def test_finnews_gold_is_well_formed():
+    from benchmarks.scoring import load_judgements
+
+    judgements = load_judgements(Path(__file__).resolve().parent.parent / "benchmarks" / "finnews_gold.jsonl")
+    pairs = [frozenset((j.a, j.b)) for j in judgements]
+    assert len(pairs) == len(set(pairs)) and all(len(p) == 2 for p in pairs)
+    assert {j.kind for j in judgements if j.same} <= {"copy", "partial", "excerpt"}
+    assert {j.kind for j in judgements if not j.same} <= {"quote", "digest", "links", "boilerplate"}
