@@ -513,6 +513,8 @@ class _Page:
     recs_on_top: bool = False
     """A recommendation block above the story ends where prose starts, not at the page end."""
     body_started: bool = False
+    more_seen: bool = False
+    """A "...[详细]" paragraph was met (only the first can be the story's own cut-off end)."""
 
 
 class _Line:
@@ -636,7 +638,17 @@ def _end_mark(page: _Page, line: _Line) -> str | None:
 
 
 def _more_item(page: _Page, line: _Line) -> str | None:
-    return "recommendations" if "[" in line.text and _MORE.search(line.text) else None
+    if "[" not in line.text or not _MORE.search(line.text):
+        return None
+    # A truncated copy ends its own text with "...[详细]": the first such paragraph, when it is
+    # prose and follows the story's prose (or is the story's only prose), is the story cut short,
+    # not a teaser for another one.
+    prose_kept = [_is_prose(kept) for kept in page.kept]
+    if not page.more_seen and _is_prose(line.text) and (not any(prose_kept) or prose_kept[-1]):
+        page.more_seen = True
+        return None
+    page.more_seen = True
+    return "recommendations"
 
 
 _ANY = 1 << 30

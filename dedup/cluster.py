@@ -31,7 +31,7 @@ class Edges:
         return len(self.left)
 
 
-def _adjacency(edges: Edges) -> dict[int, dict[int, int]]:
+def neighbours_of(edges: Edges) -> dict[int, dict[int, int]]:
     """Neighbours and shared shingles of every document that has an edge (the rest are alone)."""
     adjacency: dict[int, dict[int, int]] = {}
     for i, j, inter in zip(edges.left.tolist(), edges.right.tolist(), edges.inter.tolist(), strict=True):
@@ -53,20 +53,39 @@ def is_inside(shared: int, size: int) -> bool:
     return shared >= INSIDE * size
 
 
+def same_headline(a: str | None, b: str | None, share: float = 0.5) -> bool:
+    """Two headlines are one story's when they share ``share`` of their character pairs (spaces and
+    punctuation ignored); an empty headline matches nothing.
+
+    >>> same_headline("央行宣布降准0.5个百分点", "央行：降准0.5个百分点 释放资金1万亿"), same_headline("央行降准", "油价上调")
+    (True, False)
+    """
+    def pairs(text: str | None) -> set[str]:
+        kept = "".join(ch for ch in (text or "").lower() if ch.isalnum())
+        return {kept[i : i + 2] for i in range(len(kept) - 1)}
+
+    left, right = pairs(a), pairs(b)
+    if not left or not right:
+        return False
+    return len(left & right) >= share * min(len(left), len(right))
+
+
 def find_digests(sizes: np.ndarray, adjacency: dict[int, dict[int, int]] | list[dict[int, int]],
-                 inside: float = INSIDE, related: Callable[[int, int], bool] | None = None) -> dict[int, list[int]]:
-    """Pages that contain two or more mutually unrelated documents almost whole.
+                 inside: float = INSIDE,
+                 related: Callable[[int, int, int], bool] | None = None) -> dict[int, list[int]]:
+    """Pages made of two or more documents of different stories: compilations, digests.
 
-    Two contained documents are related when they have an edge, or, failing that, when
-    ``related(a, b)`` says so: LSH misses some pairs of copies (a lead-only copy and a copy that
-    dropped the lead sentence), and without this check a full copy of a story containing both
-    would be taken for a digest and lose its partial copies.
+    A document is an item of a larger page when the page holds ``inside`` of its shingles. Two
+    items with an edge are one story; without one, ``related(a, b, held)`` judges them, ``held``
+    being the smaller of the two parts the page holds (without it, items with no edge are of
+    different stories). Two partial copies of one story can hold disjoint halves of it: what
+    tells them from two stories is what a reader sees, one headline, or text they share.
 
-    Returns ``{page: [contained documents]}``.
+    Returns ``{page: [its items]}``.
 
     >>> sizes = np.array([300, 100, 100])
     >>> adjacency = {0: {1: 100, 2: 100}, 1: {0: 100}, 2: {0: 100}}
-    >>> find_digests(sizes, adjacency), find_digests(sizes, adjacency, related=lambda a, b: True)
+    >>> find_digests(sizes, adjacency), find_digests(sizes, adjacency, related=lambda a, b, held: True)
     ({0: [1, 2]}, {})
     """
     items = adjacency.items() if isinstance(adjacency, dict) else enumerate(adjacency)
@@ -78,20 +97,22 @@ def find_digests(sizes: np.ndarray, adjacency: dict[int, dict[int, int]] | list[
         ]
         if len(contained) < 2:
             continue
-        # Two contained documents that are not linked to each other are two stories.
         for a_pos, a in enumerate(contained):
-            if any(b not in adjacency[a] and (related is None or not related(a, b)) for b in contained[a_pos + 1 :]):
+            if any(b not in adjacency[a]
+                   and (related is None or not related(a, b, min(neighbours[a], neighbours[b])))
+                   for b in contained[a_pos + 1 :]):
                 digests[page] = contained
                 break
     return digests
 
 
 def cluster(sizes: np.ndarray, edges: Edges, digest_share: float = 0.5,
-            related: Callable[[int, int], bool] | None = None) -> np.ndarray:
+            related: Callable[[int, int, int], bool] | None = None, inside: float = INSIDE,
+            digests: dict[int, list[int]] | None = None) -> np.ndarray:
     """A cluster label per document (labels are 0..k-1; a lone document gets its own label).
 
-    ``related(a, b)`` judges two documents that have no edge, for the digest test
-    (:func:`find_digests`).
+    Digest pages (``digests``, else :func:`find_digests` with ``inside`` and ``related``) keep
+    only their edges to a document that makes up ``digest_share`` of them.
 
     Documents with edges are labelled first, centres in order of how strongly they are connected
     (the sum of their edges' Jaccard similarities, so that full copies, not the partial copies
@@ -104,8 +125,10 @@ def cluster(sizes: np.ndarray, edges: Edges, digest_share: float = 0.5,
     [0, 0, 0, 1]
     """
     n = len(sizes)
-    adjacency = _adjacency(edges)
-    for page in find_digests(sizes, adjacency, related=related):
+    adjacency = neighbours_of(edges)
+    if digests is None:
+        digests = find_digests(sizes, adjacency, inside, related)
+    for page in digests:
         for other, inter in list(adjacency[page].items()):
             if inter < digest_share * sizes[page]:
                 del adjacency[page][other]

@@ -12,7 +12,7 @@ from dedup.errors import ConfigError
 # Settings that change the bytes of a signature or of a shingle set. An index built under one
 # value of these cannot answer for another, so they are compared when an index is opened.
 HASHING_FIELDS = ("shingle_size", "num_perm", "seed", "to_simplified", "lsh_bands", "lsh_rows", "lead_chars",
-                  "lead_bands", "lead_rows", "common_sample")
+                  "lead_bands", "lead_rows", "passage_keys", "passage_span", "common_sample")
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,14 @@ class Config:
     lead_bands: int = 4
     lead_rows: int = 4
     """LSH banding: a pair is a candidate when all rows of any one band agree."""
+    passage_keys: int = 16
+    """Keys of passages of the text (see :func:`dedup.lsh.passage_keys`): a text that lies inside
+    another shares a passage with it and becomes a candidate whatever their Jaccard. 0 turns them off."""
+    passage_span: int = 32
+    """Average passage length in shingles (a power of two)."""
+    max_passage_bucket: int = 200
+    """A passage held by more documents than this is boilerplate (or a story so widely copied that
+    its whole-text bands find the copies): it proposes no pairs."""
     to_simplified: bool = True
     """Convert Traditional characters to Simplified before comparing."""
     threshold: float = 0.5
@@ -60,8 +68,9 @@ class Config:
     copying, left out when documents are compared. 0 turns the rule off."""
     max_bucket: int = 2000
     """LSH buckets holding more documents than this are treated as template collisions and skipped."""
-    digest_share: float = 0.5
-    """A digest page joins a story only when that story makes up this share of its body."""
+    digest_share: float = 0.75
+    """A digest page (a page holding documents of two or more different stories) joins one of them
+    only when that story makes up this share of it: a compilation of commentaries joins none."""
     max_file_bytes: int = 16 * 1024 * 1024
     """Pages (and single JSON records) larger than this are rejected as too large; JSON Lines files
     of any size are streamed."""
@@ -81,6 +90,12 @@ class Config:
         if self.lead_bands * self.lead_rows > self.num_perm:
             raise ConfigError(f"lead_bands * lead_rows = {self.lead_bands * self.lead_rows} exceeds num_perm = "
                               f"{self.num_perm}")
+        if self.passage_keys < 0:
+            raise ConfigError(f"passage_keys must not be negative (0 turns passages off); got {self.passage_keys}")
+        if self.passage_span < 2 or self.passage_span & (self.passage_span - 1):
+            raise ConfigError(f"passage_span must be a power of two of at least 2; got {self.passage_span}")
+        if self.max_passage_bucket < 2:
+            raise ConfigError(f"max_passage_bucket must be at least 2; got {self.max_passage_bucket}")
         if self.lsh_bands * self.lsh_rows > self.num_perm:
             raise ConfigError(
                 f"lsh_bands * lsh_rows = {self.lsh_bands * self.lsh_rows} exceeds num_perm = {self.num_perm}; "
@@ -105,8 +120,13 @@ class Config:
 
     @property
     def total_bands(self) -> int:
-        """LSH keys per document: the whole text's bands and the lead's."""
+        """Band keys per document: the whole text's bands and the lead's."""
         return self.lsh_bands + (self.lead_bands if self.lead_chars else 0)
+
+    @property
+    def total_keys(self) -> int:
+        """Keys per document: its band keys, then its passage keys."""
+        return self.total_bands + self.passage_keys
 
     def replace(self, **changes: Any) -> Config:
         """A copy with some fields changed (validated again)."""

@@ -41,7 +41,7 @@ from dedup.config import Config
 from dedup.document import CleanDocument, Document
 from dedup.errors import InputError
 from dedup.io.readers import Walk, parse_record_line, read_file, record_lines, walk, whole_file_records
-from dedup.lsh import band_pairs, decode_pairs, keys_of, merge_pairs
+from dedup.lsh import band_pairs, decode_pairs, keys_of, merge_pairs, passage_pairs
 from dedup.normalize import compact
 from dedup.outlets import OutletTable
 from dedup.prepare import clean_options, prepare
@@ -227,7 +227,7 @@ _PER_DOC = 8
 
 def _keys(signatures: list[np.ndarray], texts: list[str], config: Config) -> np.ndarray:
     """Every LSH key of the documents: the signatures' bands and the leads' bands."""
-    keys = np.zeros((len(signatures), config.total_bands), dtype=np.uint64)
+    keys = np.zeros((len(signatures), config.total_keys), dtype=np.uint64)
     for row, (signature, text) in enumerate(zip(signatures, texts, strict=True)):
         keys[row] = keys_of(text, signature, config)
     return keys
@@ -311,7 +311,7 @@ MATCH_POOL_MIN_DOCS = 50_000
 @dataclass
 class _BandTask:
     keys: str
-    bands: int
+    rows: int
     n: int
     first: int
     last: int
@@ -321,12 +321,32 @@ class _BandTask:
 
 def _band_unit(task: _BandTask) -> np.ndarray:
     """The distinct candidate pairs of bands ``first`` to ``last`` (excluded), encoded, from the
-    band-key table in the scratch folder."""
-    table = np.memmap(task.keys, dtype=np.uint64, mode="r", shape=(task.bands, task.n))
+    key table in the scratch folder."""
+    table = np.memmap(task.keys, dtype=np.uint64, mode="r", shape=(task.rows, task.n))
     index = np.load(task.index)
     found = [band_pairs(np.asarray(table[band]), index, task.n, task.max_bucket)
              for band in range(task.first, task.last)]
     return merge_pairs([pairs for pairs in found if pairs.size])
+
+
+@dataclass
+class _PassageTask:
+    keys: str
+    rows: int
+    n: int
+    first: int
+    """the first row of passage keys in the key table"""
+    part: int
+    parts: int
+    index: str
+    max_bucket: int
+
+
+def _passage_unit(task: _PassageTask) -> np.ndarray:
+    """The distinct candidate pairs proposed by the passage keys of one part of the key space."""
+    table = np.memmap(task.keys, dtype=np.uint64, mode="r", shape=(task.rows, task.n))
+    index = np.load(task.index)
+    return passage_pairs(np.asarray(table[task.first:, index]), index, task.n, task.max_bucket, task.part, task.parts)
 
 
 @dataclass
@@ -719,10 +739,10 @@ def _match(source: _Source, collected: _Collected, config: Config, outlets: Outl
     mark = time.perf_counter()
     ranks = np.frombuffer(columns.rank, dtype=np.int64) if n else np.zeros(0, np.int64)
     sampled = sample_positions(ranks, valid, config.common_sample)
-    sample_keys = np.asarray(np.memmap(key_table, dtype=np.uint64, mode="r", shape=(config.total_bands, n))[:, sampled]).T \
-        if key_table is not None and len(sampled) else np.zeros((0, config.total_bands), dtype=np.uint64)
+    sample_keys = np.asarray(np.memmap(key_table, dtype=np.uint64, mode="r", shape=(config.total_keys, n))[:, sampled]).T \
+        if key_table is not None and len(sampled) else np.zeros((0, config.total_keys), dtype=np.uint64)
     common = CommonShingles.learn([raw_sketch(k)[0] for k in sampled.tolist()], sample_pairs(
-        np.repeat(np.arange(len(sample_keys)), config.total_bands), sample_keys.ravel(), config.max_bucket), config)
+        np.repeat(np.arange(len(sample_keys)), config.total_keys), sample_keys.ravel(), config.max_bucket), config)
     seconds["common"] = time.perf_counter() - mark
     # Clustering weighs the evidence each document has; documents never read keep their full size
     # (they are alone, and a document alone needs no size).
@@ -771,9 +791,9 @@ def _candidates(config: Config, pool: ProcessPoolExecutor | None, workers: int, 
     index = np.flatnonzero(valid)
     if n < 2 or index.size < 2:
         return np.zeros((0, 2), dtype=np.int64), None
-    bands = config.total_bands
-    keys_path, index_path = scratch / "band-keys.u64", scratch / "valid.npy"
-    table = np.memmap(keys_path, dtype=np.uint64, mode="w+", shape=(bands, n))
+    bands, rows = config.total_bands, config.total_keys
+    keys_path, index_path = scratch / "keys.u64", scratch / "valid.npy"
+    table = np.memmap(keys_path, dtype=np.uint64, mode="w+", shape=(rows, n))
     start = 0
     for position, chunk in enumerate(key_chunks):  # each unit's keys are freed once written
         table[:, start : start + len(chunk)] = chunk.T
@@ -788,16 +808,25 @@ def _candidates(config: Config, pool: ProcessPoolExecutor | None, workers: int, 
     # On workers, a few runs of bands each (a run's pairs are merged where they are found, and
     # little passes between processes); here, band by band.
     per_task = -(-bands // (2 * workers)) if pool is not None else 1
-    tasks = [_BandTask(str(keys_path), bands, n, first, min(first + per_task, bands), str(index_path),
-                       config.max_bucket) for first in range(0, bands, per_task)]
+    tasks: list[_BandTask | _PassageTask] = [
+        _BandTask(str(keys_path), rows, n, first, min(first + per_task, bands), str(index_path), config.max_bucket)
+        for first in range(0, bands, per_task)]
+    # Passage keys match across slots: each task groups one share of the key space over all slots.
+    parts = 2 * max(workers, 1) if config.passage_keys else 0
+    tasks += [_PassageTask(str(keys_path), rows, n, bands, part, parts, str(index_path), config.max_passage_bucket)
+              for part in range(parts)]
     encoded: list[np.ndarray] = []
-    for task, found in ordered(pool, _band_unit, tasks, 2 * max(workers, 1)):
+    for done, (_, found) in enumerate(ordered(pool, _key_unit, tasks, 2 * max(workers, 1)), 1):
         if found.size:
             encoded.append(found)
         if len(encoded) > 8:
             encoded = [merge_pairs(encoded)]
-        report("banding", task.last, bands)
+        report("banding", done, len(tasks))
     return decode_pairs(merge_pairs(encoded), n), keys_path
+
+
+def _key_unit(task: _BandTask | _PassageTask) -> np.ndarray:
+    return _band_unit(task) if isinstance(task, _BandTask) else _passage_unit(task)
 
 
 def _verify(candidates: np.ndarray, common: CommonShingles, columns: _Columns, files: list[str], sizes: np.ndarray,
@@ -857,7 +886,7 @@ def _templates(collected: _Collected, pool: ProcessPoolExecutor | None, workers:
     """
     profiles, sites, columns, files = collected.profiles, collected.sites, collected.columns, collected.files
     line_keys, line_owners = collected.line_keys, collected.line_owners
-    empty = np.zeros(0, dtype=np.int64), np.zeros((0, config.total_bands), dtype=np.uint64)
+    empty = np.zeros(0, dtype=np.int64), np.zeros((0, config.total_keys), dtype=np.uint64)
     if not line_keys:
         return empty
     keys = np.concatenate(line_keys)
@@ -886,7 +915,7 @@ def _templates(collected: _Collected, pool: ProcessPoolExecutor | None, workers:
         for k, doc in enumerate(docs.tolist())
     ]
     units = [tasks[i : i + DOCS_PER_REDO_UNIT] for i in range(0, len(tasks), DOCS_PER_REDO_UNIT)]
-    new_keys = np.zeros((len(tasks), config.total_bands), dtype=np.uint64)
+    new_keys = np.zeros((len(tasks), config.total_keys), dtype=np.uint64)
     position = 0
     for _, (spool_path, items, band) in ordered(pool, _redo_unit, units, 4 * max(workers, 1)):
         file = collected.file(spool_path)

@@ -271,7 +271,7 @@ class Index:
         sample = self.store.sample(config.common_sample)
         # The sample's LSH keys are made again from what is stored (a store keeps buckets by key).
         keys = np.array([keys_of(compact(doc.body), signature_of(doc.shingles, config.num_perm, config.seed), config)
-                         for doc in sample], dtype=np.uint64).reshape(len(sample), config.total_bands)
+                         for doc in sample], dtype=np.uint64).reshape(len(sample), config.total_keys)
         pairs = sample_pairs(np.repeat(np.arange(len(sample)), keys.shape[1]), keys.ravel(), config.max_bucket)
         self._common = CommonShingles.learn([doc.shingles for doc in sample], pairs, config)
         self._common_version = top
@@ -292,9 +292,10 @@ class Index:
         found = self.store.buckets(prepared.band_keys)
         per_key = Counter(key for key, _ in found)
         # Buckets holding more than max_bucket documents are template collisions, as in a scan
-        # (the stored members plus this document make the bucket's size).
-        numbers = sorted({n for key, n in found if bucket_allowed(per_key[key] + 1, self.config.max_bucket)}
-                         - {exclude})
+        # (the stored members plus this document make the bucket's size); passages have their own cap.
+        passages = set(prepared.band_keys[self.config.total_bands:])
+        cap = {key: self.config.max_passage_bucket if key in passages else self.config.max_bucket for key in per_key}
+        numbers = sorted({n for key, n in found if bucket_allowed(per_key[key] + 1, cap[key])} - {exclude})
         common = self.common_shingles()
         sketches = self.store.sketches(numbers)
         sketches[-1] = prepared.shingles, prepared.figures  # the incoming document is -1

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from dedup.config import Config
-from dedup.sketch import band_keys_one, sketch
+from dedup.sketch import _passage_keys, _shingles, band_keys_one, code_points, sketch
 
 _EMPTY_PAIRS = np.zeros((0, 2), dtype=np.int64)
 
@@ -58,9 +58,36 @@ LEAD_FIRST_BAND = 1 << 20
 
 
 def keys_of(compared: str, signature: np.ndarray, config: Config) -> np.ndarray:
-    """:func:`document_keys` under a configuration: what every engine keys a document by."""
-    return document_keys(compared, signature, config.lsh_bands, config.lsh_rows, config.lead_chars, config.lead_bands,
+    """Every key a document is bucketed by, in every engine: :func:`document_keys` (its signature's
+    bands and its lead's), then its :func:`passage_keys` (``config.total_keys`` in all)."""
+    keys = document_keys(compared, signature, config.lsh_bands, config.lsh_rows, config.lead_chars, config.lead_bands,
                          config.lead_rows, config.shingle_size, config.num_perm, config.seed)
+    if not config.passage_keys:
+        return keys
+    return np.concatenate([keys, passage_keys(compared, config.shingle_size, config.passage_span, config.passage_keys,
+                                              keys[0])])
+
+
+def passage_keys(compared: str, shingle_size: int, span: int, count: int, pad: int | np.uint64 = 0) -> np.ndarray:
+    """``count`` keys of passages of the text, so that a text lying inside another (a stub, an
+    excerpt, a story quoted whole) shares keys with it whatever their Jaccard similarity.
+
+    The text is cut where a shingle's hash is a multiple of ``span`` (a power of two), so cuts fall
+    on the same words in every text that holds them, and each passage between two cuts (about
+    ``span`` shingles, at least ``span // 4``) is hashed whole. Kept: the passage the text starts
+    with, the one it ends with, then those of smallest hash; slots left over are padded with keys
+    of the text's own (``pad``, say its first band key). A passage key is strong evidence (tens of
+    characters in common), unlike one shared shingle.
+
+    >>> story = "国家统计局今日发布数据显示，十月份全国居民消费价格同比上涨百分之二点一，环比持平。" * 4
+    >>> stub, whole = passage_keys(story[:60], 5, 8, 6, 1), passage_keys(story + "分析人士认为物价保持温和。", 5, 8, 6, 2)
+    >>> bool(np.isin(stub[:1], whole).all())
+    True
+    """
+    if span < 2 or span & (span - 1):
+        raise ValueError(f"passage span must be a power of two of at least 2; got {span}")
+    hashes = _shingles(code_points(compared), shingle_size) if compared else np.zeros(0, dtype=np.uint32)
+    return _passage_keys(hashes, span - 1, max(1, span // 4), count, np.uint64(pad))
 
 
 def document_keys(compared: str, signature: np.ndarray, bands: int, rows: int, lead_chars: int, lead_bands: int,
@@ -85,6 +112,28 @@ def band_pairs(keys: np.ndarray, index: np.ndarray, n: int, max_bucket: int) -> 
     if not pairs.size:
         return np.zeros(0, dtype=np.int64)
     return index[pairs[:, 0]].astype(np.int64) * n + index[pairs[:, 1]]
+
+
+def passage_pairs(keys: np.ndarray, index: np.ndarray, n: int, max_bucket: int, part: int = 0,
+                  parts: int = 1) -> np.ndarray:
+    """The pairs passage keys propose, encoded as in :func:`band_pairs`: documents ``index`` whose
+    passage keys (``keys``, one row per slot, one column per document of ``index``) share any
+    value, in any slots; passages held by more than ``max_bucket`` documents skipped. With
+    ``parts``, only the keys of one share of the key space (``key % parts == part``), so that the
+    work can be split.
+    """
+    owners = np.broadcast_to(np.arange(keys.shape[1]), keys.shape).ravel()
+    flat = keys.ravel()
+    if parts > 1:
+        mine = flat % np.uint64(parts) == np.uint64(part)
+        flat, owners = flat[mine], owners[mine]
+    pairs = pairs_in_groups(flat, max_bucket)
+    if not pairs.size:
+        return np.zeros(0, dtype=np.int64)
+    first, second = index[owners[pairs[:, 0]]].astype(np.int64), index[owners[pairs[:, 1]]].astype(np.int64)
+    apart = first != second
+    first, second = first[apart], second[apart]
+    return np.unique(np.minimum(first, second) * n + np.maximum(first, second))
 
 
 def merge_pairs(encoded: list[np.ndarray]) -> np.ndarray:

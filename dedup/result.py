@@ -14,7 +14,7 @@ from typing import TypeVar, overload
 import numpy as np
 
 from dedup.canonical import Choice, Member, choose, member_facts
-from dedup.cluster import Edges, cluster
+from dedup.cluster import Edges, cluster, find_digests, neighbours_of, same_headline
 from dedup.config import Config
 from dedup.document import CleanDocument
 from dedup.errors import InputError
@@ -137,11 +137,16 @@ def build_clusters(doc_of: Callable[[int], CleanDocument], shingles_of: Callable
     pairs = verified if isinstance(verified, VerifiedPairs) else VerifiedPairs.of(verified)
     edges = Edges(pairs.left, pairs.right, pairs.inter)
 
-    def related(a: int, b: int) -> bool:
-        shared = intersection_size(shingles_of(a), shingles_of(b))
-        return bool(shared >= config.threshold * min(sizes[a], sizes[b]))
+    def related(a: int, b: int, held: int) -> bool:
+        # Items of one page, with no edge: one story if they share much of what the page holds
+        # of them, or carry one headline (partial copies can hold disjoint parts of a story).
+        if intersection_size(shingles_of(a), shingles_of(b)) >= config.threshold * held:
+            return True
+        return same_headline(doc_of(a).title, doc_of(b).title)
 
-    labels = cluster(sizes, edges, config.digest_share, related)
+    # An item of a digest is any document the page holds as much of as a verified pair needs.
+    digests = find_digests(sizes, neighbours_of(edges), config.threshold, related)
+    labels = cluster(sizes, edges, config.digest_share, digests=digests)
     groups: dict[int, list[int]] = {}
     linked = np.union1d(pairs.left, pairs.right).tolist()
     for index in linked:

@@ -168,6 +168,53 @@ def band_keys_one(signature: np.ndarray, bands: int, rows: int, first_band: int)
     return out
 
 
+@njit(cache=True, nogil=True)
+def _passage_keys(hashes: np.ndarray, mask: int, min_length: int, count: int,
+                  pad: np.uint64) -> np.ndarray:  # pragma: no cover - compiled
+    """See :func:`dedup.lsh.passage_keys`; ``hashes`` are the text's shingle hashes in text order."""
+    n = hashes.shape[0]
+    keys = np.empty(n + 1, dtype=np.uint64)
+    kept = np.zeros(n + 1, dtype=np.bool_)
+    chunks = 0
+    key = np.uint64(0)
+    length = 0
+    for i in range(n + 1):
+        if i == n or (i > 0 and (hashes[i] & np.uint32(mask)) == 0):
+            if length:
+                keys[chunks] = _mix64(key + np.uint64(0x5A17A6E5C0DE))
+                kept[chunks] = length >= min_length
+                chunks += 1
+            key = np.uint64(0)
+            length = 0
+        if i < n:
+            key = _mix64(key ^ np.uint64(hashes[i]))
+            length += 1
+    out = np.empty(count, dtype=np.uint64)
+    filled = 0
+    # The chunks a text starts and ends with are kept whatever their rank (a stub that is the start
+    # of its story, an excerpt that is its end); then the smallest of the others.
+    ends = [0, chunks - 1] if chunks > 1 else [0]
+    for end in ends:
+        if chunks and kept[end] and filled < count and (filled == 0 or out[0] != keys[end]):
+            out[filled] = keys[end]
+            filled += 1
+    at_ends = filled
+    middle = np.sort(keys[1 : max(chunks - 1, 1)][kept[1 : max(chunks - 1, 1)]])
+    for j in range(middle.shape[0]):
+        if filled >= count:
+            break
+        repeated = j > 0 and middle[j] == middle[j - 1]
+        for e in range(at_ends):
+            repeated = repeated or middle[j] == out[e]
+        if not repeated:
+            out[filled] = middle[j]
+            filled += 1
+    for slot in range(filled, count):
+        # Padding unique to the text (identical texts pad alike, and are candidates anyway).
+        out[slot] = _mix64(_mix64(pad) + np.uint64(slot + 1))
+    return out
+
+
 def jaccard_containment(a: np.ndarray, b: np.ndarray) -> tuple[int, float, float]:
     """``(intersection size, Jaccard, containment)`` of two sorted distinct hash arrays.
 

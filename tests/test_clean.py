@@ -293,3 +293,19 @@ def test_rejects_name_the_stage_and_what_it_removed():
     error = rejected_after_cleaning(doc, 0, 8)
     assert error is not None and error.doc_id == "a.txt" and error.cleaned is doc
     assert "after cleaning" in error.reason and "recommendations 3" in error.reason
+
+
+def test_a_truncated_copy_keeps_its_own_cut_off_paragraph_but_teasers_go():
+    story = ("北湾港务集团4月2日披露，一季度港口完成集装箱吞吐量一百二十万标准箱，同比增长一成，"
+             "其中外贸航线增长较快，集团表示将继续扩大堆场并开通两条新航线 ...[详细]")
+    # The page's only prose is the story, cut short with a "read more" link: it stays.
+    alone = clean(Document(id="a.html", text="\n".join([TITLE, "来源：中国证券报", story, "责任编辑：王芳"]), site="a.com"))
+    assert "一季度港口完成集装箱吞吐量" in alone.compared
+    # After a story's own prose, the first such paragraph is the story's cut-off end too...
+    first = "江城今年安排专项资金二十四亿元，支持中小企业数字化改造，单个项目最高补贴三百万元。"
+    teaser = "南岭县第一季度新增就业岗位三千个，县政府表示将继续加大招商引资力度，吸引更多企业落户 ...[详细]"
+    page = clean(Document(id="b.html", text="\n".join([TITLE, first, story, teaser]), site="b.com"))
+    assert "一季度港口完成集装箱吞吐量" in page.compared
+    # ...but the next one is a teaser for another story.
+    assert "南岭县" not in page.compared
+    assert ("recommendations", teaser) in page.removed or any("南岭县" in text for _, text in page.removed)

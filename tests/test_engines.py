@@ -53,3 +53,34 @@ def test_engines_agree(labelled, tmp_path, monkeypatch):
     shared = set(indexed[1]) & set(scanned)
     assert len(shared) >= 0.95 * len(scanned)
     assert all(indexed[1][group] == scanned[group] for group in shared)
+
+
+def _stub_and_compilation_docs() -> list[Document]:
+    from benchmarks.textgen import TextModel
+
+    model = TextModel(seed=3)
+    story = model.paragraphs(model.rng, 2400)
+    first, second = model.paragraphs(model.rng, 700), model.paragraphs(model.rng, 700)
+    return [
+        Document(id="daily/story.txt", text=story, title="江城发布数字化改造补贴细则", site="daily.com"),
+        # a portal's excerpt: a passage from the middle of the story, a sixth of it
+        Document(id="portal/stub.txt", text=story[1000:1420], title="补贴重点投向设备联网", site="portal.com"),
+        Document(id="a/first.txt", text=first, title="券商甲：短期震荡不改慢牛格局", site="a.com"),
+        Document(id="b/second.txt", text=second, title="券商乙：关注业绩确定的龙头", site="b.com"),
+        # a compilation of the two commentaries under a headline of its own
+        Document(id="c/digest.txt", text="机构观点汇总\n" + first + "\n" + second, title="盘后机构策略汇总", site="c.com"),
+    ]
+
+
+def test_a_stub_joins_its_story_and_a_compilation_joins_neither_commentary_in_every_engine(tmp_path):
+    docs = _stub_and_compilation_docs()
+    expected = {frozenset({"daily/story.txt", "portal/stub.txt"})}
+    scanned = {frozenset(m["id"] for m in c["members"]) for c in records(scan(docs), 2, OutletTable.default())}
+    assert scanned == expected
+    with Index(tmp_path / "i.db") as index:
+        for _ in index.add_many(docs):
+            pass
+        assert set(_stories(index.clusters())) == expected
+    # Without passage keys the excerpt, a sixth of the story, is never a candidate.
+    without = records(scan(docs, Config(passage_keys=0)), 2, OutletTable.default())
+    assert not any("portal/stub.txt" in {m["id"] for m in c["members"]} for c in without)

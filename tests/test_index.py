@@ -172,8 +172,8 @@ def test_kill_during_indexing_loses_nothing_and_doubles_nothing(tmp_path, labell
         assert _index_process(corpus, db).wait() == 0
         with Index(db) as index:
             assert {row[0] for row in index.store.db.execute("SELECT id FROM docs")} == expected
-            # every document's band keys are stored once (they differ by band), none left over
-            assert index.store.db.execute("SELECT COUNT(*) FROM bands").fetchone()[0] == len(expected) * index.config.total_bands
+            # every document's keys are stored once (band keys differ by band, passage keys by passage)
+            assert index.store.db.execute("SELECT COUNT(*) FROM bands").fetchone()[0] == len(expected) * index.config.total_keys
             assert list(index.clusters()) == reference_clusters
 
 

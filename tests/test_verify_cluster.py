@@ -1,6 +1,7 @@
 import numpy as np
+import pytest
 
-from dedup.cluster import Edges, cluster, find_digests
+from dedup.cluster import Edges, cluster, find_digests, same_headline
 from dedup.config import Config
 from dedup.verify import numbers_agree, numbers_of, verify
 
@@ -57,9 +58,8 @@ def test_copies_without_an_edge_are_judged_on_their_overlap_before_calling_a_pag
     sizes = np.array([len(s) for s in sets])
     edges = Edges(np.array([0, 0]), np.array([1, 2]), np.array([100, 200]))
 
-    def related(a: int, b: int) -> bool:
-        shared = len(np.intersect1d(sets[a], sets[b]))
-        return shared >= 0.5 * min(sizes[a], sizes[b])
+    def related(a: int, b: int, held: int) -> bool:
+        return len(np.intersect1d(sets[a], sets[b])) >= 0.5 * held
 
     assert len(set(cluster(sizes, edges, related=related).tolist())) == 1
     # Without the overlap check the page looks like a digest and loses its lead-only copy.
@@ -83,3 +83,38 @@ def test_a_partial_copy_joins_through_a_member_but_a_page_holding_it_does_not():
     edges = Edges(np.array([0, 0, 1, 2]), np.array([1, 2, 2, 3]), np.array([380, 120, 120, 120]))
     labels = cluster(sizes, edges).tolist()
     assert labels[0] == labels[1] == labels[2] and labels[3] != labels[0]
+
+
+def test_items_are_judged_on_the_parts_the_page_holds_and_on_their_headlines():
+    # Page 0 (400) holds two items: 1 (160, all inside) and 2 (300, of which 150 inside).
+    # They share 80 shingles: half of the smaller part held (150), so one story, no digest.
+    sizes = np.array([400, 160, 300])
+    adjacency = {0: {1: 160, 2: 150}, 1: {0: 160}, 2: {0: 150}}
+    assert find_digests(sizes, adjacency, inside=0.5, related=lambda a, b, held: 0.5 * held <= 80) == {}
+    assert find_digests(sizes, adjacency, inside=0.5, related=lambda a, b, held: 0.5 * held <= 70) == {0: [1, 2]}
+    # Under the old bar (80% of an item inside the page) item 2 is no item at all.
+    assert find_digests(sizes, adjacency) == {}
+
+
+def test_a_compilation_joins_none_of_its_commentaries_but_a_copy_with_a_flash_keeps_its_story():
+    # 0: a compilation (1000) of commentary 1 (530 inside) and commentary 2 (430 inside).
+    sizes = np.array([1000, 560, 450])
+    edges = Edges(np.array([0, 0]), np.array([1, 2]), np.array([530, 430]))
+    labels = cluster(sizes, edges, digest_share=0.75, inside=0.5)
+    assert len(set(labels.tolist())) == 3
+    # 0: a story page (1000) that is story 1 (900) plus a short unrelated flash 2 (80).
+    sizes = np.array([1000, 900, 80])
+    labels = cluster(sizes, Edges(np.array([0, 0]), np.array([1, 2]), np.array([900, 80])), digest_share=0.75,
+                     inside=0.5)
+    assert labels[0] == labels[1] != labels[2]
+
+
+@pytest.mark.parametrize(("a", "b", "same"), [
+    ("央行宣布降准0.5个百分点", "央行：降准0.5个百分点 释放资金", True),
+    ("刘姝威“请命”清盘钜盛华持股万科资管计划", "刘姝威\"请命\"清盘钜盛华持股万科的七个资管计划", True),
+    ("A股市场避险情绪发酵", "过度解读造成股灾", False),
+    ("", "过度解读造成股灾", False),
+    (None, None, False),
+])
+def test_same_headline(a, b, same):
+    assert same_headline(a, b) is same
