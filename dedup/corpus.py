@@ -762,7 +762,7 @@ def _match(source: _Source, collected: _Collected, config: Config, outlets: Outl
         return whole.get(record.id) or profiles.mark_self(record)
 
     mark = time.perf_counter()
-    labels, clusters, lone = build_clusters(doc_of, sketch_of.shingles, sizes, pairs, config,
+    labels, clusters, lone, digests = build_clusters(doc_of, sketch_of.shingles, sizes, pairs, config,
                                             outlets)
     lone = lone[valid[lone]]  # documents that site templates left too short are rejects, not singletons
     seconds["cluster"] = time.perf_counter() - mark
@@ -774,7 +774,7 @@ def _match(source: _Source, collected: _Collected, config: Config, outlets: Outl
         candidates=candidates, pairs=pairs, profiles=profiles, config=config,
         stats={"candidates": float(len(candidates)), "verified": float(len(pairs)),
                "too_short": float((~valid).sum()), "common_shingles": float(len(common))},
-        lone=lone, lone_cluster=lone_cluster_maker(doc_of, sizes, outlets),
+        lone=lone, lone_cluster=lone_cluster_maker(doc_of, sizes, outlets), digests=digests,
     )
     result.rejects = list(rejects)
     return CorpusScan(result=result, rejects=result.rejects, files=source.files, unsupported=source.unsupported,

@@ -42,7 +42,7 @@ from dedup.lsh import bucket_allowed, keys_of
 from dedup.normalize import compact
 from dedup.outlets import OutletTable
 from dedup.prepare import clean_options, prepare
-from dedup.report import cluster_record, describe_cluster, describe_document
+from dedup.report import cluster_record, describe_cluster, describe_digest, describe_document
 from dedup.result import LazySequence, ScanResult, build_clusters, lone_cluster_maker
 from dedup.sketch import signature_of, sketch_with_figures
 from dedup.store import CommonSet, Link, SiteDelta, Store, StoredDocument, open_store
@@ -484,12 +484,13 @@ class Index:
         links = [(position[a], position[b]) for a, b in edges] + [(position[-1], position[m]) for m in query_links]
         pairs = VerifiedPairs.of(verify_pairs(sorted((min(a, b), max(a, b)) for a, b in links), sketch_of,
                                               self.config))
-        labels, clusters, lone = build_clusters(doc_of, sketch_of.shingles, sizes, pairs, self.config, self.outlets)
+        labels, clusters, lone, digests = build_clusters(doc_of, sketch_of.shingles, sizes, pairs, self.config,
+                                                         self.outlets)
         return order, ScanResult(
             docs=LazySequence(len(order), doc_of), shingles=LazySequence(len(order), sketch_of.shingles), labels=labels,
             clusters=clusters, candidates=np.zeros((0, 2), dtype=np.int64), pairs=pairs, profiles=SiteProfiles(),
             config=self.config, stats={"candidates": float(len(pairs)), "verified": float(len(pairs))},
-            lone=lone, lone_cluster=lone_cluster_maker(doc_of, sizes, self.outlets))
+            lone=lone, lone_cluster=lone_cluster_maker(doc_of, sizes, self.outlets), digests=digests)
 
     def _verdict(self, doc_id: str, n: int, status: str, prepared: _Prepared | None = None,
                  neighbours: list[Link] | None = None, replaced: bool = False) -> Verdict:
@@ -586,6 +587,7 @@ class Index:
             lines.append("    none")
         numbers, component_edges = self.store.component([n])
         order, result = self._star_result(numbers, component_edges, self.common_shingles())
+        lines.extend(describe_digest(result, order.index(n)))
         lines.extend(describe_cluster(result, result.cluster_of(order.index(n))))
         return "\n".join(lines)
 

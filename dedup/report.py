@@ -11,7 +11,7 @@ from dedup.document import CleanDocument
 from dedup.errors import InputError
 from dedup.outlets import OutletTable
 from dedup.result import Cluster, ScanResult
-from dedup.sketch import jaccard_containment, shingles_of
+from dedup.sketch import intersection_size, jaccard_containment, shingles_of
 
 
 def cluster_record(result: ScanResult, cluster: Cluster, number: int, outlets: OutletTable) -> dict[str, Any]:
@@ -115,6 +115,34 @@ def describe_document(doc: CleanDocument, compared: str, whole: int, evidence: i
     return lines
 
 
+def describe_digest(result: ScanResult, index: int) -> list[str]:
+    """The lines that say whether a document is a digest page or an item of one, and what that did.
+
+    A digest (a page holding documents of two or more different stories) joins only a story that
+    makes up ``digest_share`` of it; its other items stay apart from it.
+    """
+    share = result.config.digest_share
+
+    def part(page: int, item: int) -> float:
+        held = intersection_size(result.shingles[page], result.shingles[item])
+        return held / max(len(result.shingles[page]), 1)
+
+    lines = []
+    items = result.digests.get(index)
+    if items:
+        names = ", ".join(f"{result.docs[k].id} ({part(index, k):.0%})" for k in items[:6])
+        more = f" and {len(items) - 6} more" if len(items) > 6 else ""
+        lines.append(f"  digest: holds documents of different stories: {names}{more}; it joins only a story that "
+                     f"makes up at least {share:.0%} of it")
+    for page, page_items in result.digests.items():
+        if index in page_items:
+            held = part(page, index)
+            verdict = "so it may join it" if held >= share else "so the two stay apart"
+            lines.append(f"  item of the digest {result.docs[page].id}: {held:.0%} of that page (a story joins a "
+                         f"digest from {share:.0%}), {verdict}")
+    return lines
+
+
 def describe_cluster(result: ScanResult, cluster: Cluster | None) -> list[str]:
     """The lines of an explanation about a document's cluster: canonical copy, origin, evidence, ranking."""
     if cluster is None or len(cluster.members) < 2:
@@ -149,5 +177,6 @@ def explain(result: ScanResult, index: int, outlets: OutletTable, neighbours: in
         if pair not in candidate_set:
             status += ", not an LSH candidate"
         lines.append(f"    {result.docs[other].id}  jaccard={jac:.3f} containment={cont:.3f}  ({status})")
+    lines.extend(describe_digest(result, index))
     lines.extend(describe_cluster(result, result.cluster_of(index)))
     return "\n".join(lines)

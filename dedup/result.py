@@ -94,6 +94,8 @@ class ScanResult:
     lone_cluster: Callable[[int], Cluster] | None = None
     rejects: list[InputError] = field(default_factory=list)
     """Inputs the scan could not use (unreadable, malformed, empty or too short...), in input order."""
+    digests: dict[int, list[int]] = field(default_factory=dict)
+    """Digest pages (compilations holding documents of two or more different stories) and their items."""
 
     def every_cluster(self) -> Iterator[Cluster]:
         """The clusters of two or more, then every lone document as a cluster of one."""
@@ -128,8 +130,11 @@ def _lone_chooser(doc_of: Callable[[int], CleanDocument], index: int, sizes: np.
 
 def build_clusters(doc_of: Callable[[int], CleanDocument], shingles_of: Callable[[int], np.ndarray],
                    sizes: np.ndarray, verified: VerifiedPairs | Sequence[Pair], config: Config,
-                   outlets: OutletTable) -> tuple[np.ndarray, list[Cluster], np.ndarray]:
+                   outlets: OutletTable) -> tuple[np.ndarray, list[Cluster], np.ndarray, dict[int, list[int]]]:
     """Cluster the verified pairs and choose each cluster's canonical copy and origin.
+
+    Returns the labels, the clusters of two or more, the lone documents and the digest pages
+    with their items (:func:`dedup.cluster.find_digests`).
 
     Documents and shingle sets are fetched through ``doc_of`` and ``shingles_of`` only for members
     of clusters of two or more, so a caller can keep them on disk.
@@ -185,7 +190,7 @@ def build_clusters(doc_of: Callable[[int], CleanDocument], shingles_of: Callable
     in_groups = np.zeros(len(sizes), dtype=bool)
     for members in groups.values():
         in_groups[members] = True
-    return labels, clusters, np.flatnonzero(~in_groups)
+    return labels, clusters, np.flatnonzero(~in_groups), digests
 
 
 def lone_cluster_maker(doc_of: Callable[[int], CleanDocument], sizes: np.ndarray,

@@ -13,7 +13,7 @@ from dedup.document import Document
 from dedup.index import Index
 from dedup.io.readers import read_file, walk
 from dedup.outlets import OutletTable
-from dedup.report import records
+from dedup.report import explain, records
 
 
 @pytest.fixture(scope="module")
@@ -75,12 +75,20 @@ def _stub_and_compilation_docs() -> list[Document]:
 def test_a_stub_joins_its_story_and_a_compilation_joins_neither_commentary_in_every_engine(tmp_path):
     docs = _stub_and_compilation_docs()
     expected = {frozenset({"daily/story.txt", "portal/stub.txt"})}
-    scanned = {frozenset(m["id"] for m in c["members"]) for c in records(scan(docs), 2, OutletTable.default())}
+    result = scan(docs)
+    scanned = {frozenset(m["id"] for m in c["members"]) for c in records(result, 2, OutletTable.default())}
     assert scanned == expected
+    # dedup explain says why the compilation stands alone
+    ids = [d.id for d in result.docs]
+    page = explain(result, ids.index("c/digest.txt"), OutletTable.default())
+    assert "digest: holds documents of different stories: a/first.txt" in page and "b/second.txt" in page
+    item = explain(result, ids.index("a/first.txt"), OutletTable.default())
+    assert "item of the digest c/digest.txt" in item and "so the two stay apart" in item
     with Index(tmp_path / "i.db") as index:
         for _ in index.add_many(docs):
             pass
         assert set(_stories(index.clusters())) == expected
+        assert "item of the digest c/digest.txt" in index.explain("b/second.txt")
     # Without passage keys the excerpt, a sixth of the story, is never a candidate.
     without = records(scan(docs, Config(passage_keys=0)), 2, OutletTable.default())
     assert not any("portal/stub.txt" in {m["id"] for m in c["members"]} for c in without)
