@@ -128,12 +128,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--finnews", type=Path, nargs="?", const=FINNEWS, default=None, metavar="JSONL",
                         help="score on the finnews reposts against the hand-judged pairs (benchmarks/finnews_gold.jsonl)")
     parser.add_argument("--show", type=int, default=0, help="with --finnews: print up to this many missed and wrong pairs")
+    parser.add_argument("--tokens", choices=["chars", "words"], default=Config().tokens,
+                        help="what dedup's shingles are made of (words: jieba's segmentation)")
+    parser.add_argument("--shingle-size", type=int, default=Config().shingle_size, help="tokens per shingle")
     args = parser.parse_args(argv)
+    config = Config(tokens=args.tokens, shingle_size=args.shingle_size)
     if args.finnews is not None:
         if not args.finnews.is_file():
             print(f"finnews corpus {args.finnews} not found", file=sys.stderr)
             return 2
-        judged(args.finnews, FINNEWS_GOLD, Config(), args.show)
+        judged(args.finnews, FINNEWS_GOLD, config, args.show)
         return 0
     if args.synthetic is not None:
         if not (args.synthetic / "gold.jsonl").exists():
@@ -146,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     gold = load_gold(args.gold, args.outlets)
     rows: dict[str, dict[str, float]] = {}
     tags: dict[str, dict[str, tuple[float, int]]] = {}
-    clusters_dedup, seconds = run_dedup(args.corpus, Config())
+    clusters_dedup, seconds = run_dedup(args.corpus, config)
     rows["dedup"] = score(clusters_dedup, gold) | {"seconds": seconds}
     tags["dedup"] = recall_by_tag(clusters_dedup, gold)
     cases = accuracy_by_case(clusters_dedup, gold)

@@ -34,8 +34,11 @@ def _config_options(func: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         click.option("--threshold", type=float, default=defaults.threshold, show_default=True,
                      help="Containment (share of the smaller document found in the other) that makes two documents one story."),
+        click.option("--tokens", type=click.Choice(["chars", "words"]), default=defaults.tokens, show_default=True,
+                     help="Shingles of characters, or of words as jieba segments the text (needs jieba: "
+                          "pip install 'dedup[words]'; several times slower)."),
         click.option("--shingle-size", type=int, default=defaults.shingle_size, show_default=True,
-                     help="Characters per shingle of the normalised text."),
+                     help="Tokens (characters, or words with --tokens words) per shingle of the normalised text."),
         click.option("--num-perm", type=int, default=defaults.num_perm, show_default=True, help="MinHash permutations."),
         click.option("--no-t2s", is_flag=True, help="Do not convert Traditional characters to Simplified."),
         click.option("--common-share", type=float, default=defaults.common_share, show_default=True,
@@ -55,14 +58,14 @@ def _config_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _make_config(threshold: float, shingle_size: int, num_perm: int, no_t2s: bool, common_share: float,
-                 max_file_bytes: int, max_doc_chars: int) -> Config:
+                 max_file_bytes: int, max_doc_chars: int, tokens: str = "chars") -> Config:
     bands, rows = Config().lsh_bands, Config().lsh_rows
     if bands * rows > num_perm:
         bands = max(1, num_perm // rows)
     lead_bands = min(Config().lead_bands, num_perm // Config().lead_rows)
     return Config(threshold=threshold, shingle_size=shingle_size, num_perm=num_perm, to_simplified=not no_t2s,
                   max_file_bytes=max_file_bytes, max_doc_chars=max_doc_chars, lsh_bands=bands, lsh_rows=rows,
-                  lead_bands=lead_bands, common_share=common_share)
+                  lead_bands=lead_bands, common_share=common_share, tokens=tokens)
 
 
 def _outlets(outlet_file: str | None) -> OutletTable:
@@ -160,13 +163,14 @@ def cli(ctx: click.Context, verbose: int) -> None:
 @click.option("--strict", is_flag=True, help="Stop with exit code 3 at the first rejected input.")
 @_config_options
 def scan_command(dirs: tuple[str, ...], output: str | None, min_size: int, rejects_path: str | None, strict: bool,
-                 threshold: float, shingle_size: int, num_perm: int, no_t2s: bool, common_share: float,
+                 threshold: float, tokens: str, shingle_size: int, num_perm: int, no_t2s: bool, common_share: float,
                  max_file_bytes: int, max_doc_chars: int, outlet_file: str | None, workers: int | None) -> None:
     """Cluster every supported file under DIRS and write one JSON line per cluster."""
     if min_size < 1:
         raise click.BadParameter("must be at least 1", param_hint="--min-size")
     started = time.perf_counter()
-    config = _make_config(threshold, shingle_size, num_perm, no_t2s, common_share, max_file_bytes, max_doc_chars)
+    config = _make_config(threshold, shingle_size, num_perm, no_t2s, common_share, max_file_bytes, max_doc_chars,
+                          tokens)
     outlets = _outlets(outlet_file)
     bars = _StageBars()
     try:
@@ -208,13 +212,14 @@ def scan_command(dirs: tuple[str, ...], output: str | None, min_size: int, rejec
 @click.option("--strict", is_flag=True, help="Stop with exit code 3 at the first rejected input.")
 @_config_options
 def extract_command(dirs: tuple[str, ...], output: str | None, rejects_path: str | None, strict: bool,
-                    threshold: float, shingle_size: int, num_perm: int, no_t2s: bool, common_share: float,
+                    threshold: float, tokens: str, shingle_size: int, num_perm: int, no_t2s: bool, common_share: float,
                     max_file_bytes: int, max_doc_chars: int, outlet_file: str | None, workers: int | None) -> None:
     """Write the article text each document holds, with its metadata and what cleaning removed."""
     from dedup.extract import Article
     from dedup.io.readers import walk
 
-    config = _make_config(threshold, shingle_size, num_perm, no_t2s, common_share, max_file_bytes, max_doc_chars)
+    config = _make_config(threshold, shingle_size, num_perm, no_t2s, common_share, max_file_bytes, max_doc_chars,
+                          tokens)
     walked = walk(dirs)
     show = sys.stderr.isatty() and len(walked.files) > 200
     bar_context = click.progressbar(length=walked.total_bytes(), label="extracting", file=sys.stderr) if show \
@@ -252,7 +257,7 @@ def extract_command(dirs: tuple[str, ...], output: str | None, rejects_path: str
               help="Explain documents stored in this index instead of scanning DIRS.")
 @_config_options
 def explain_command(dirs: tuple[str, ...], doc_ids: tuple[str, ...], db_path: str | None, threshold: float,
-                    shingle_size: int, num_perm: int, no_t2s: bool, common_share: float, max_file_bytes: int,
+                    tokens: str, shingle_size: int, num_perm: int, no_t2s: bool, common_share: float, max_file_bytes: int,
                     max_doc_chars: int, outlet_file: str | None, workers: int | None) -> None:
     """Show what was compared for a document, what was removed and why, its nearest matches and its cluster."""
     outlets = _outlets(outlet_file)
@@ -273,7 +278,8 @@ def explain_command(dirs: tuple[str, ...], doc_ids: tuple[str, ...], db_path: st
         return
     if not dirs:
         raise click.UsageError("give the directories to scan, or --db for an index")
-    config = _make_config(threshold, shingle_size, num_perm, no_t2s, common_share, max_file_bytes, max_doc_chars)
+    config = _make_config(threshold, shingle_size, num_perm, no_t2s, common_share, max_file_bytes, max_doc_chars,
+                          tokens)
     bars = _StageBars()
     try:
         with scan_corpus(dirs, config, outlets, workers=workers, progress=bars, keep=frozenset(doc_ids)) as outcome:

@@ -11,7 +11,7 @@ from dedup.errors import ConfigError
 
 # Settings that change the bytes of a signature or of a shingle set. An index built under one
 # value of these cannot answer for another, so they are compared when an index is opened.
-HASHING_FIELDS = ("shingle_size", "num_perm", "seed", "to_simplified", "lsh_bands", "lsh_rows", "lead_chars",
+HASHING_FIELDS = ("tokens", "shingle_size", "num_perm", "seed", "to_simplified", "lsh_bands", "lsh_rows", "lead_chars",
                   "lead_bands", "lead_rows", "passage_keys", "passage_span", "common_sample")
 
 
@@ -27,8 +27,13 @@ class Config:
     dedup.errors.ConfigError: threshold must be in (0, 1]; got 1.5
     """
 
+    tokens: str = "chars"
+    """What shingles are made of: ``chars`` (characters of the normalised text) or ``words``
+    (jieba's segmentation of it; needs the ``words`` extra). Characters are the default: as good
+    on news reposts and many times faster (see the README)."""
     shingle_size: int = 5
-    """Characters per shingle, counted on the normalised text (punctuation and spaces removed)."""
+    """Tokens per shingle: characters of the normalised text (punctuation and spaces removed), or
+    words with ``tokens="words"``."""
     num_perm: int = 128
     """MinHash permutations per signature."""
     seed: int = 1
@@ -79,6 +84,8 @@ class Config:
     cleaning a document costs memory in proportion to its length."""
 
     def __post_init__(self) -> None:
+        if self.tokens not in ("chars", "words"):
+            raise ConfigError(f"tokens must be 'chars' or 'words'; got {self.tokens!r}")
         if not 1 <= self.shingle_size <= 32:
             raise ConfigError(f"shingle_size must be between 1 and 32; got {self.shingle_size}")
         if self.num_perm < 2:

@@ -199,7 +199,8 @@ class _Sketched:
 
 
 def _sketch_compared(compared: str, config: Config, spool: Spool) -> _Sketched:
-    shingles, signature, numbers = sketch_with_figures(compared, config.shingle_size, config.num_perm, config.seed)
+    shingles, signature, numbers = sketch_with_figures(compared, config.shingle_size, config.num_perm, config.seed,
+                                                       config.tokens)
     where = spool.append(shingles.tobytes() + numbers.tobytes())
     return _Sketched(len(shingles), len(numbers), where, signature)
 
@@ -225,20 +226,16 @@ class _UnitOut:
 _PER_DOC = 8
 
 
-def _keys(signatures: list[np.ndarray], texts: list[str], config: Config) -> np.ndarray:
-    """Every LSH key of the documents: the signatures' bands and the leads' bands."""
-    keys = np.zeros((len(signatures), config.total_keys), dtype=np.uint64)
-    for row, (signature, text) in enumerate(zip(signatures, texts, strict=True)):
-        keys[row] = keys_of(text, signature, config)
-    return keys
+def _keys(keys: list[np.ndarray], config: Config) -> np.ndarray:
+    """The documents' keys (:func:`dedup.lsh.keys_of`, made as each is sketched) as one table."""
+    return np.stack(keys) if keys else np.zeros((0, config.total_keys), dtype=np.uint64)
 
 
 def _clean_unit(unit: _Unit) -> _UnitOut:
     config: Config = _STATE["config"]
     spool: Spool = _STATE["spool"]
     out = _UnitOut(str(spool.path))
-    signatures: list[np.ndarray] = []
-    compared_texts: list[str] = []
+    keys: list[np.ndarray] = []
     for cleaned in _cleaned(unit):
         if isinstance(cleaned, InputError):
             out.rejects.append(cleaned)
@@ -258,10 +255,9 @@ def _clean_unit(unit: _Unit) -> _UnitOut:
         out.line_keys.append(np.fromiter(document_line_keys(cleaned), dtype=np.uint64))
         out.numbers.extend((body[0], body[1], entry[0], entry[1], sketched.where[0], sketched.n_shingles,
                             sketched.n_numbers, sample_rank(cleaned.id)))
-        signatures.append(sketched.signature)
-        compared_texts.append(cleaned.compared)
+        keys.append(keys_of(cleaned.compared, sketched.signature, config))
     spool.flush()
-    out.band_keys = _keys(signatures, compared_texts, config)
+    out.band_keys = _keys(keys, config)
     return out
 
 
@@ -287,20 +283,19 @@ def _redo_unit(tasks: list[_Redo]) -> tuple[str, list[tuple[int, _Sketched]], np
     spool: Spool = _STATE["spool"]
     reader: SpoolReader = _STATE["reader"]
     out = []
-    texts: list[str] = []
+    keys: list[np.ndarray] = []
     for task in tasks:
         body = reader.read(task.body_path, *task.body).decode("utf-8", "surrogatepass")
         lines = body.split("\n")
         forms = [compact(line) for line in lines]
         cut = cut_template(lines, forms, partial(_dropped, task.site, task.drop))
         compared = "".join(forms[k] for k in cut.kept)
-        out.append((task.index, _sketch_compared(compared, config, spool)))
-        texts.append(compared)
-    spool.flush()
-    keys = _keys([s.signature for _, s in out], texts, config)
-    for _, sketched in out:
+        sketched = _sketch_compared(compared, config, spool)
+        keys.append(keys_of(compared, sketched.signature, config))
         sketched.signature = _NO_SIGNATURE
-    return str(spool.path), out, keys
+        out.append((task.index, sketched))
+    spool.flush()
+    return str(spool.path), out, _keys(keys, config)
 
 
 VERIFY_CHUNK = 50_000
@@ -346,7 +341,8 @@ def _passage_unit(task: _PassageTask) -> np.ndarray:
     """The distinct candidate pairs proposed by the passage keys of one part of the key space."""
     table = np.memmap(task.keys, dtype=np.uint64, mode="r", shape=(task.rows, task.n))
     index = np.load(task.index)
-    return passage_pairs(np.asarray(table[task.first:, index]), index, task.n, task.max_bucket, task.part, task.parts)
+    rows = (np.asarray(table[row])[index] for row in range(task.first, task.rows))  # a slot at a time
+    return passage_pairs(rows, index, task.n, task.max_bucket, task.part, task.parts)
 
 
 @dataclass
@@ -577,11 +573,11 @@ def _extract_unit(unit: _Unit) -> list[CleanDocument | InputError]:
     if unit.kind == "error":
         assert unit.error is not None
         return [unit.error]
-    shingle_size, min_shingles = _STATE["config"].shingle_size, _STATE["config"].min_shingles
+    config: Config = _STATE["config"]
     out: list[CleanDocument | InputError] = []
     for cleaned in _cleaned(unit):
-        refused = None if isinstance(cleaned, InputError) else \
-            rejected_after_cleaning(cleaned, len(shingles_of(cleaned.compared, shingle_size)), min_shingles)
+        refused = None if isinstance(cleaned, InputError) else rejected_after_cleaning(
+            cleaned, len(shingles_of(cleaned.compared, config.shingle_size, config.tokens)), config.min_shingles)
         out.append(refused or cleaned)
     return out
 

@@ -242,7 +242,7 @@ class Index:
     def _sketch(self, prepared: _Prepared) -> None:
         config = self.config
         shingles, signature, figures = sketch_with_figures(prepared.doc.compared, config.shingle_size,
-                                                           config.num_perm, config.seed)
+                                                           config.num_perm, config.seed, config.tokens)
         prepared.shingles, prepared.figures = shingles, figures
         prepared.band_keys = keys_of(prepared.doc.compared, signature, self.config).tolist()
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
 from dedup.config import Config
-from dedup.sketch import _passage_keys, _shingles, band_keys_one, code_points, sketch
+from dedup.sketch import _passage_keys, _shingles, band_keys_one, sketch, units
 
 _EMPTY_PAIRS = np.zeros((0, 2), dtype=np.int64)
 
@@ -61,14 +62,15 @@ def keys_of(compared: str, signature: np.ndarray, config: Config) -> np.ndarray:
     """Every key a document is bucketed by, in every engine: :func:`document_keys` (its signature's
     bands and its lead's), then its :func:`passage_keys` (``config.total_keys`` in all)."""
     keys = document_keys(compared, signature, config.lsh_bands, config.lsh_rows, config.lead_chars, config.lead_bands,
-                         config.lead_rows, config.shingle_size, config.num_perm, config.seed)
+                         config.lead_rows, config.shingle_size, config.num_perm, config.seed, config.tokens)
     if not config.passage_keys:
         return keys
     return np.concatenate([keys, passage_keys(compared, config.shingle_size, config.passage_span, config.passage_keys,
-                                              keys[0])])
+                                              keys[0], config.tokens)])
 
 
-def passage_keys(compared: str, shingle_size: int, span: int, count: int, pad: int | np.uint64 = 0) -> np.ndarray:
+def passage_keys(compared: str, shingle_size: int, span: int, count: int, pad: int | np.uint64 = 0,
+                 tokens: str = "chars") -> np.ndarray:
     """``count`` keys of passages of the text, so that a text lying inside another (a stub, an
     excerpt, a story quoted whole) shares keys with it whatever their Jaccard similarity.
 
@@ -86,17 +88,17 @@ def passage_keys(compared: str, shingle_size: int, span: int, count: int, pad: i
     """
     if span < 2 or span & (span - 1):
         raise ValueError(f"passage span must be a power of two of at least 2; got {span}")
-    hashes = _shingles(code_points(compared), shingle_size) if compared else np.zeros(0, dtype=np.uint32)
+    hashes = _shingles(units(compared, tokens), shingle_size) if compared else np.zeros(0, dtype=np.uint32)
     return _passage_keys(hashes, span - 1, max(1, span // 4), count, np.uint64(pad))
 
 
 def document_keys(compared: str, signature: np.ndarray, bands: int, rows: int, lead_chars: int, lead_bands: int,
-                  lead_rows: int, shingle_size: int, num_perm: int, seed: int) -> np.ndarray:
+                  lead_rows: int, shingle_size: int, num_perm: int, seed: int, tokens: str = "chars") -> np.ndarray:
     """All LSH keys of one document: its signature's bands, then its lead's bands."""
     keys = band_keys_one(signature, bands, rows, 0)
     if not lead_chars or not lead_bands:
         return keys
-    _, lead_signature = sketch(compared[:lead_chars], shingle_size, num_perm, seed)
+    _, lead_signature = sketch(compared[:lead_chars], shingle_size, num_perm, seed, tokens)
     lead = band_keys_one(lead_signature, lead_bands, lead_rows, LEAD_FIRST_BAND)
     return np.concatenate([keys, lead])
 
@@ -114,23 +116,27 @@ def band_pairs(keys: np.ndarray, index: np.ndarray, n: int, max_bucket: int) -> 
     return index[pairs[:, 0]].astype(np.int64) * n + index[pairs[:, 1]]
 
 
-def passage_pairs(keys: np.ndarray, index: np.ndarray, n: int, max_bucket: int, part: int = 0,
+def passage_pairs(rows: Iterable[np.ndarray], index: np.ndarray, n: int, max_bucket: int, part: int = 0,
                   parts: int = 1) -> np.ndarray:
     """The pairs passage keys propose, encoded as in :func:`band_pairs`: documents ``index`` whose
-    passage keys (``keys``, one row per slot, one column per document of ``index``) share any
-    value, in any slots; passages held by more than ``max_bucket`` documents skipped. With
-    ``parts``, only the keys of one share of the key space (``key % parts == part``), so that the
-    work can be split.
+    passage keys (``rows``: one array per slot, one key per document of ``index``) share any value,
+    in any slots; passages held by more than ``max_bucket`` documents skipped. With ``parts``, only
+    the keys of one share of the key space (``key % parts == part``), so that the work (and its
+    memory) can be split.
     """
-    owners = np.broadcast_to(np.arange(keys.shape[1]), keys.shape).ravel()
-    flat = keys.ravel()
-    if parts > 1:
-        mine = flat % np.uint64(parts) == np.uint64(part)
-        flat, owners = flat[mine], owners[mine]
-    pairs = pairs_in_groups(flat, max_bucket)
+    chosen, owners = [], []
+    for row in rows:
+        row = np.asarray(row)
+        mine = np.flatnonzero(row % np.uint64(parts) == np.uint64(part)) if parts > 1 else np.arange(len(row))
+        chosen.append(row[mine])
+        owners.append(mine.astype(np.int32))
+    if not chosen:
+        return np.zeros(0, dtype=np.int64)
+    owner = np.concatenate(owners)
+    pairs = pairs_in_groups(np.concatenate(chosen), max_bucket)
     if not pairs.size:
         return np.zeros(0, dtype=np.int64)
-    first, second = index[owners[pairs[:, 0]]].astype(np.int64), index[owners[pairs[:, 1]]].astype(np.int64)
+    first, second = index[owner[pairs[:, 0]]].astype(np.int64), index[owner[pairs[:, 1]]].astype(np.int64)
     apart = first != second
     first, second = first[apart], second[apart]
     return np.unique(np.minimum(first, second) * n + np.maximum(first, second))

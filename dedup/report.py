@@ -159,7 +159,8 @@ def describe_cluster(result: ScanResult, cluster: Cluster | None) -> list[str]:
 def explain(result: ScanResult, index: int, outlets: OutletTable, neighbours: int = 5) -> str:
     """A readable account of one document: what was compared, removed, matched and why."""
     doc = result.docs[index]
-    lines = describe_document(doc, doc.compared, len(shingles_of(doc.compared, result.config.shingle_size)),
+    lines = describe_document(doc, doc.compared, len(shingles_of(doc.compared, result.config.shingle_size,
+                                                                  result.config.tokens)),
                               len(result.shingles[index]), result.config)
     scored = []
     for other in range(len(result.docs)):

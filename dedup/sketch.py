@@ -12,9 +12,14 @@ datasketch's scheme); the test suite checks that on random and real text.
 
 from __future__ import annotations
 
+import logging
+import zlib
+from typing import Any
+
 import numpy as np
 from numba import njit
 
+from dedup.errors import ConfigError
 from dedup.signature import EMPTY_VALUE, permutations
 
 _POLY = np.uint64(0x100000001B3)
@@ -236,9 +241,55 @@ def code_points(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
 
 
-def shingles_of(text: str, k: int) -> np.ndarray:
-    """Sorted, distinct 32-bit hashes of the text's k-character shingles (a text shorter than
-    ``k`` is one shingle of its own; an empty text has none).
+TOKENS = ("chars", "words")
+"""What a shingle is made of: characters, or words as jieba segments the text."""
+
+_SEGMENTER: Any = None
+_LAST_WORDS: dict[str, np.ndarray] = {}
+
+
+def _segmenter() -> Any:
+    global _SEGMENTER
+    if _SEGMENTER is None:
+        try:
+            import jieba
+        except ImportError:
+            raise ConfigError("tokens='words' needs jieba: pip install 'dedup[words]' (or pip install jieba)") from None
+        jieba.setLogLevel(logging.WARNING)
+        tokenizer = jieba.Tokenizer()
+        tokenizer.initialize()
+        _SEGMENTER = tokenizer
+    return _SEGMENTER
+
+
+def units(text: str, tokens: str = "chars") -> np.ndarray:
+    """The text as the sequence shingles are made of: its code points (``chars``), or a 32-bit id
+    (CRC-32 of its UTF-8) per word of jieba's segmentation (``words``).
+
+    >>> units("同比增长", "chars").tolist() == [ord(c) for c in "同比增长"]
+    True
+    """
+    if tokens == "chars":
+        return code_points(text)
+    if tokens == "words":
+        # Engines segment one text for its signature, its lead and its passage keys: keep the last few.
+        found = _LAST_WORDS.get(text)
+        if found is not None:
+            return found
+        words = _segmenter().lcut(text)
+        ids = np.fromiter((zlib.crc32(word.encode("utf-8", "surrogatepass")) for word in words), dtype=np.uint32,
+                          count=len(words))
+        ids.setflags(write=False)
+        if len(_LAST_WORDS) >= 4:
+            del _LAST_WORDS[next(iter(_LAST_WORDS))]
+        _LAST_WORDS[text] = ids
+        return ids
+    raise ValueError(f"tokens must be one of {', '.join(TOKENS)}; got {tokens!r}")
+
+
+def shingles_of(text: str, k: int, tokens: str = "chars") -> np.ndarray:
+    """Sorted, distinct 32-bit hashes of the text's shingles of ``k`` characters (or ``k`` words,
+    with ``tokens="words"``); a text shorter than ``k`` is one shingle of its own, an empty text has none.
 
     >>> len(shingles_of("abcdef", 3)), len(shingles_of("ab", 3)), len(shingles_of("", 3))
     (4, 1, 0)
@@ -247,12 +298,12 @@ def shingles_of(text: str, k: int) -> np.ndarray:
         raise ValueError(f"shingle size k must be at least 1; got {k}")
     if not text:
         return _EMPTY_SHINGLES
-    hashes = _shingles(code_points(text), k)
+    hashes = _shingles(units(text, tokens), k)
     hashes.sort()  # numpy's vectorised sort: several times faster than a sort compiled by numba
     return hashes[: _distinct(hashes)]
 
 
-def sketch(text: str, k: int, num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def sketch(text: str, k: int, num_perm: int, seed: int, tokens: str = "chars") -> tuple[np.ndarray, np.ndarray]:
     """``(shingles, signature)`` of a compared text: sorted distinct uint32 shingle hashes and the
     uint32 MinHash signature. An empty text has no shingles and the all-empty signature."""
     if k < 1:
@@ -262,7 +313,7 @@ def sketch(text: str, k: int, num_perm: int, seed: int) -> tuple[np.ndarray, np.
         signature.fill(EMPTY_VALUE)
         return _EMPTY_SHINGLES, signature
     a, b = permutations(num_perm, seed)
-    shingles = shingles_of(text, k)
+    shingles = shingles_of(text, k, tokens)
     _minhash(shingles, a, b, signature)
     return shingles, signature
 
@@ -283,20 +334,22 @@ def signature_of(shingles: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
     return signature
 
 
-def sketch_with_figures(text: str, k: int, num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`sketch` and :func:`figures` of one text, reading its code points once."""
-    shingles, signature = sketch(text, k, num_perm, seed)
+def sketch_with_figures(text: str, k: int, num_perm: int, seed: int,
+                        tokens: str = "chars") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`sketch` and :func:`figures` of one text."""
+    shingles, signature = sketch(text, k, num_perm, seed, tokens)
     return shingles, signature, _figures(code_points(text)) if text else np.zeros(0, dtype=np.uint64)
 
 
-def sketch_many(texts: list[str], k: int, num_perm: int, seed: int) -> tuple[list[np.ndarray], np.ndarray]:
+def sketch_many(texts: list[str], k: int, num_perm: int, seed: int,
+                tokens: str = "chars") -> tuple[list[np.ndarray], np.ndarray]:
     """Shingle sets and a ``(len(texts), num_perm)`` signature matrix for many texts."""
     signatures = np.empty((len(texts), num_perm), dtype=np.uint32)
     sets = []
     for row, text in enumerate(texts):
-        shingles, signatures[row] = sketch(text, k, num_perm, seed)
+        shingles, signatures[row] = sketch(text, k, num_perm, seed, tokens)
         sets.append(shingles)
     return sets, signatures
 
 
-__all__ = ["sketch", "shingles_of", "jaccard_containment", "sketch_many", "sketch_with_figures", "signature_of", "figures", "code_points", "intersection_size"]
+__all__ = ["units", "TOKENS", "sketch", "shingles_of", "jaccard_containment", "sketch_many", "sketch_with_figures", "signature_of", "figures", "code_points", "intersection_size"]

@@ -10,7 +10,9 @@ def test_defaults_are_valid_and_round_trip():
 
 
 @pytest.mark.parametrize("field,value", [("shingle_size", 0), ("num_perm", 1), ("threshold", 0.0), ("threshold", 1.2),
-                                         ("min_shingles", 0), ("lsh_bands", 0)])
+                                         ("min_shingles", 0), ("lsh_bands", 0),
+                                         ("tokens", "bytes"), ("passage_span", 24), ("passage_keys", -1),
+                                         ("max_passage_bucket", 1)])
 def test_bad_values_raise_config_error_naming_the_field(field, value):
     with pytest.raises(ConfigError, match=field):
         Config(**{field: value})

@@ -92,3 +92,11 @@ def test_a_stub_joins_its_story_and_a_compilation_joins_neither_commentary_in_ev
     # Without passage keys the excerpt, a sixth of the story, is never a candidate.
     without = records(scan(docs, Config(passage_keys=0)), 2, OutletTable.default())
     assert not any("portal/stub.txt" in {m["id"] for m in c["members"]} for c in without)
+
+
+def test_word_shingles_find_the_same_stories_on_a_small_corpus(labelled):
+    config = Config(tokens="words", shingle_size=3)
+    docs = [d for path, rel in walk([labelled / "corpus"]).files for d in read_file(path, rel) if isinstance(d, Document)]
+    by_chars = _stories(c for c in records(scan(docs), 1, OutletTable.default()) if c["size"] > 1)
+    by_words = _stories(c for c in records(scan(docs, config), 1, OutletTable.default()) if c["size"] > 1)
+    assert len(set(by_words) & set(by_chars)) >= 0.9 * len(by_chars)

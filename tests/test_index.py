@@ -86,6 +86,9 @@ def test_configuration_is_stored_and_checked(tmp_path, article):
         Index(path, Config(shingle_size=5))
     with Index(path, Config(shingle_size=4, threshold=0.7)) as index:  # not a hashing setting: allowed
         assert index.config.threshold == 0.7
+    # words and characters make different shingles: an index keeps the tokens it was built with
+    with pytest.raises(ConfigMismatchError, match="tokens: 'chars' != 'words'"):
+        Index(path, Config(shingle_size=4, tokens="words"))
 
 
 def test_not_an_index_is_a_clear_error(tmp_path):

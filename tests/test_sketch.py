@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -67,3 +68,28 @@ def test_compiled_band_keys_equal_the_numpy_ones(seed, first_band):
     for bands, rows in ((42, 3), (4, 4), (1, 1)):
         expected = band_keys(signature[None, :], bands, rows, first_band)[0]
         assert np.array_equal(band_keys_one(signature, bands, rows, first_band), expected)
+
+
+def test_word_tokens_follow_jieba_and_shingle_words():
+    from dedup.sketch import shingles_of, units
+
+    text = "中国人民银行决定下调金融机构存款准备金率"
+    words = units(text, "words")
+    assert 3 <= len(words) < len(text)  # whole words, not characters
+    assert len(set(words.tolist())) == len(words)
+    assert units(text, "words").tolist() == words.tolist()  # the same segmentation every time
+    # shingles of three words: as many as the words, less two
+    assert len(shingles_of(text, 3, "words")) == len(words) - 2
+    with pytest.raises(ValueError, match="tokens must be one of"):
+        units(text, "bytes")
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.text(alphabet="的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动经济市场", min_size=1,
+               max_size=200))
+def test_a_text_is_a_full_duplicate_of_itself_in_words_too(text):
+    from dedup.sketch import jaccard_containment, shingles_of
+
+    shingles = shingles_of(text, 3, "words")
+    assert len(shingles) >= 1
+    assert jaccard_containment(shingles, shingles_of(text, 3, "words"))[1:] == (1.0, 1.0)
