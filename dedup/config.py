@@ -47,7 +47,7 @@ class Config:
     lead_rows: int = 4
     """LSH banding: a pair is a candidate when all rows of any one band agree."""
     passage_keys: int = 16
-    """Keys of passages of the text (see :func:`dedup.lsh.passage_keys`): a text that lies inside
+    """Keys of passages of the text (see :func:`dedup.sketch.passage_keys`): a text that lies inside
     another shares a passage with it and becomes a candidate whatever their Jaccard. 0 turns them off."""
     passage_span: int = 32
     """Average passage length in shingles (a power of two)."""

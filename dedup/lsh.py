@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from dedup.config import Config
-from dedup.sketch import _passage_keys, _shingles, band_keys_one, sketch, units
+from dedup.sketch import band_keys_one, passage_keys, sketch
 
 _EMPTY_PAIRS = np.zeros((0, 2), dtype=np.int64)
 
@@ -67,29 +67,6 @@ def keys_of(compared: str, signature: np.ndarray, config: Config) -> np.ndarray:
         return keys
     return np.concatenate([keys, passage_keys(compared, config.shingle_size, config.passage_span, config.passage_keys,
                                               keys[0], config.tokens)])
-
-
-def passage_keys(compared: str, shingle_size: int, span: int, count: int, pad: int | np.uint64 = 0,
-                 tokens: str = "chars") -> np.ndarray:
-    """``count`` keys of passages of the text, so that a text lying inside another (a stub, an
-    excerpt, a story quoted whole) shares keys with it whatever their Jaccard similarity.
-
-    The text is cut where a shingle's hash is a multiple of ``span`` (a power of two), so cuts fall
-    on the same words in every text that holds them, and each passage between two cuts (about
-    ``span`` shingles, at least ``span // 4``) is hashed whole. Kept: the passage the text starts
-    with, the one it ends with, then those of smallest hash; slots left over are padded with keys
-    of the text's own (``pad``, say its first band key). A passage key is strong evidence (tens of
-    characters in common), unlike one shared shingle.
-
-    >>> story = "国家统计局今日发布数据显示，十月份全国居民消费价格同比上涨百分之二点一，环比持平。" * 4
-    >>> stub, whole = passage_keys(story[:60], 5, 8, 6, 1), passage_keys(story + "分析人士认为物价保持温和。", 5, 8, 6, 2)
-    >>> bool(np.isin(stub[:1], whole).all())
-    True
-    """
-    if span < 2 or span & (span - 1):
-        raise ValueError(f"passage span must be a power of two of at least 2; got {span}")
-    hashes = _shingles(units(compared, tokens), shingle_size) if compared else np.zeros(0, dtype=np.uint32)
-    return _passage_keys(hashes, span - 1, max(1, span // 4), count, np.uint64(pad))
 
 
 def document_keys(compared: str, signature: np.ndarray, bands: int, rows: int, lead_chars: int, lead_bands: int,

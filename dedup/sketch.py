@@ -176,7 +176,7 @@ def band_keys_one(signature: np.ndarray, bands: int, rows: int, first_band: int)
 @njit(cache=True, nogil=True)
 def _passage_keys(hashes: np.ndarray, mask: int, min_length: int, count: int,
                   pad: np.uint64) -> np.ndarray:  # pragma: no cover - compiled
-    """See :func:`dedup.lsh.passage_keys`; ``hashes`` are the text's shingle hashes in text order."""
+    """See :func:`dedup.sketch.passage_keys`; ``hashes`` are the text's shingle hashes in text order."""
     n = hashes.shape[0]
     keys = np.empty(n + 1, dtype=np.uint64)
     kept = np.zeros(n + 1, dtype=np.bool_)
@@ -218,6 +218,29 @@ def _passage_keys(hashes: np.ndarray, mask: int, min_length: int, count: int,
         # Padding unique to the text (identical texts pad alike, and are candidates anyway).
         out[slot] = _mix64(_mix64(pad) + np.uint64(slot + 1))
     return out
+
+
+def passage_keys(compared: str, shingle_size: int, span: int, count: int, pad: int | np.uint64 = 0,
+                 tokens: str = "chars") -> np.ndarray:
+    """``count`` keys of passages of the text, so that a text lying inside another (a stub, an
+    excerpt, a story quoted whole) shares keys with it whatever their Jaccard similarity.
+
+    The text is cut where a shingle's hash is a multiple of ``span`` (a power of two), so cuts fall
+    on the same words in every text that holds them, and each passage between two cuts (about
+    ``span`` shingles, at least ``span // 4``) is hashed whole. Kept: the passage the text starts
+    with, the one it ends with, then those of smallest hash; slots left over are padded with keys
+    of the text's own (``pad``, say its first band key). A passage key is strong evidence (tens of
+    characters in common), unlike one shared shingle.
+
+    >>> story = "国家统计局今日发布数据显示，十月份全国居民消费价格同比上涨百分之二点一，环比持平。" * 4
+    >>> stub, whole = passage_keys(story[:60], 5, 8, 6, 1), passage_keys(story + "分析人士认为物价保持温和。", 5, 8, 6, 2)
+    >>> bool(np.isin(stub[:1], whole).all())
+    True
+    """
+    if span < 2 or span & (span - 1):
+        raise ValueError(f"passage span must be a power of two of at least 2; got {span}")
+    hashes = _shingles(units(compared, tokens), shingle_size) if compared else _EMPTY_SHINGLES
+    return _passage_keys(hashes, span - 1, max(1, span // 4), count, np.uint64(pad))
 
 
 def jaccard_containment(a: np.ndarray, b: np.ndarray) -> tuple[int, float, float]:
@@ -352,4 +375,4 @@ def sketch_many(texts: list[str], k: int, num_perm: int, seed: int,
     return sets, signatures
 
 
-__all__ = ["units", "TOKENS", "sketch", "shingles_of", "jaccard_containment", "sketch_many", "sketch_with_figures", "signature_of", "figures", "code_points", "intersection_size"]
+__all__ = ["units", "TOKENS", "passage_keys", "sketch", "shingles_of", "jaccard_containment", "sketch_many", "sketch_with_figures", "signature_of", "figures", "code_points", "intersection_size"]
