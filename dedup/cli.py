@@ -315,8 +315,11 @@ def _index_options(func: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--outlets", "outlet_file", type=click.Path(exists=True, dir_okay=False), default=None,
               help="JSON file of extra outlets (name, aliases, domains, kind).")
 @click.option("--workers", type=int, default=None, help="Processes for cleaning (default: all cores).")
+@click.option("--tokens", type=click.Choice(["chars", "words"]), default=None,
+              help="Shingles of characters (the default) or of jieba's words, for a new index; an existing index "
+                   "keeps the tokens it was built with and refuses others.")
 def index_command(dirs: tuple[str, ...], db_path: str, timeout: float, batch: int, rejects_path: str | None,
-                  outlet_file: str | None, workers: int | None) -> None:
+                  outlet_file: str | None, workers: int | None, tokens: str | None) -> None:
     """Add every supported file under DIRS to the index at --db (resumable: stored documents are skipped)."""
     from dedup.index import Index
     from dedup.io.readers import read_file, walk
@@ -327,7 +330,8 @@ def index_command(dirs: tuple[str, ...], db_path: str, timeout: float, batch: in
     walked = walk(dirs)
     rejects: list[InputError] = list(walked.errors)
     statuses: Counter[str] = Counter()
-    with Index(db_path, outlets=_outlets(outlet_file), timeout=timeout) as index:
+    config = Config(tokens=tokens) if tokens else None
+    with Index(db_path, config, outlets=_outlets(outlet_file), timeout=timeout) as index:
 
         def documents() -> Iterator[Document]:
             for path, rel in walked.files:

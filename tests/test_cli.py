@@ -3,10 +3,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from conftest import write
 
 from dedup.cli import cli
+from dedup.errors import ConfigMismatchError
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "corpus"
 
@@ -112,3 +114,18 @@ def test_common_share_option_turns_the_corpus_wide_rule_off(tmp_path, blurb_item
     off = _run(["scan", str(tmp_path / "corpus"), "-o", str(tmp_path / "b.jsonl"), "--common-share", "0"])
     clusters = [json.loads(line) for line in (tmp_path / "b.jsonl").read_text(encoding="utf-8").splitlines()]
     assert off.exit_code == 0 and max(c["size"] for c in clusters) >= 30
+
+
+def test_word_tokens_scan_and_an_index_keeps_its_tokens(tmp_path, article, other_article):
+    _corpus(tmp_path / "corpus", article, other_article)
+    out = tmp_path / "out.jsonl"
+    result = _run(["scan", str(tmp_path / "corpus"), "-o", str(out), "--tokens", "words", "--shingle-size", "3"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text(encoding="utf-8").splitlines()[0])["canonical_id"] == "cs.com.cn/a.txt"
+    db = tmp_path / "i.db"
+    assert _run(["index", str(tmp_path / "corpus"), "--db", str(db), "--tokens", "words"]).exit_code == 0
+    # without --tokens the index goes on with the tokens it was built with...
+    assert _run(["index", str(tmp_path / "corpus"), "--db", str(db)]).exit_code == 0
+    # ...and asked for character shingles it refuses, naming the stored setting
+    with pytest.raises(ConfigMismatchError, match="tokens: 'words' != 'chars'"):
+        _run(["index", str(tmp_path / "corpus"), "--db", str(db), "--tokens", "chars"])
