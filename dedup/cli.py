@@ -161,8 +161,13 @@ def cli(ctx: click.Context, verbose: int) -> None:
 @click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False), default=None,
               help="Write every rejected input as JSON Lines here.")
 @click.option("--strict", is_flag=True, help="Stop with exit code 3 at the first rejected input.")
+@click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True,
+              help="Run on this machine's cores, or on Spark (needs pyspark: pip install 'dedup[spark]').")
+@click.option("--spark-master", default="local[2]", show_default=True, help="With --engine spark: the master URL.")
+@click.option("--partitions", type=int, default=None, help="With --engine spark: partitions of the input.")
 @_config_options
 def scan_command(dirs: tuple[str, ...], output: str | None, min_size: int, rejects_path: str | None, strict: bool,
+                 engine: str, spark_master: str, partitions: int | None,
                  threshold: float, tokens: str, shingle_size: int, num_perm: int, no_t2s: bool, common_share: float,
                  max_file_bytes: int, max_doc_chars: int, outlet_file: str | None, workers: int | None) -> None:
     """Cluster every supported file under DIRS and write one JSON line per cluster."""
@@ -172,6 +177,9 @@ def scan_command(dirs: tuple[str, ...], output: str | None, min_size: int, rejec
     config = _make_config(threshold, shingle_size, num_perm, no_t2s, common_share, max_file_bytes, max_doc_chars,
                           tokens)
     outlets = _outlets(outlet_file)
+    if engine == "spark":
+        _spark_scan(list(dirs), output, min_size, rejects_path, config, outlets, spark_master, partitions, started)
+        return
     bars = _StageBars()
     try:
         outcome = scan_corpus(list(dirs), config, outlets, outlet_file, workers, progress=bars, strict=strict)
@@ -199,6 +207,28 @@ def scan_command(dirs: tuple[str, ...], output: str | None, min_size: int, rejec
         click.echo(_summary(outcome, written, time.perf_counter() - started), err=True)
         if click.get_current_context().find_root().obj.get("verbose"):
             click.echo("  " + stage_line(outcome.seconds), err=True)
+    if outcome.rejects:
+        sys.exit(EXIT_REJECTED)
+
+
+def _spark_scan(dirs: list[str], output: str | None, min_size: int, rejects_path: str | None, config: Config,
+                outlets: OutletTable, master: str, partitions: int | None, started: float) -> None:
+    """``dedup scan --engine spark``: the same records, written as the local engine writes them."""
+    try:
+        from dedup.spark import scan_spark
+    except ImportError as missing:  # pragma: no cover - pyspark is in the test extra
+        raise click.UsageError(f"--engine spark needs pyspark: pip install 'dedup[spark]' ({missing})") from None
+    if min_size < 2:
+        raise click.BadParameter("the Spark engine writes clusters of two or more", param_hint="--min-size")
+    outcome = scan_spark(dirs, config, outlets, master=master, partitions=partitions, min_size=min_size)
+    with open(output, "w", encoding="utf-8") if output else nullcontext(sys.stdout) as handle:
+        for record in outcome.records:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    _report_rejects(outcome.rejects, rejects_path)
+    click.echo(f"dedup scan (spark, {master}): {outcome.documents} documents, {len(outcome.rejects)} inputs rejected, "
+               f"{len(outcome.records)} clusters, {outcome.stats.get('candidates', 0)} candidate pairs, "
+               f"{outcome.stats.get('verified', 0)} verified; {time.perf_counter() - started:.1f} s", err=True)
+    click.echo("  " + stage_line(outcome.seconds), err=True)
     if outcome.rejects:
         sys.exit(EXIT_REJECTED)
 
