@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import write
+
 from dedup.config import Config
 from dedup.corpus import scan_corpus
 from dedup.outlets import OutletTable
@@ -21,10 +21,10 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "corpus"
 
 @pytest.fixture(scope="module")
 def spark():
-    from pyspark.sql import SparkSession
-
     import os
     import sys
+
+    from pyspark.sql import SparkSession
 
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     session = (SparkSession.builder.master("local[2]").appName("dedup tests").config("spark.ui.enabled", "false")
