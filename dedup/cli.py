@@ -165,9 +165,11 @@ def cli(ctx: click.Context, verbose: int) -> None:
               help="Run on this machine's cores, or on Spark (needs pyspark: pip install 'dedup[spark]').")
 @click.option("--spark-master", default="local[2]", show_default=True, help="With --engine spark: the master URL.")
 @click.option("--partitions", type=int, default=None, help="With --engine spark: partitions of the input.")
+@click.option("--spark-conf", multiple=True, metavar="KEY=VALUE",
+              help="With --engine spark: a Spark setting (repeatable), e.g. spark.driver.memory=4g.")
 @_config_options
 def scan_command(dirs: tuple[str, ...], output: str | None, min_size: int, rejects_path: str | None, strict: bool,
-                 engine: str, spark_master: str, partitions: int | None,
+                 engine: str, spark_master: str, partitions: int | None, spark_conf: tuple[str, ...],
                  threshold: float, tokens: str, shingle_size: int, num_perm: int, no_t2s: bool, common_share: float,
                  max_file_bytes: int, max_doc_chars: int, outlet_file: str | None, workers: int | None) -> None:
     """Cluster every supported file under DIRS and write one JSON line per cluster."""
@@ -178,7 +180,11 @@ def scan_command(dirs: tuple[str, ...], output: str | None, min_size: int, rejec
                           tokens)
     outlets = _outlets(outlet_file)
     if engine == "spark":
-        _spark_scan(list(dirs), output, min_size, rejects_path, config, outlets, spark_master, partitions, started)
+        settings = dict(item.split("=", 1) for item in spark_conf if "=" in item)
+        if len(settings) != len(spark_conf):
+            raise click.BadParameter("expected KEY=VALUE", param_hint="--spark-conf")
+        _spark_scan(list(dirs), output, min_size, rejects_path, config, outlets, spark_master, partitions, settings,
+                    started)
         return
     bars = _StageBars()
     try:
@@ -212,7 +218,8 @@ def scan_command(dirs: tuple[str, ...], output: str | None, min_size: int, rejec
 
 
 def _spark_scan(dirs: list[str], output: str | None, min_size: int, rejects_path: str | None, config: Config,
-                outlets: OutletTable, master: str, partitions: int | None, started: float) -> None:
+                outlets: OutletTable, master: str, partitions: int | None, settings: dict[str, str],
+                started: float) -> None:
     """``dedup scan --engine spark``: the same records, written as the local engine writes them."""
     try:
         from dedup.spark import scan_spark
@@ -220,7 +227,8 @@ def _spark_scan(dirs: list[str], output: str | None, min_size: int, rejects_path
         raise click.UsageError(f"--engine spark needs pyspark: pip install 'dedup[spark]' ({missing})") from None
     if min_size < 2:
         raise click.BadParameter("the Spark engine writes clusters of two or more", param_hint="--min-size")
-    outcome = scan_spark(dirs, config, outlets, master=master, partitions=partitions, min_size=min_size)
+    outcome = scan_spark(dirs, config, outlets, master=master, partitions=partitions, min_size=min_size,
+                         spark_conf=settings)
     with open(output, "w", encoding="utf-8") if output else nullcontext(sys.stdout) as handle:
         for record in outcome.records:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")

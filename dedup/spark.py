@@ -180,11 +180,12 @@ def _cluster_component(members: Sequence[tuple[int, _Doc, int]], pairs: Sequence
 
 def scan_spark(roots: Sequence[str], config: Config | None = None, outlets: OutletTable | None = None,
                master: str = "local[2]", partitions: int | None = None, spark: Any = None,
-               min_size: int = 2) -> SparkScan:
+               min_size: int = 2, spark_conf: dict[str, str] | None = None) -> SparkScan:
     """Scan ``roots`` on Spark and return the cluster records of ``dedup scan``.
 
-    ``spark`` is an active ``SparkSession`` to use (else one is started on ``master`` and stopped
-    at the end); ``partitions`` the number of partitions of the input (default: Spark's).
+    ``spark`` is an active ``SparkSession`` to use (else one is started on ``master`` with the
+    settings ``spark_conf``, such as ``spark.driver.memory``, and stopped at the end);
+    ``partitions`` the number of partitions of the input (default: Spark's).
     """
     import os
     import sys
@@ -197,9 +198,11 @@ def scan_spark(roots: Sequence[str], config: Config | None = None, outlets: Outl
     outlets = outlets or OutletTable.default()
     own = spark is None
     if own:
-        spark = (SparkSession.builder.master(master).appName("dedup scan")
-                 .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
-                 .getOrCreate())
+        builder = (SparkSession.builder.master(master).appName("dedup scan")
+                   .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false"))
+        for key, value in (spark_conf or {}).items():
+            builder = builder.config(key, value)
+        spark = builder.getOrCreate()
         spark.sparkContext.setLogLevel("ERROR")
     sc = spark.sparkContext
     seconds: dict[str, float] = {}
