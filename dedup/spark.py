@@ -63,6 +63,7 @@ class _Doc:
     """One document as the executors pass it between stages."""
 
     number: int
+    doc_id: str
     record: str
     site: str
     names: tuple[str, ...]
@@ -105,7 +106,7 @@ def _read_file(item: tuple[int, str, str], config: Config, outlets: OutletTable)
         if refused is not None:
             yield ("reject", order, refused)
             continue
-        yield ("doc", order, _Doc(-1, cleaned.to_record(), cleaned.site, tuple(sorted(source_names(cleaned))),
+        yield ("doc", order, _Doc((file_number << 32) | position, cleaned.id, cleaned.to_record(), cleaned.site, tuple(sorted(source_names(cleaned))),
                                   np.fromiter(document_line_keys(cleaned), dtype=np.uint64), shingles, figures,
                                   keys_of(cleaned.compared, signature, config), sample_rank(cleaned.id), cleaned.body))
 
@@ -120,16 +121,45 @@ def _redo(doc: _Doc, drop: frozenset[int], config: Config) -> _Doc:
     compared = "".join(forms[k] for k in cut.kept)
     shingles, signature, figures = sketch_with_figures(compared, config.shingle_size, config.num_perm, config.seed,
                                                        config.tokens)
-    return _Doc(doc.number, doc.record, doc.site, doc.names, doc.line_keys, shingles, figures,
+    return _Doc(doc.number, doc.doc_id, doc.record, doc.site, doc.names, doc.line_keys, shingles, figures,
                 keys_of(compared, signature, config), doc.rank, doc.body)
 
 
-def _bucket_pairs(members: Iterable[int], cap: int) -> list[tuple[int, int]]:
-    """The pairs one bucket proposes (a bucket over ``cap`` proposes none), through the shared rule."""
-    numbers = np.fromiter(members, dtype=np.int64)
-    found = pairs_in_groups(np.zeros(len(numbers), dtype=np.uint64), cap)
-    return [(int(numbers[a]), int(numbers[b])) if numbers[a] < numbers[b] else (int(numbers[b]), int(numbers[a]))
-            for a, b in found.tolist()]
+def _key_chunks(rows: Iterable[tuple[int, _Doc]], config: Config,
+                parts: int) -> Iterator[tuple[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]]:
+    """One partition's keys as arrays, split by the part of the key space each key falls in:
+    ``(part, (band keys, their documents, passage keys, their documents))``."""
+    numbers, keys = [], []
+    for number, doc in rows:
+        numbers.append(number)
+        keys.append(doc.keys)
+    if not numbers:
+        return
+    table, owners = np.stack(keys), np.array(numbers, dtype=np.int64)
+    bands = config.total_bands
+    band_keys, band_owners = table[:, :bands].ravel(), np.repeat(owners, bands)
+    passage_keys, passage_owners = table[:, bands:].ravel(), np.repeat(owners, table.shape[1] - bands)
+    band_part, passage_part = band_keys % np.uint64(parts), passage_keys % np.uint64(parts)
+    for part in range(parts):
+        mine, theirs = band_part == part, passage_part == part
+        yield part, (band_keys[mine], band_owners[mine], passage_keys[theirs], passage_owners[theirs])
+
+
+def _part_pairs(chunks: Iterable[tuple[int, tuple[np.ndarray, ...]]], config: Config) -> Iterator[tuple[int, ...]]:
+    """The distinct pairs one part of the key space proposes, through the shared bucket rule."""
+    parts = [chunk for _, chunk in chunks]
+    if not parts:
+        return
+    found = []
+    for keys_at, owners_at, cap in ((0, 1, config.max_bucket), (2, 3, config.max_passage_bucket)):
+        keys = np.concatenate([chunk[keys_at] for chunk in parts])
+        owners = np.concatenate([chunk[owners_at] for chunk in parts])
+        pairs = pairs_in_groups(keys, cap)
+        if len(pairs):
+            ends = np.sort(owners[pairs], axis=1)
+            found.append(ends[ends[:, 0] != ends[:, 1]])
+    if found:
+        yield from map(tuple, np.unique(np.concatenate(found), axis=0).tolist())
 
 
 def _components(edges: Any, parts: int) -> Any:
@@ -223,15 +253,20 @@ def _scan(sc: Any, roots: Sequence[str], config: Config, outlets: OutletTable, p
     read = sc.parallelize(files, min(slices, max(len(files), 1))).flatMap(
         lambda item: _read_file(item, config, outlets)).cache()
     rejects += [row[2] for row in read.filter(lambda row: row[0] == "reject").sortBy(lambda row: row[1]).collect()]
-    # Input order numbers the documents; a second document with an id already seen is a reject.
-    ordered = read.filter(lambda row: row[0] == "doc").map(lambda row: (row[1], row[2])).sortByKey().zipWithIndex()
-    by_id = ordered.map(lambda item: (CleanDocument.from_record(item[0][1].record).id, (item[1], item[0][1])))
-    firsts = by_id.reduceByKey(lambda a, b: a if a[0] < b[0] else b)
-    duplicates = by_id.map(lambda kv: (kv[0], kv[1][0])).subtract(firsts.map(lambda kv: (kv[0], kv[1][0])))
-    for doc_id, _ in duplicates.sortBy(lambda kv: kv[1]).collect():
+    # A document's number is its place in the input (file order, then position in the file), so
+    # numbers order documents as the local engine does, whatever the partitioning; only (id,
+    # number) pairs are shuffled to find a second document with an id already seen.
+    numbers = read.filter(lambda row: row[0] == "doc").map(lambda row: (row[2].doc_id, row[2].number))
+    firsts = numbers.reduceByKey(min)
+    later = numbers.join(firsts).filter(lambda kv: kv[1][0] != kv[1][1]).map(lambda kv: (kv[1][0], kv[0]))
+    duplicate_numbers = set()
+    for number, doc_id in sorted(later.collect()):
+        duplicate_numbers.add(number)
         rejects.append(InputError(doc_id, "duplicate id (an earlier document has the same id)", kind="duplicate",
                                   doc_id=doc_id))
-    docs = firsts.map(lambda kv: (kv[1][0], _numbered(kv[1][1], kv[1][0]))).cache()
+    duplicates_b = sc.broadcast(frozenset(duplicate_numbers))
+    docs = read.filter(lambda row: row[0] == "doc" and row[2].number not in duplicates_b.value).map(
+        lambda row: (row[2].number, row[2])).cache()
     docs.count()  # each stage is materialised before the next, so that its time is its own
     read.unpersist()
     seconds["read_clean_sketch"] = time.perf_counter() - mark
@@ -264,18 +299,12 @@ def _scan(sc: Any, roots: Sequence[str], config: Config, outlets: OutletTable, p
                                   line=line, kind="empty", doc_id=emptied.id))
     seconds["templates"] = time.perf_counter() - mark
 
-    # Candidates: whole-text and lead bands by (band, key); passages by key across slots.
+    # Candidates: every key is shuffled, as numpy chunks, to the part of the key space it falls in;
+    # each part groups its keys (a band's keys never meet another band's, nor a passage's) with
+    # the same caps as the local engine.
     mark = time.perf_counter()
-    bands = config.total_bands
-
-    def keyed(kv: tuple[int, _Doc]) -> Iterator[tuple[tuple[int, int], int]]:
-        number, doc = kv
-        for band, key in enumerate(doc.keys.tolist()):
-            yield ((band if band < bands else -1), key), number
-
-    candidates = valid.flatMap(keyed).groupByKey(slices).flatMap(
-        lambda kv: _bucket_pairs(kv[1], config.max_bucket if kv[0][0] >= 0 else config.max_passage_bucket)
-    ).distinct(slices).cache()
+    candidates = valid.mapPartitions(lambda rows: _key_chunks(rows, config, slices)).partitionBy(slices).mapPartitions(
+        lambda chunks: _part_pairs(chunks, config)).distinct(slices).cache()
     stats = {"candidates": candidates.count()}
     seconds["candidates"] = time.perf_counter() - mark
 
@@ -320,14 +349,9 @@ def _scan(sc: Any, roots: Sequence[str], config: Config, outlets: OutletTable, p
     return SparkScan(records, rejects, valid.count(), seconds, stats)
 
 
-def _numbered(doc: _Doc, number: int) -> _Doc:
-    doc.number = number
-    return doc
-
-
 def _with_evidence(doc: _Doc, common: CommonShingles) -> _Doc:
-    return _Doc(doc.number, doc.record, doc.site, doc.names, doc.line_keys, common.evidence(doc.shingles), doc.figures,
-                doc.keys, doc.rank, doc.body)
+    return _Doc(doc.number, doc.doc_id, doc.record, doc.site, doc.names, doc.line_keys, common.evidence(doc.shingles),
+                doc.figures, doc.keys, doc.rank, doc.body)
 
 
 def _checked(row: tuple[int, int, tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
