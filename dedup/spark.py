@@ -288,7 +288,8 @@ def _scan(sc: Any, roots: Sequence[str], config: Config, outlets: OutletTable, p
             lambda a, b: a + b).collect():
         sources[site] = names
     profiles = SiteProfiles(Counter(site_docs), Counter(), sources)
-    valid = docs.filter(lambda kv: len(kv[1].shingles) >= config.min_shingles).cache()
+    # The body was kept for the template stage only: later stages move documents without it.
+    valid = docs.filter(lambda kv: len(kv[1].shingles) >= config.min_shingles).mapValues(_without_body).cache()
     valid.count()
     for _, doc in docs.filter(lambda kv: len(kv[1].shingles) < config.min_shingles).collect():
         emptied = CleanDocument.from_record(doc.record)
@@ -334,9 +335,7 @@ def _scan(sc: Any, roots: Sequence[str], config: Config, outlets: OutletTable, p
     stats["components"] = component.map(lambda kv: kv[1]).distinct().count()
     seconds["components"] = time.perf_counter() - mark
     mark = time.perf_counter()
-    sizes = evidence.mapValues(lambda ev: len(ev[0]))
-    members = component.map(lambda kv: (kv[0], kv[1])).join(valid.join(sizes)).map(
-        lambda kv: (kv[1][0], (kv[0], _with_evidence(kv[1][1][0], common_b.value), kv[1][1][1])))
+    members = component.join(valid).map(lambda kv: (kv[1][0], _member(kv[0], kv[1][1], common_b.value)))
     edges_by_component = verified.map(lambda row: (row[0], row)).join(component).map(lambda kv: (kv[1][1], kv[1][0]))
     profiles_b = sc.broadcast(profiles)
     clustered = members.cogroup(edges_by_component).flatMap(
@@ -347,6 +346,17 @@ def _scan(sc: Any, roots: Sequence[str], config: Config, outlets: OutletTable, p
         record["cluster_id"] = f"c{number:06d}"
     seconds["cluster"] = time.perf_counter() - mark
     return SparkScan(records, rejects, valid.count(), seconds, stats)
+
+
+def _without_body(doc: _Doc) -> _Doc:
+    return _Doc(doc.number, doc.doc_id, doc.record, doc.site, doc.names, doc.line_keys, doc.shingles, doc.figures,
+                doc.keys, doc.rank, "")
+
+
+def _member(number: int, doc: _Doc, common: CommonShingles) -> tuple[int, _Doc, int]:
+    """A component member: its number, the document with its evidence set, and that set's size."""
+    with_evidence = _with_evidence(doc, common)
+    return number, with_evidence, len(with_evidence.shingles)
 
 
 def _with_evidence(doc: _Doc, common: CommonShingles) -> _Doc:
