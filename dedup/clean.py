@@ -478,6 +478,23 @@ def removal_summary(removed: list[tuple[str, str]]) -> str:
     return ", ".join(f"{reason} {count}" for reason, count in counts.most_common()) or "nothing"
 
 
+def rejected_after_templates(doc: CleanDocument, shingles: int, min_shingles: int,
+                             cleaned: CleanDocument | None = None) -> InputError:
+    """The reject for a document that its site's template lines left with ``shingles`` distinct
+    shingles, under ``min_shingles`` (``cleaned``: the document whole, for ``explain``)."""
+    where, line = doc.doc.where()
+    return InputError(where, f"too short to compare after site templates were removed ({shingles} distinct shingles "
+                             f"left; at least {min_shingles} needed): site {doc.site!r} repeats this page's lines on "
+                             f"many of its pages", line=line, kind="empty", doc_id=doc.id, cleaned=cleaned)
+
+
+def duplicate_id(doc_id: str, where: tuple[str, int | None] | None = None) -> InputError:
+    """The reject for a second document with an id already seen (the first is kept); ``where``:
+    the file and line it came from (:meth:`dedup.document.Document.where`)."""
+    path, line = where or (doc_id, None)
+    return InputError(path, f"duplicate document id {doc_id!r}; kept the first", line=line, kind="duplicate_id")
+
+
 def rejected_after_cleaning(doc: CleanDocument, shingles: int, min_shingles: int, stage: str = "cleaning",
                             ) -> InputError | None:
     """Why a cleaned document cannot take part in matching (nothing or too little text), or None.

@@ -26,7 +26,7 @@ from hashlib import blake2b
 import numpy as np
 
 from dedup.config import Config
-from dedup.lsh import pairs_in_groups
+from dedup.lsh import owner_pairs
 from dedup.sketch import difference, intersection_size
 
 _NONE = np.zeros(0, dtype=np.uint32)
@@ -110,12 +110,7 @@ def sample_pairs(owners: np.ndarray, keys: np.ndarray, max_bucket: int) -> np.nd
     >>> sample_pairs(np.array([0, 0, 1, 1, 2, 2, 3]), np.array([1, 7, 1, 8, 2, 8, 9], dtype=np.uint64), 10).tolist()
     [[0, 1], [1, 2]]
     """
-    occurrences = pairs_in_groups(keys, max_bucket)
-    if not len(occurrences):
-        return np.zeros((0, 2), dtype=np.int64)
-    ends = np.sort(owners[occurrences].astype(np.int64), axis=1)
-    ends = ends[ends[:, 0] != ends[:, 1]]
-    return np.unique(ends, axis=0) if len(ends) else np.zeros((0, 2), dtype=np.int64)
+    return owner_pairs(keys, owners, max_bucket)
 
 
 def pairs_within(pairs: np.ndarray, positions: np.ndarray, n: int) -> np.ndarray:

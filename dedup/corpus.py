@@ -29,20 +29,18 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
 
-from dedup.clean import rejected_after_cleaning
+from dedup.clean import duplicate_id, rejected_after_cleaning, rejected_after_templates
 from dedup.common import CommonShingles, EvidenceReader, sample_pairs, sample_positions, sample_rank
 from dedup.config import Config
 from dedup.document import CleanDocument, Document
 from dedup.errors import InputError
 from dedup.io.readers import Walk, parse_record_line, read_file, record_lines, walk, whole_file_records
 from dedup.lsh import band_pairs, decode_pairs, keys_of, merge_pairs, passage_pairs
-from dedup.normalize import compact
 from dedup.outlets import OutletTable
 from dedup.prepare import clean_options, prepare
 from dedup.result import LazySequence, ScanResult, build_clusters, lone_cluster_maker
@@ -50,9 +48,8 @@ from dedup.sketch import shingles_of, sketch_with_figures
 from dedup.spool import Spool, SpoolReader
 from dedup.templates import (
     SiteProfiles,
-    cut_template,
+    compared_without,
     document_line_keys,
-    line_key,
     source_names,
     template_threshold,
 )
@@ -273,10 +270,6 @@ class _Redo:
     drop: frozenset[int]
 
 
-def _dropped(site: str, drop: frozenset[int], key: str) -> bool:
-    return line_key(site, key) in drop
-
-
 def _redo_unit(tasks: list[_Redo]) -> tuple[str, list[tuple[int, _Sketched]], np.ndarray]:
     """Drop the given template lines from each body and sketch it again."""
     config: Config = _STATE["config"]
@@ -286,10 +279,7 @@ def _redo_unit(tasks: list[_Redo]) -> tuple[str, list[tuple[int, _Sketched]], np
     keys: list[np.ndarray] = []
     for task in tasks:
         body = reader.read(task.body_path, *task.body).decode("utf-8", "surrogatepass")
-        lines = body.split("\n")
-        forms = [compact(line) for line in lines]
-        cut = cut_template(lines, forms, partial(_dropped, task.site, task.drop))
-        compared = "".join(forms[k] for k in cut.kept)
+        compared = compared_without(body, task.site, task.drop)
         sketched = _sketch_compared(compared, config, spool)
         keys.append(keys_of(compared, sketched.signature, config))
         sketched.signature = _NO_SIGNATURE
@@ -565,8 +555,7 @@ def stream(roots: Sequence[str | os.PathLike[str]], config: Config, workers: int
 
 
 def _duplicate(doc_id: str, doc: Document | None = None) -> InputError:
-    path, line = doc.where() if doc is not None else (doc_id, None)
-    return InputError(path, f"duplicate document id {doc_id!r}; kept the first", line=line, kind="duplicate_id")
+    return duplicate_id(doc_id, doc.where() if doc is not None else None)
 
 
 def _extract_unit(unit: _Unit) -> list[CleanDocument | InputError]:
@@ -712,12 +701,8 @@ def _match(source: _Source, collected: _Collected, config: Config, outlets: Outl
     for index in np.flatnonzero(~valid).tolist():
         emptied = CleanDocument.from_record(reader.read(files[columns.entry_file[index]], columns.entry_off[index],
                                       columns.entry_len[index]))
-        where, line = emptied.doc.where()
-        rejects.append(InputError(where,
-                                  f"too short to compare after site templates were removed ({int(n_shingles[index])} "
-                                  f"distinct shingles left; at least {config.min_shingles} needed): site "
-                                  f"{emptied.site!r} repeats this page's lines on many of its pages",
-                                  line=line, kind="empty", doc_id=emptied.id, cleaned=whole.get(emptied.id)))
+        rejects.append(rejected_after_templates(emptied, int(n_shingles[index]), config.min_shingles,
+                                                whole.get(emptied.id)))
 
     candidates, key_table = _candidates(config, pool, workers, scratch, n, valid, key_chunks, redo_index, redo_keys,
                                         report)

@@ -93,6 +93,21 @@ def band_pairs(keys: np.ndarray, index: np.ndarray, n: int, max_bucket: int) -> 
     return index[pairs[:, 0]].astype(np.int64) * n + index[pairs[:, 1]]
 
 
+def owner_pairs(keys: np.ndarray, owners: np.ndarray, max_bucket: int) -> np.ndarray:
+    """Distinct pairs ``(a, b)``, ``a < b``, of owners whose keys agree (``keys[k]`` is owned by
+    ``owners[k]``; an owner may hold many keys); buckets over ``max_bucket`` skipped.
+
+    >>> owner_pairs(np.array([1, 7, 1, 8, 2, 8, 9], dtype=np.uint64), np.array([0, 0, 1, 1, 2, 2, 3]), 10).tolist()
+    [[0, 1], [1, 2]]
+    """
+    occurrences = pairs_in_groups(keys, max_bucket)
+    if not len(occurrences):
+        return _EMPTY_PAIRS
+    ends = np.sort(owners[occurrences].astype(np.int64), axis=1)
+    ends = ends[ends[:, 0] != ends[:, 1]]
+    return np.unique(ends, axis=0) if len(ends) else _EMPTY_PAIRS
+
+
 def passage_pairs(rows: Iterable[np.ndarray], index: np.ndarray, n: int, max_bucket: int, part: int = 0,
                   parts: int = 1) -> np.ndarray:
     """The pairs passage keys propose, encoded as in :func:`band_pairs`: documents ``index`` whose
@@ -109,14 +124,11 @@ def passage_pairs(rows: Iterable[np.ndarray], index: np.ndarray, n: int, max_buc
         owners.append(mine.astype(np.int32))
     if not chosen:
         return np.zeros(0, dtype=np.int64)
-    owner = np.concatenate(owners)
-    pairs = pairs_in_groups(np.concatenate(chosen), max_bucket)
-    if not pairs.size:
+    pairs = owner_pairs(np.concatenate(chosen), np.concatenate(owners), max_bucket)
+    if not len(pairs):
         return np.zeros(0, dtype=np.int64)
-    first, second = index[owner[pairs[:, 0]]].astype(np.int64), index[owner[pairs[:, 1]]].astype(np.int64)
-    apart = first != second
-    first, second = first[apart], second[apart]
-    return np.unique(np.minimum(first, second) * n + np.maximum(first, second))
+    # positions into ``index`` keep its order, so the pairs stay ordered and distinct once mapped
+    return index[pairs[:, 0]].astype(np.int64) * n + index[pairs[:, 1]]
 
 
 def merge_pairs(encoded: list[np.ndarray]) -> np.ndarray:

@@ -24,20 +24,19 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from dedup.clean import rejected_after_cleaning
+from dedup.clean import duplicate_id, rejected_after_cleaning, rejected_after_templates
 from dedup.common import CommonShingles, sample_pairs, sample_rank
 from dedup.config import Config
 from dedup.document import CleanDocument
 from dedup.errors import InputError
 from dedup.io.readers import read_file, walk
-from dedup.lsh import keys_of, pairs_in_groups
-from dedup.normalize import compact
+from dedup.lsh import keys_of, owner_pairs
 from dedup.outlets import OutletTable
 from dedup.prepare import clean_options, prepare
 from dedup.report import cluster_record
@@ -45,9 +44,8 @@ from dedup.result import LazySequence, ScanResult, build_clusters, lone_cluster_
 from dedup.sketch import sketch_with_figures
 from dedup.templates import (
     SiteProfiles,
-    cut_template,
+    compared_without,
     document_line_keys,
-    line_key,
     source_names,
     template_threshold,
 )
@@ -106,7 +104,8 @@ def _read_file(item: tuple[int, str, str], config: Config, outlets: OutletTable)
         if refused is not None:
             yield ("reject", order, refused)
             continue
-        yield ("doc", order, _Doc((file_number << 32) | position, cleaned.id, cleaned.to_record(), cleaned.site, tuple(sorted(source_names(cleaned))),
+        yield ("doc", order, _Doc((file_number << 32) | position, cleaned.id, cleaned.to_record(),
+                                  cleaned.site, tuple(sorted(source_names(cleaned))),
                                   np.fromiter(document_line_keys(cleaned), dtype=np.uint64), shingles, figures,
                                   keys_of(cleaned.compared, signature, config), sample_rank(cleaned.id), cleaned.body))
 
@@ -115,14 +114,10 @@ def _redo(doc: _Doc, drop: frozenset[int], config: Config) -> _Doc:
     """Drop a document's template lines and sketch it again (the local engine's redo)."""
     if not drop:
         return doc
-    lines = doc.body.split("\n")
-    forms = [compact(line) for line in lines]
-    cut = cut_template(lines, forms, lambda key: line_key(doc.site, key) in drop)
-    compared = "".join(forms[k] for k in cut.kept)
+    compared = compared_without(doc.body, doc.site, drop)
     shingles, signature, figures = sketch_with_figures(compared, config.shingle_size, config.num_perm, config.seed,
                                                        config.tokens)
-    return _Doc(doc.number, doc.doc_id, doc.record, doc.site, doc.names, doc.line_keys, shingles, figures,
-                keys_of(compared, signature, config), doc.rank, doc.body)
+    return replace(doc, shingles=shingles, figures=figures, keys=keys_of(compared, signature, config))
 
 
 def _key_chunks(rows: Iterable[tuple[int, _Doc]], config: Config,
@@ -150,16 +145,10 @@ def _part_pairs(chunks: Iterable[tuple[int, tuple[np.ndarray, ...]]], config: Co
     parts = [chunk for _, chunk in chunks]
     if not parts:
         return
-    found = []
-    for keys_at, owners_at, cap in ((0, 1, config.max_bucket), (2, 3, config.max_passage_bucket)):
-        keys = np.concatenate([chunk[keys_at] for chunk in parts])
-        owners = np.concatenate([chunk[owners_at] for chunk in parts])
-        pairs = pairs_in_groups(keys, cap)
-        if len(pairs):
-            ends = np.sort(owners[pairs], axis=1)
-            found.append(ends[ends[:, 0] != ends[:, 1]])
-    if found:
-        yield from map(tuple, np.unique(np.concatenate(found), axis=0).tolist())
+    found = [owner_pairs(np.concatenate([chunk[keys_at] for chunk in parts]),
+                         np.concatenate([chunk[owners_at] for chunk in parts]), cap)
+             for keys_at, owners_at, cap in ((0, 1, config.max_bucket), (2, 3, config.max_passage_bucket))]
+    yield from map(tuple, np.unique(np.concatenate(found), axis=0).tolist())
 
 
 def _components(edges: Any, parts: int) -> Any:
@@ -258,13 +247,12 @@ def _scan(sc: Any, roots: Sequence[str], config: Config, outlets: OutletTable, p
     # number) pairs are shuffled to find a second document with an id already seen.
     numbers = read.filter(lambda row: row[0] == "doc").map(lambda row: (row[2].doc_id, row[2].number))
     firsts = numbers.reduceByKey(min)
-    later = numbers.join(firsts).filter(lambda kv: kv[1][0] != kv[1][1]).map(lambda kv: (kv[1][0], kv[0]))
-    duplicate_numbers = set()
-    for number, doc_id in sorted(later.collect()):
-        duplicate_numbers.add(number)
-        rejects.append(InputError(doc_id, "duplicate id (an earlier document has the same id)", kind="duplicate",
-                                  doc_id=doc_id))
-    duplicates_b = sc.broadcast(frozenset(duplicate_numbers))
+    later = numbers.join(firsts).filter(lambda kv: kv[1][0] != kv[1][1]).map(lambda kv: kv[1][0])
+    duplicates_b = sc.broadcast(frozenset(later.collect()))
+    # named by id, as the local engine names a duplicate it meets among its collected documents
+    for _, doc_id in sorted(read.filter(lambda row: row[0] == "doc" and row[2].number in duplicates_b.value)
+                            .map(lambda row: (row[2].number, row[2].doc_id)).collect()):
+        rejects.append(duplicate_id(doc_id))
     docs = read.filter(lambda row: row[0] == "doc" and row[2].number not in duplicates_b.value).map(
         lambda row: (row[2].number, row[2])).cache()
     docs.count()  # each stage is materialised before the next, so that its time is its own
@@ -292,12 +280,8 @@ def _scan(sc: Any, roots: Sequence[str], config: Config, outlets: OutletTable, p
     valid = docs.filter(lambda kv: len(kv[1].shingles) >= config.min_shingles).mapValues(_without_body).cache()
     valid.count()
     for _, doc in docs.filter(lambda kv: len(kv[1].shingles) < config.min_shingles).collect():
-        emptied = CleanDocument.from_record(doc.record)
-        where, line = emptied.doc.where()
-        rejects.append(InputError(where, f"too short to compare after site templates were removed "
-                                         f"({len(doc.shingles)} distinct shingles left; at least {config.min_shingles} "
-                                         f"needed): site {emptied.site!r} repeats this page's lines on many of its pages",
-                                  line=line, kind="empty", doc_id=emptied.id))
+        rejects.append(rejected_after_templates(CleanDocument.from_record(doc.record), len(doc.shingles),
+                                                config.min_shingles))
     seconds["templates"] = time.perf_counter() - mark
 
     # Candidates: every key is shuffled, as numpy chunks, to the part of the key space it falls in;
@@ -349,8 +333,7 @@ def _scan(sc: Any, roots: Sequence[str], config: Config, outlets: OutletTable, p
 
 
 def _without_body(doc: _Doc) -> _Doc:
-    return _Doc(doc.number, doc.doc_id, doc.record, doc.site, doc.names, doc.line_keys, doc.shingles, doc.figures,
-                doc.keys, doc.rank, "")
+    return replace(doc, body="")
 
 
 def _member(number: int, doc: _Doc, common: CommonShingles) -> tuple[int, _Doc, int]:
@@ -360,8 +343,7 @@ def _member(number: int, doc: _Doc, common: CommonShingles) -> tuple[int, _Doc, 
 
 
 def _with_evidence(doc: _Doc, common: CommonShingles) -> _Doc:
-    return _Doc(doc.number, doc.doc_id, doc.record, doc.site, doc.names, doc.line_keys, common.evidence(doc.shingles),
-                doc.figures, doc.keys, doc.rank, doc.body)
+    return replace(doc, shingles=common.evidence(doc.shingles))
 
 
 def _checked(row: tuple[int, int, tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from hashlib import blake2b
 
@@ -135,6 +135,20 @@ def countable_lines(doc: CleanDocument) -> dict[str, int]:
 def document_line_keys(doc: CleanDocument) -> set[int]:
     """The distinct keys of a document's countable body lines."""
     return set(countable_lines(doc).values())
+
+
+def compared_without(body: str, site: str, drop: Collection[int]) -> str:
+    """The compared text of a body once the site's template lines ``drop`` (line keys) are cut:
+    what every engine sketches again for a page that carries template lines.
+
+    >>> body = "江城发布补贴细则\\n本站提示：转载请注明出处"
+    >>> compared_without(body, "a.com", {line_key("a.com", "本站提示转载请注明出处")})
+    '江城发布补贴细则'
+    """
+    lines = body.split("\n")
+    forms = [compact(line) for line in lines]
+    cut = cut_template(lines, forms, lambda key: line_key(site, key) in drop)
+    return "".join(forms[k] for k in cut.kept)
 
 
 def source_names(doc: CleanDocument) -> set[str]:

@@ -6,6 +6,7 @@ Needs pyspark (the test extra) and Java 17; CI installs both, so these tests run
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -67,8 +68,10 @@ def test_spark_reports_the_same_rejects(spark, tmp_path, article, other_article)
     (tmp_path / "d.com" / "bad.jsonl").write_bytes(b'{"id": "x", "text": "\\u6c5f"}\n{broken json\n')
     (tmp_path / "d.com" / "binary.txt").write_bytes(b"\xff\xfe\x00junk\x00\x01")
     (tmp_path / "d.com" / "empty.txt").write_bytes(b"")
+    write(tmp_path, "e.com/a.jsonl", "".join(json.dumps({"id": "same", "text": "\n".join(text)}, ensure_ascii=False) + "\n"
+                                             for text in (other_article, article[1:])))
     expected, rejects = _local(tmp_path)
     got = scan_spark([str(tmp_path)], spark=spark, partitions=2)
     assert got.records == expected
     assert sorted((r.doc_id or r.path, r.kind) for r in got.rejects) == rejects
-    assert {kind for _, kind in rejects} >= {"malformed", "undecodable", "empty"}
+    assert {kind for _, kind in rejects} >= {"malformed", "undecodable", "empty", "duplicate_id"}
