@@ -154,9 +154,10 @@ def cli(ctx: click.Context, verbose: int) -> None:
 
 
 @cli.command("scan")
-@click.argument("dirs", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Write clusters here as JSON Lines (default: stdout).")
+@click.argument("dirs", nargs=-1, required=True)
+@click.option("-o", "--output", default=None,
+              help="Write clusters here as JSON Lines (default: stdout). With --engine spark, a directory, a "
+                   "path ending in / or a Hadoop path gets part files.")
 @click.option("--min-size", type=int, default=2, show_default=True, help="Write clusters with at least this many members.")
 @click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False), default=None,
               help="Write every rejected input as JSON Lines here.")
@@ -167,10 +168,12 @@ def cli(ctx: click.Context, verbose: int) -> None:
 @click.option("--partitions", type=int, default=None, help="With --engine spark: partitions of the input.")
 @click.option("--spark-conf", multiple=True, metavar="KEY=VALUE",
               help="With --engine spark: a Spark setting (repeatable), e.g. spark.driver.memory=4g.")
+@click.option("--output-format", type=click.Choice(["jsonl", "parquet"]), default="jsonl", show_default=True,
+              help="With --engine spark: JSON Lines, or a directory of Parquet files.")
 @_config_options
 def scan_command(dirs: tuple[str, ...], output: str | None, min_size: int, rejects_path: str | None, strict: bool,
                  engine: str, spark_master: str, partitions: int | None, spark_conf: tuple[str, ...],
-                 threshold: float, tokens: str, shingle_size: int, num_perm: int, no_t2s: bool, common_share: float,
+                 output_format: str, threshold: float, tokens: str, shingle_size: int, num_perm: int, no_t2s: bool, common_share: float,
                  max_file_bytes: int, max_doc_chars: int, outlet_file: str | None, workers: int | None) -> None:
     """Cluster every supported file under DIRS and write one JSON line per cluster."""
     if min_size < 1:
@@ -184,8 +187,16 @@ def scan_command(dirs: tuple[str, ...], output: str | None, min_size: int, rejec
         if len(settings) != len(spark_conf):
             raise click.BadParameter("expected KEY=VALUE", param_hint="--spark-conf")
         _spark_scan(list(dirs), output, min_size, rejects_path, config, outlets, spark_master, partitions, settings,
-                    started)
+                    output_format, started)
         return
+    if output_format != "jsonl":
+        raise click.BadParameter("Parquet output needs --engine spark", param_hint="--output-format")
+    for path in dirs:
+        if not os.path.exists(path):
+            raise click.BadParameter(f"{path!r} does not exist (Hadoop paths need --engine spark)",
+                                     param_hint="DIRS")
+    if output and os.path.isdir(output):
+        raise click.BadParameter(f"{output!r} is a directory (part files need --engine spark)", param_hint="-o")
     bars = _StageBars()
     try:
         outcome = scan_corpus(list(dirs), config, outlets, outlet_file, workers, progress=bars, strict=strict)
@@ -219,22 +230,31 @@ def scan_command(dirs: tuple[str, ...], output: str | None, min_size: int, rejec
 
 def _spark_scan(dirs: list[str], output: str | None, min_size: int, rejects_path: str | None, config: Config,
                 outlets: OutletTable, master: str, partitions: int | None, settings: dict[str, str],
-                started: float) -> None:
-    """``dedup scan --engine spark``: the same records, written as the local engine writes them."""
+                output_format: str, started: float) -> None:
+    """``dedup scan --engine spark``: the same records, written as the local engine writes them
+    (one file or stdout), or as part files by the executors."""
+    from dedup.spark import is_hadoop_path, scan_spark, writes_part_files
+
     try:
-        from dedup.spark import scan_spark
+        import pyspark  # noqa: F401
     except ImportError as missing:  # pragma: no cover - pyspark is in the test extra
         raise click.UsageError(f"--engine spark needs pyspark: pip install 'dedup[spark]' ({missing})") from None
-    if min_size < 2:
-        raise click.BadParameter("the Spark engine writes clusters of two or more", param_hint="--min-size")
-    outcome = scan_spark(dirs, config, outlets, master=master, partitions=partitions, min_size=min_size,
-                         spark_conf=settings)
-    with open(output, "w", encoding="utf-8") if output else nullcontext(sys.stdout) as handle:
-        for record in outcome.records:
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    if output_format == "parquet" and not output:
+        raise click.BadParameter("Parquet output needs -o DIRECTORY", param_hint="--output-format")
+    parts = bool(output) and writes_part_files(output or "", output_format)
+    if parts and output and not is_hadoop_path(output) and os.path.exists(output) and os.listdir(output):
+        raise click.BadParameter(f"{output!r} is a directory that is not empty; name a new one", param_hint="-o")
+    try:
+        with nullcontext(output) if parts or not output else open(output, "w", encoding="utf-8") as target:
+            outcome = scan_spark(dirs, config, outlets, master=master, partitions=partitions, min_size=min_size,
+                                 spark_conf=settings, output=target if output else sys.stdout,
+                                 output_format=output_format)
+    except BrokenPipeError:
+        _silence_stdout()
+        return
     _report_rejects(outcome.rejects, rejects_path)
     click.echo(f"dedup scan (spark, {master}): {outcome.documents} documents, {len(outcome.rejects)} inputs rejected, "
-               f"{len(outcome.records)} clusters, {outcome.stats.get('candidates', 0)} candidate pairs, "
+               f"{outcome.stats.get('clusters', 0)} clusters, {outcome.stats.get('candidates', 0)} candidate pairs, "
                f"{outcome.stats.get('verified', 0)} verified; {time.perf_counter() - started:.1f} s", err=True)
     click.echo("  " + stage_line(outcome.seconds), err=True)
     if outcome.rejects:

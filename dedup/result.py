@@ -101,9 +101,10 @@ class ScanResult:
         """The clusters of two or more, then every lone document as a cluster of one."""
         yield from self.clusters
         for index in self.lone.tolist():
-            yield self._lone(index)
+            yield self.lone_of(index)
 
-    def _lone(self, index: int) -> Cluster:
+    def lone_of(self, index: int) -> Cluster:
+        """The cluster of one of a lone document."""
         if self.lone_cluster is None:
             raise ValueError("this result keeps no chooser for lone documents")
         return self.lone_cluster(index)
@@ -112,7 +113,7 @@ class ScanResult:
         label = int(self.labels[index])
         found = self._by_label().get(label)
         if found is None and 0 <= index < len(self.labels):
-            return self._lone(index)
+            return self.lone_of(index)
         return found
 
     def _by_label(self) -> dict[int, Cluster]:

@@ -20,22 +20,25 @@ with the large-star/small-star iteration.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
+from urllib.parse import unquote, urlparse
 
 import numpy as np
 
 from dedup.clean import duplicate_id, rejected_after_cleaning, rejected_after_templates
 from dedup.common import CommonShingles, sample_pairs, sample_rank
 from dedup.config import Config
-from dedup.document import CleanDocument
+from dedup.document import CleanDocument, Document
 from dedup.errors import InputError
-from dedup.io.readers import read_file, walk
+from dedup.io.readers import SUPPORTED_SUFFIXES, read_data, read_file, record_document, walk
 from dedup.lsh import keys_of, owner_pairs
 from dedup.outlets import OutletTable
 from dedup.prepare import clean_options, prepare
@@ -85,29 +88,169 @@ class SparkScan:
     stats: dict[str, int] = field(default_factory=dict)
 
 
-def _read_file(item: tuple[int, str, str], config: Config, outlets: OutletTable) -> Iterator[tuple]:
-    """Read and clean one file on an executor: ``(("doc", (file, position)), _Doc-fields)`` rows or rejects."""
+PARQUET_SUFFIX = ".parquet"
+READER_FIELDS = ("id", "url", "site", "title", "text", "published_at")
+"""The Parquet columns a document is read from (the JSON Lines reader's fields); others are ignored."""
+
+
+@dataclass
+class _Listing:
+    """The input files in the walk's order, each with its number: read by the executors from a
+    local path, from a Hadoop path (``hdfs://``, ``s3a://``, ``file://``: bytes through
+    ``binaryFiles``), or as Parquet."""
+
+    local: list[tuple[int, str, str]] = field(default_factory=list)
+    hadoop: list[tuple[int, str, str]] = field(default_factory=list)
+    parquet: list[tuple[int, str, str]] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    count: int = 0
+
+    def add(self, kind: str, location: str, relpath: str) -> None:
+        getattr(self, kind).append((self.count, location, relpath))
+        self.count += 1
+
+
+def is_hadoop_path(path: str) -> bool:
+    """Whether ``path`` is a URI that Hadoop's file systems read (``hdfs://``, ``s3a://``,
+    ``file://``) rather than a plain path that Python on the executors opens.
+
+    >>> is_hadoop_path("s3a://news/2024/"), is_hadoop_path("file:///data/news"), is_hadoop_path("/data/news")
+    (True, True, False)
+    """
+    return len(urlparse(path).scheme) > 1
+
+
+def _walk_order(relpath: str) -> tuple[tuple[str, ...], str]:
+    # the local walk's order: a directory's files, then its subdirectories, each sorted by name
+    parts = relpath.split("/")
+    return tuple(parts[:-1]), parts[-1]
+
+
+def _list_inputs(sc: Any, roots: Sequence[str]) -> _Listing:
+    """Every supported file under ``roots`` (local or Hadoop paths), numbered in the walk's order."""
+    listing = _Listing()
+    suffixes = SUPPORTED_SUFFIXES + (PARQUET_SUFFIX,)
+    for root in roots:
+        if is_hadoop_path(root):
+            found, errors = _hadoop_files(sc, root, suffixes)
+            listing.errors += errors
+            for uri, relpath in found:
+                listing.add("parquet" if relpath.lower().endswith(PARQUET_SUFFIX) else "hadoop", uri, relpath)
+            continue
+        walked = walk([root], suffixes)
+        listing.errors += walked.errors
+        for path, relpath in walked.files:
+            listing.add("parquet" if relpath.lower().endswith(PARQUET_SUFFIX) else "local", str(path), relpath)
+    return listing
+
+
+def _hadoop_files(sc: Any, root: str, suffixes: tuple[str, ...]) -> tuple[list[tuple[str, str]], list[InputError]]:
+    """``(URI, path relative to root)`` of the files under a Hadoop path, listed by its file system."""
+    jvm = sc._jvm
+    base = jvm.org.apache.hadoop.fs.Path(root)
+    try:
+        system = base.getFileSystem(sc._jsc.hadoopConfiguration())
+        qualified = system.makeQualified(base)
+        if not system.exists(qualified):
+            return [], [InputError(root, "no such path", kind="unreadable")]
+        prefix = qualified.toString().rstrip("/") + "/"
+        found = []
+        files = system.listFiles(qualified, True)
+        while files.hasNext():
+            uri = files.next().getPath().toString()
+            relpath = uri[len(prefix):] if uri.startswith(prefix) else uri.rsplit("/", 1)[-1]
+            name = relpath.rsplit("/", 1)[-1]
+            if name.lower().endswith(suffixes) and not name.startswith(("_", ".")):
+                found.append((uri, relpath))
+    except Exception as exc:  # py4j hands over the JVM's IOException
+        return [], [InputError(root, f"cannot list: {exc}", kind="unreadable")]
+    found.sort(key=lambda item: _walk_order(item[1]))
+    return found, []
+
+
+def _file_key(uri: str) -> str:
+    """One spelling of a file's location, whether Spark or the listing wrote it."""
+    parsed = urlparse(uri)
+    if parsed.scheme in ("", "file"):
+        return str(Path(unquote(parsed.path)).resolve())
+    return f"{parsed.scheme}://{parsed.netloc}{unquote(parsed.path)}"
+
+
+def _prepared(order: tuple[int, int], found: Document | InputError, config: Config, outlets: OutletTable,
+              options: Any) -> tuple:
+    """One read document, cleaned and sketched on an executor: a ``("doc", order, _Doc)`` row or
+    a ``("reject", order, InputError)`` row."""
+    if isinstance(found, InputError):
+        return ("reject", order, found)
+    cleaned = prepare(found, config, outlets, options)
+    if isinstance(cleaned, InputError):
+        return ("reject", order, cleaned)
+    shingles, signature, figures = sketch_with_figures(cleaned.compared, config.shingle_size, config.num_perm,
+                                                       config.seed, config.tokens)
+    refused = rejected_after_cleaning(cleaned, len(shingles), config.min_shingles)
+    if refused is not None:
+        return ("reject", order, refused)
+    return ("doc", order, _Doc((order[0] << 32) | order[1], cleaned.id, cleaned.to_record(), cleaned.site,
+                               tuple(sorted(source_names(cleaned))),
+                               np.fromiter(document_line_keys(cleaned), dtype=np.uint64), shingles, figures,
+                               keys_of(cleaned.compared, signature, config), sample_rank(cleaned.id), cleaned.body))
+
+
+def _read_local(item: tuple[int, str, str], config: Config, outlets: OutletTable) -> Iterator[tuple]:
+    """Read and clean one file from a path the executor sees."""
     file_number, path, relpath = item
     options = clean_options(config)
     for position, found in enumerate(read_file(Path(path), relpath, config.max_file_bytes)):
-        order = (file_number, position)
-        if isinstance(found, InputError):
-            yield ("reject", order, found)
-            continue
-        cleaned = prepare(found, config, outlets, options)
-        if isinstance(cleaned, InputError):
-            yield ("reject", order, cleaned)
-            continue
-        shingles, signature, figures = sketch_with_figures(cleaned.compared, config.shingle_size, config.num_perm,
-                                                           config.seed, config.tokens)
-        refused = rejected_after_cleaning(cleaned, len(shingles), config.min_shingles)
-        if refused is not None:
-            yield ("reject", order, refused)
-            continue
-        yield ("doc", order, _Doc((file_number << 32) | position, cleaned.id, cleaned.to_record(),
-                                  cleaned.site, tuple(sorted(source_names(cleaned))),
-                                  np.fromiter(document_line_keys(cleaned), dtype=np.uint64), shingles, figures,
-                                  keys_of(cleaned.compared, signature, config), sample_rank(cleaned.id), cleaned.body))
+        yield _prepared((file_number, position), found, config, outlets, options)
+
+
+def _read_bytes(item: tuple[int, str, bytes], config: Config, outlets: OutletTable) -> Iterator[tuple]:
+    """Read and clean one file that Spark read from a Hadoop path."""
+    file_number, relpath, data = item
+    options = clean_options(config)
+    for position, found in enumerate(read_data(data, relpath, config.max_file_bytes)):
+        yield _prepared((file_number, position), found, config, outlets, options)
+
+
+def _parquet_row(row: dict[str, Any], relpath: str) -> tuple[tuple[str, str], Document | InputError]:
+    """A Parquet row as a document, with the key that numbers it: its id (a row without one is
+    named by a hash of its text), so that numbers never depend on how Spark split the file."""
+    text = row.get("text")
+    if row.get("id") in (None, ""):
+        digest = hashlib.sha1(str(text).encode("utf-8", "surrogatepass")).hexdigest()[:12]
+        row = {**row, "id": f"{relpath}:#{digest}"}
+    try:
+        doc: Document | InputError = record_document(row, relpath, None)
+    except InputError as exc:
+        exc.doc_id = str(row["id"])
+        doc = exc
+    return (str(row["id"]), hashlib.sha1(repr(sorted(row.items())).encode("utf-8", "surrogatepass")).hexdigest()), doc
+
+
+def _read_parquet(spark: Any, files: list[tuple[int, str, str]], first: int, config: Config,
+                  outlets: OutletTable) -> Any:
+    """Rows of ``("doc"|"reject", order, ...)`` from Parquet files. Rows are numbered in the order
+    of their ids across all the files, after every other input (``first`` is the number of files),
+    so that neither Spark's split of the files nor the way the dataset was cut into files changes
+    the output."""
+    from pyspark.sql.functions import input_file_name
+
+    where = {_file_key(uri): relpath for _, uri, relpath in files}
+    frame = spark.read.option("mergeSchema", "true").parquet(*[uri for _, uri, _ in files])
+    columns = [name for name in READER_FIELDS if name in frame.columns]
+    where_b = spark.sparkContext.broadcast(where)
+
+    def keyed(row: Any) -> tuple[tuple[str, str], Document | InputError]:
+        fields = {name: row[name] for name in columns if row[name] is not None}
+        return _parquet_row(fields, where_b.value[_file_key(row["_file"])])
+
+    def prepared(items: Iterable[tuple[tuple[tuple, Any], int]]) -> Iterator[tuple]:
+        options = clean_options(config)
+        for (_, doc), index in items:
+            yield _prepared((first, index), doc, config, outlets, options)
+
+    rows = frame.select(*columns, input_file_name().alias("_file")).rdd.map(keyed)
+    return rows.sortByKey().zipWithIndex().mapPartitions(prepared)
 
 
 def _redo(doc: _Doc, drop: frozenset[int], config: Config) -> _Doc:
@@ -176,8 +319,10 @@ def _components(edges: Any, parts: int) -> Any:
 
 
 def _cluster_component(members: Sequence[tuple[int, _Doc, int]], pairs: Sequence[tuple[int, int, int, float, float]],
-                       config: Config, outlets: OutletTable, profiles: SiteProfiles) -> list[tuple[tuple, dict]]:
-    """Star clusters and the choice within one connected component; sort keys with the records."""
+                       config: Config, outlets: OutletTable, profiles: SiteProfiles,
+                       lone: bool = False) -> list[tuple[tuple, dict]]:
+    """Star clusters and the choice within one connected component (with ``lone``, a cluster of
+    one for every document left alone too); each record with the key that orders the output."""
     members = sorted(members, key=lambda m: m[0])
     position = {number: k for k, (number, _, _) in enumerate(members)}
     docs = [profiles.mark_self(CleanDocument.from_record(doc.record)) for _, doc, _ in members]
@@ -185,74 +330,119 @@ def _cluster_component(members: Sequence[tuple[int, _Doc, int]], pairs: Sequence
     evidence = [doc.shingles for _, doc, _ in members]
     verified = VerifiedPairs.of([Pair(position[a], position[b], inter, jac, cont)
                                  for a, b, inter, jac, cont in sorted(pairs)])
-    _, clusters, _, _ = build_clusters(docs.__getitem__, evidence.__getitem__, sizes, verified, config, outlets)
-    result = ScanResult(docs=LazySequence(len(docs), docs.__getitem__), shingles=evidence, labels=np.zeros(0),
-                        clusters=clusters, candidates=np.zeros((0, 2), dtype=np.int64), pairs=verified,
-                        profiles=profiles, config=config, lone_cluster=lone_cluster_maker(docs.__getitem__, sizes,
-                                                                                          outlets))
+    _, clusters, left_alone, _ = build_clusters(docs.__getitem__, evidence.__getitem__, sizes, verified, config,
+                                                outlets)
+    result = _result_of(docs, evidence, sizes, clusters, verified, config, profiles, outlets)
     out = []
     for cluster in clusters:
         record = cluster_record(result, cluster, 0, outlets)
         out.append(((-len(cluster.members), record["canonical_id"], members[cluster.members[0]][0]), record))
+    for index in left_alone.tolist() if lone else []:
+        out.append(((-1, "", members[index][0]), cluster_record(result, result.lone_of(index), 0, outlets)))
     return out
 
 
+def _lone_record(number: int, doc: _Doc, config: Config, outlets: OutletTable, common: CommonShingles,
+                 profiles: SiteProfiles) -> tuple[tuple, dict]:
+    """The cluster of one of a document no verified pair touches, with the key that orders the output."""
+    clean = profiles.mark_self(CleanDocument.from_record(doc.record))
+    evidence = common.evidence(doc.shingles)
+    sizes = np.array([len(evidence)], dtype=np.int64)
+    result = _result_of([clean], [evidence], sizes, [], VerifiedPairs.of([]), config, profiles, outlets)
+    return (-1, "", number), cluster_record(result, result.lone_of(0), 0, outlets)
+
+
+def _result_of(docs: list[CleanDocument], evidence: list[np.ndarray], sizes: np.ndarray, clusters: list[Any],
+               verified: VerifiedPairs, config: Config, profiles: SiteProfiles, outlets: OutletTable) -> ScanResult:
+    """The few documents of one component as a :class:`ScanResult`, for :func:`cluster_record`."""
+    return ScanResult(docs=LazySequence(len(docs), docs.__getitem__), shingles=evidence, labels=np.zeros(0),
+                      clusters=clusters, candidates=np.zeros((0, 2), dtype=np.int64), pairs=verified,
+                      profiles=profiles, config=config,
+                      lone_cluster=lone_cluster_maker(docs.__getitem__, sizes, outlets))
+
+
 def scan_spark(roots: Sequence[str], config: Config | None = None, outlets: OutletTable | None = None,
-               master: str = "local[2]", partitions: int | None = None, spark: Any = None,
-               min_size: int = 2, spark_conf: dict[str, str] | None = None) -> SparkScan:
-    """Scan ``roots`` on Spark and return the cluster records of ``dedup scan``.
+               master: str | None = "local[2]", partitions: int | None = None, spark: Any = None,
+               min_size: int = 2, spark_conf: dict[str, str] | None = None, output: str | TextIO | None = None,
+               output_format: str = "jsonl") -> SparkScan:
+    """Scan ``roots`` (local paths or Hadoop paths: directories, files, Parquet) on Spark and
+    write the cluster records of ``dedup scan``.
 
     ``spark`` is an active ``SparkSession`` to use (else one is started on ``master`` with the
-    settings ``spark_conf``, such as ``spark.driver.memory``, and stopped at the end);
-    ``partitions`` the number of partitions of the input (default: Spark's).
+    settings ``spark_conf``, such as ``spark.driver.memory``, and stopped at the end; ``master``
+    None leaves it to ``spark-submit``); ``partitions`` the number of partitions (default: Spark's).
+    ``output``: None returns the records in :attr:`SparkScan.records` (small corpora); an open
+    text file or a file path gets JSON Lines streamed by the driver; a directory (see
+    :func:`writes_part_files`) gets part files written by the executors, as JSON Lines or, with
+    ``output_format="parquet"``, Parquet.
+
+    >>> scan_spark(["news/"], output_format="csv")
+    Traceback (most recent call last):
+    ...
+    ValueError: output_format must be 'jsonl' or 'parquet', not 'csv'
     """
+    if output_format not in ("jsonl", "parquet"):
+        raise ValueError(f"output_format must be 'jsonl' or 'parquet', not {output_format!r}")
+    if output_format == "parquet" and not isinstance(output, str):
+        raise ValueError("output_format='parquet' needs an output directory")
+    if min_size < 1:
+        raise ValueError(f"min_size must be at least 1, not {min_size}")
     import os
     import sys
 
     from pyspark.sql import SparkSession
 
-    # Executors run the same interpreter (and so the same dedup) as the driver unless told otherwise.
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     config = config or Config()
     outlets = outlets or OutletTable.default()
     own = spark is None
     if own:
-        builder = (SparkSession.builder.master(master).appName("dedup scan")
+        if master is None or master.startswith("local"):
+            # Local executors run the driver's interpreter (and so its dedup) unless told otherwise.
+            os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        builder = SparkSession.builder if master is None else SparkSession.builder.master(master)
+        builder = (builder.appName("dedup scan")
                    .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false"))
         for key, value in (spark_conf or {}).items():
             builder = builder.config(key, value)
         spark = builder.getOrCreate()
         spark.sparkContext.setLogLevel("ERROR")
-    sc = spark.sparkContext
     seconds: dict[str, float] = {}
     try:
-        return _scan(sc, roots, config, outlets, partitions, seconds, min_size)
+        return _scan(spark, roots, config, outlets, partitions, seconds, min_size, output, output_format)
     finally:
         if own:
             spark.stop()
 
 
-def _scan(sc: Any, roots: Sequence[str], config: Config, outlets: OutletTable, partitions: int | None,
-          seconds: dict[str, float], min_size: int) -> SparkScan:
+def _scan(spark: Any, roots: Sequence[str], config: Config, outlets: OutletTable, partitions: int | None,
+          seconds: dict[str, float], min_size: int, output: str | TextIO | None, output_format: str) -> SparkScan:
+    sc = spark.sparkContext
     mark = time.perf_counter()
-    walked = walk(roots)
-    rejects: list[InputError] = list(walked.errors)
-    files = [(k, str(path), rel) for k, (path, rel) in enumerate(walked.files)]
+    listing = _list_inputs(sc, roots)
+    rejects: list[InputError] = list(listing.errors)
     slices = partitions or max(sc.defaultParallelism, 1)
-    read = sc.parallelize(files, min(slices, max(len(files), 1))).flatMap(
-        lambda item: _read_file(item, config, outlets)).cache()
+    pieces = []
+    if listing.local:
+        pieces.append(sc.parallelize(listing.local, min(slices, len(listing.local))).flatMap(
+            lambda item: _read_local(item, config, outlets)))
+    if listing.hadoop:
+        names_b = sc.broadcast({_file_key(uri): (number, relpath) for number, uri, relpath in listing.hadoop})
+        pieces.append(sc.binaryFiles(",".join(uri for _, uri, _ in listing.hadoop), slices).map(
+            lambda kv: (*names_b.value[_file_key(kv[0])], kv[1])).flatMap(lambda item: _read_bytes(item, config, outlets)))
+    if listing.parquet:
+        pieces.append(_read_parquet(spark, listing.parquet, listing.count, config, outlets))
+    log.info("spark: %d files (%d local, %d Hadoop, %d Parquet), %d partitions", listing.count, len(listing.local),
+             len(listing.hadoop), len(listing.parquet), slices)
+    read = (sc.union(pieces) if pieces else sc.parallelize([], 1)).cache()
     rejects += [row[2] for row in read.filter(lambda row: row[0] == "reject").sortBy(lambda row: row[1]).collect()]
     # A document's number is its place in the input (file order, then position in the file), so
     # numbers order documents as the local engine does, whatever the partitioning; only (id,
     # number) pairs are shuffled to find a second document with an id already seen.
-    numbers = read.filter(lambda row: row[0] == "doc").map(lambda row: (row[2].doc_id, row[2].number))
-    firsts = numbers.reduceByKey(min)
-    later = numbers.join(firsts).filter(lambda kv: kv[1][0] != kv[1][1]).map(lambda kv: kv[1][0])
-    duplicates_b = sc.broadcast(frozenset(later.collect()))
-    # named by id, as the local engine names a duplicate it meets among its collected documents
-    for _, doc_id in sorted(read.filter(lambda row: row[0] == "doc" and row[2].number in duplicates_b.value)
-                            .map(lambda row: (row[2].number, row[2].doc_id)).collect()):
-        rejects.append(duplicate_id(doc_id))
+    later = read.filter(lambda row: row[0] == "doc").map(lambda row: (row[2].doc_id, row[2].number)).groupByKey(
+        slices).flatMap(lambda kv: [(number, kv[0]) for number in sorted(kv[1])[1:]])
+    duplicated = sorted(later.collect())
+    rejects += [duplicate_id(doc_id) for _, doc_id in duplicated]
+    duplicates_b = sc.broadcast(frozenset(number for number, _ in duplicated))
     docs = read.filter(lambda row: row[0] == "doc" and row[2].number not in duplicates_b.value).map(
         lambda row: (row[2].number, row[2])).cache()
     docs.count()  # each stage is materialised before the next, so that its time is its own
@@ -322,14 +512,60 @@ def _scan(sc: Any, roots: Sequence[str], config: Config, outlets: OutletTable, p
     members = component.join(valid).map(lambda kv: (kv[1][0], _member(kv[0], kv[1][1], common_b.value)))
     edges_by_component = verified.map(lambda row: (row[0], row)).join(component).map(lambda kv: (kv[1][1], kv[1][0]))
     profiles_b = sc.broadcast(profiles)
+    lone = min_size <= 1
     clustered = members.cogroup(edges_by_component).flatMap(
-        lambda kv: _cluster_component(list(kv[1][0]), list(kv[1][1]), config, outlets, profiles_b.value))
-    records = [record for _, record in clustered.sortBy(lambda item: item[0]).collect()
-               if record["size"] >= min_size]
-    for number, record in enumerate(records, 1):
-        record["cluster_id"] = f"c{number:06d}"
+        lambda kv: _cluster_component(list(kv[1][0]), list(kv[1][1]), config, outlets, profiles_b.value, lone))
+    if lone:
+        # every document no verified pair touches is a cluster of one, after the clusters, in input order
+        clustered = clustered.union(valid.subtractByKey(component, slices).map(
+            lambda kv: _lone_record(kv[0], kv[1], config, outlets, common_b.value, profiles_b.value)))
+    # Cluster ids follow the local engine's order (size, then canonical id): a sort and an index, on the executors.
+    ordered = clustered.filter(lambda item: item[1]["size"] >= min_size).sortByKey(numPartitions=slices).values() \
+        .zipWithIndex().map(_numbered).cache()
+    stats["clusters"] = ordered.count()
     seconds["cluster"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    records = _write(spark, ordered, output, output_format)
+    seconds["write"] = time.perf_counter() - mark
     return SparkScan(records, rejects, valid.count(), seconds, stats)
+
+
+def _numbered(item: tuple[dict[str, Any], int]) -> dict[str, Any]:
+    record, index = item
+    record["cluster_id"] = f"c{index + 1:06d}"
+    return record
+
+
+def writes_part_files(output: str, output_format: str = "jsonl") -> bool:
+    """Whether ``output`` gets a directory of part files written by the executors (Parquet, a
+    Hadoop path, an existing directory or a path ending in ``/``) rather than one file from the driver.
+
+    >>> writes_part_files("clusters.jsonl"), writes_part_files("hdfs://nn/out/clusters"), writes_part_files("out/")
+    (False, True, True)
+    """
+    return (output_format == "parquet" or is_hadoop_path(output) or output.endswith("/")
+            or Path(output).is_dir())
+
+
+def _write(spark: Any, ordered: Any, output: str | TextIO | None, output_format: str) -> list[dict[str, Any]]:
+    """Write the numbered records: returned (no ``output``), streamed by the driver one partition
+    at a time into one file, or written as part files (JSON Lines or Parquet) by the executors."""
+    if output is None:
+        return list(ordered.collect())
+    if not isinstance(output, str):
+        for record in ordered.toLocalIterator():
+            output.write(json.dumps(record, ensure_ascii=False) + "\n")
+        return []
+    lines = ordered.map(lambda record: json.dumps(record, ensure_ascii=False))
+    if output_format == "parquet":
+        spark.read.json(lines).write.parquet(output)
+    elif writes_part_files(output):
+        lines.saveAsTextFile(output)
+    else:
+        with open(output, "w", encoding="utf-8") as handle:
+            for line in lines.toLocalIterator():
+                handle.write(line + "\n")
+    return []
 
 
 def _without_body(doc: _Doc) -> _Doc:
@@ -353,4 +589,4 @@ def _checked(row: tuple[int, int, tuple[np.ndarray, np.ndarray], tuple[np.ndarra
     return [] if found is None else [(a, b, *found)]
 
 
-__all__ = ["SparkScan", "scan_spark", "SPARK_STAGES"]
+__all__ = ["SparkScan", "scan_spark", "SPARK_STAGES", "is_hadoop_path", "writes_part_files"]

@@ -75,3 +75,94 @@ def test_spark_reports_the_same_rejects(spark, tmp_path, article, other_article)
     assert got.records == expected
     assert sorted((r.doc_id or r.path, r.kind) for r in got.rejects) == rejects
     assert {kind for _, kind in rejects} >= {"malformed", "undecodable", "empty", "duplicate_id"}
+
+
+def _documents(root: Path) -> list[dict]:
+    """Every document under ``root`` as a record with the reader's fields."""
+    from dedup.io.readers import read_file, walk
+
+    out = []
+    for path, relpath in walk([root]).files:
+        for doc in read_file(path, relpath):
+            assert not isinstance(doc, Exception)
+            out.append({"id": doc.id, "url": doc.url, "site": doc.site, "title": doc.title, "text": doc.text,
+                        "published_at": doc.published_at})
+    return out
+
+
+def test_spark_reads_hadoop_paths_through_the_file_system(spark, labelled_corpus):
+    from dedup.spark import scan_spark
+
+    corpus = labelled_corpus(50, 21) / "corpus"
+    expected, _ = _local(corpus)
+    # a file:// URI is listed by Hadoop's file system and read by Spark (binaryFiles), as hdfs:// or s3a:// are
+    assert scan_spark([corpus.as_uri()], spark=spark, partitions=3).records == expected
+
+
+def test_spark_reads_parquet_with_the_readers_fields(spark, labelled_corpus, tmp_path):
+    from dedup.spark import scan_spark
+
+    # the local engine numbers a file's records by line, the Parquet reader by id: in id order the two agree
+    docs = sorted(_documents(labelled_corpus(50, 21) / "corpus"), key=lambda doc: doc["id"])
+    (tmp_path / "jsonl").mkdir()
+    (tmp_path / "jsonl" / "all.jsonl").write_text(
+        "".join(json.dumps(doc, ensure_ascii=False) + "\n" for doc in docs), encoding="utf-8")
+    expected, _ = _local(tmp_path / "jsonl")
+    # rows in another order and split over several files: numbers come from the ids, not the row order
+    rows = sorted(docs, key=lambda doc: doc["text"][::-1]) + [{"id": "no-text", "text": None, "site": "x.cn"}]
+    frame = spark.createDataFrame([{**{k: None for k in ("url", "title", "published_at")}, **row} for row in rows],
+                                  schema="id string, url string, site string, title string, text string, "
+                                         "published_at string")
+    frame.repartition(4).write.parquet(str(tmp_path / "parquet"))
+    got = scan_spark([str(tmp_path / "parquet")], spark=spark, partitions=2)
+    assert got.records == expected
+    assert [(r.doc_id, r.kind) for r in got.rejects] == [("no-text", "missing_text")]
+
+
+def test_spark_writes_part_files_and_parquet(spark, labelled_corpus, tmp_path):
+    from dedup.spark import scan_spark
+
+    corpus = labelled_corpus(50, 21) / "corpus"
+    expected, _ = _local(corpus)
+    scan_spark([str(corpus)], spark=spark, partitions=3, output=str(tmp_path / "parts") + "/")
+    parts = sorted((tmp_path / "parts").glob("part-*"))
+    assert len(parts) > 1
+    assert [json.loads(line) for part in parts for line in part.read_text(encoding="utf-8").splitlines()] == expected
+    scan_spark([str(corpus)], spark=spark, output=str(tmp_path / "parquet"), output_format="parquet")
+    back = [row.asDict(recursive=True) for row in spark.read.parquet(str(tmp_path / "parquet")).collect()]
+    assert sorted((r["cluster_id"], r["size"], r["canonical_id"], [m["id"] for m in r["members"]]) for r in back) == [
+        (r["cluster_id"], r["size"], r["canonical_id"], [m["id"] for m in r["members"]]) for r in expected]
+
+
+def test_spark_writes_lone_documents_with_min_size_one(spark, labelled_corpus):
+    from dedup.spark import scan_spark
+
+    corpus = labelled_corpus(50, 21) / "corpus"
+    with scan_corpus([corpus], Config(), OutletTable.default(), workers=1) as outcome:
+        expected = records(outcome.result, 1, OutletTable.default())
+    assert any(record["size"] == 1 for record in expected)
+    assert scan_spark([str(corpus)], spark=spark, partitions=3, min_size=1).records == expected
+
+
+def test_the_cli_writes_the_local_engines_bytes_and_rejects(tmp_path):
+    import subprocess
+    import sys
+
+    corpus = tmp_path / "corpus"
+    for source in EXAMPLES.rglob("*"):
+        if source.is_file():
+            target = corpus / source.relative_to(EXAMPLES)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(source.read_bytes())
+    (corpus / "junk.jsonl").write_bytes(b'{"id": 1, "text": "\\u6c5f"}\n{not json\n')
+    runs = {}
+    for engine in ("local", "spark"):
+        done = subprocess.run([sys.executable, "-m", "dedup.cli", "scan", str(corpus), "--engine", engine,
+                               "-o", str(tmp_path / f"{engine}.jsonl"), "--rejects", str(tmp_path / f"{engine}-rejects.jsonl")],
+                              capture_output=True, text=True, timeout=300)
+        runs[engine] = done
+        assert done.returncode == 3, done.stderr
+    assert (tmp_path / "spark.jsonl").read_bytes() == (tmp_path / "local.jsonl").read_bytes()
+    assert sorted((tmp_path / "spark-rejects.jsonl").read_text().splitlines()) == sorted(
+        (tmp_path / "local-rejects.jsonl").read_text().splitlines())
+    assert "junk.jsonl:2: malformed JSON" in runs["spark"].stderr

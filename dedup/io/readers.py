@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import io
 import json
 import logging
 import os
@@ -16,7 +17,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from dedup.document import Document
 from dedup.errors import InputError
@@ -59,15 +60,16 @@ class Walk:
         return total
 
 
-def walk(roots: Iterable[str | os.PathLike[str]]) -> Walk:
-    """List supported files under each root, sorted, following no symlinked directory twice."""
+def walk(roots: Iterable[str | os.PathLike[str]], suffixes: tuple[str, ...] = SUPPORTED_SUFFIXES) -> Walk:
+    """List files under each root whose names end in ``suffixes``, sorted (a directory's files,
+    then its subdirectories), following no symlinked directory twice."""
     files: list[tuple[Path, str]] = []
     unsupported = 0
     errors: list[InputError] = []
     for root_arg in roots:
         root = Path(root_arg)
         if root.is_file():
-            if supported(root.name):
+            if root.name.lower().endswith(suffixes):
                 files.append((root, root.name))
             else:
                 unsupported += 1
@@ -97,7 +99,7 @@ def walk(roots: Iterable[str | os.PathLike[str]]) -> Walk:
             for name in sorted(filenames):
                 full = Path(dirpath) / name
                 rel = full.relative_to(root).as_posix()
-                if supported(name):
+                if name.lower().endswith(suffixes):
                     files.append((full, rel))
                 else:
                     unsupported += 1
@@ -151,7 +153,13 @@ def read_page(data: bytes, relpath: str) -> Document:
     return Document(id=relpath, text=text, site=_site_of_path(relpath), title=title, source=relpath)
 
 
-def _record(obj: Any, relpath: str, line: int | None) -> Document:
+def record_document(obj: Any, relpath: str, line: int | None) -> Document:
+    """One parsed record (a JSON object, a Parquet row as a dict) as a document; an
+    :class:`InputError` naming ``relpath`` and ``line`` when it has no text.
+
+    >>> record_document({"id": "a1", "text": "正文", "url": "https://news.example.cn/1"}, "f.jsonl", 3).site
+    'news.example.cn'
+    """
     where = f"{relpath}:{line}" if line is not None else relpath
     if not isinstance(obj, dict):
         raise InputError(relpath, f"record is a JSON {type(obj).__name__}, not an object", line=line, kind="malformed")
@@ -207,7 +215,7 @@ def parse_record_line(raw: bytes, relpath: str, number: int) -> Document | Input
     except json.JSONDecodeError as exc:
         return InputError(relpath, f"malformed JSON: {exc.msg}", line=number, kind="malformed")
     try:
-        return _record(obj, relpath, number)
+        return record_document(obj, relpath, number)
     except InputError as exc:
         return exc
     except Exception as exc:  # a reader bug must not end the run: the line is reported
@@ -215,19 +223,32 @@ def parse_record_line(raw: bytes, relpath: str, number: int) -> Document | Input
         return InputError(relpath, f"could not be read: {exc!r}", line=number, kind="internal")
 
 
-def whole_file_records(path: Path, relpath: str) -> bool:
-    """Record files that cannot be split at newline bytes: JSON arrays and UTF-16/32 text."""
+def whole_file_records(path: Path | bytes, relpath: str) -> bool:
+    """Record files that cannot be split at newline bytes: JSON arrays and UTF-16/32 text
+    (``path`` is the file, or its bytes)."""
     if relpath.lower().endswith(".json"):
         return True
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(4)
-    except OSError:
-        return False
+    if isinstance(path, bytes):
+        head = path[:4]
+    else:
+        try:
+            with open(path, "rb") as handle:
+                head = handle.read(4)
+        except OSError:
+            return False
     return head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff"))
 
 
-def record_lines(path: Path, relpath: str, max_line_bytes: int) -> Iterator[tuple[int, bytes] | InputError]:
+def _opened(path: Path | IO[bytes], relpath: str) -> Any:
+    """A buffered binary stream of a record file, a path or bytes in memory, gunzipped for ``.gz``."""
+    if relpath.lower().endswith(".gz"):
+        return gzip.open(path, "rb")
+    if isinstance(path, Path):
+        return open(path, "rb")  # noqa: SIM115 - the caller closes it
+    return io.BufferedReader(path)  # type: ignore[arg-type,unused-ignore]  # BytesIO serves as the raw stream
+
+
+def record_lines(path: Path | IO[bytes], relpath: str, max_line_bytes: int) -> Iterator[tuple[int, bytes] | InputError]:
     """``(line number, raw bytes)`` of a ``.jsonl``/``.jsonl.gz`` file, read as a stream.
 
     A file of any size is read in bounded memory; a line longer than ``max_line_bytes`` is
@@ -236,8 +257,7 @@ def record_lines(path: Path, relpath: str, max_line_bytes: int) -> Iterator[tupl
     """
     number = 0
     try:
-        opener = gzip.open if relpath.lower().endswith(".gz") else open
-        with opener(path, "rb") as handle:
+        with _opened(path, relpath) as handle:
             head = handle.peek(8192)[:8192] if hasattr(handle, "peek") else b""
             if looks_binary(head):
                 yield InputError(relpath, "binary content, not JSON text", kind="binary")
@@ -282,7 +302,7 @@ def read_records(data: bytes, relpath: str) -> Iterator[Document | InputError]:
         items = parsed if isinstance(parsed, list) else [parsed]
         for position, obj in enumerate(items):
             try:
-                doc = _record(obj, relpath, None)
+                doc = record_document(obj, relpath, None)
                 if doc.id == relpath:
                     doc.id = f"{relpath}:{position + 1}"
                 yield doc
@@ -302,16 +322,44 @@ def read_file(path: Path, relpath: str, max_bytes: int = 64 * 1024 * 1024) -> It
     and the limit applies to each record.
     """
     if relpath.lower().endswith((".jsonl", ".jsonl.gz")) and not whole_file_records(path, relpath):
-        for item in record_lines(path, relpath, max_bytes):
-            if isinstance(item, InputError):
-                yield item
-                continue
-            doc = parse_record_line(item[1], relpath, item[0])
-            if doc is not None:
-                yield doc
+        yield from _streamed_records(path, relpath, max_bytes)
         return
     try:
         data = _read_bytes(path, relpath, max_bytes)
+    except InputError as exc:
+        yield exc
+        return
+    yield from _whole_file(data, relpath)
+
+
+def read_data(data: bytes, relpath: str, max_bytes: int = 64 * 1024 * 1024) -> Iterator[Document | InputError]:
+    """:func:`read_file` for a file already in memory (as Spark's ``binaryFiles`` hands it over).
+
+    >>> [doc.id for doc in read_data(b'{"id": "a", "text": "x"}\\n{"id": "b", "text": "y"}\\n', "f.jsonl")]
+    ['a', 'b']
+    """
+    if relpath.lower().endswith((".jsonl", ".jsonl.gz")) and not whole_file_records(data, relpath):
+        yield from _streamed_records(io.BytesIO(data), relpath, max_bytes)
+        return
+    if len(data) > max_bytes:
+        yield InputError(relpath, f"too large: {len(data)} bytes > limit {max_bytes} (see --max-file-bytes)",
+                         kind="too_large")
+        return
+    yield from _whole_file(data, relpath)
+
+
+def _streamed_records(source: Path | IO[bytes], relpath: str, max_bytes: int) -> Iterator[Document | InputError]:
+    for item in record_lines(source, relpath, max_bytes):
+        if isinstance(item, InputError):
+            yield item
+            continue
+        doc = parse_record_line(item[1], relpath, item[0])
+        if doc is not None:
+            yield doc
+
+
+def _whole_file(data: bytes, relpath: str) -> Iterator[Document | InputError]:
+    try:
         if relpath.lower().endswith(RECORD_SUFFIXES):
             yield from read_records(data, relpath)
         else:
