@@ -253,8 +253,39 @@ def _read_parquet(spark: Any, files: list[tuple[int, str, str]], first: int, con
     return rows.sortByKey().zipWithIndex().mapPartitions(prepared)
 
 
-def _redo(doc: _Doc, drop: frozenset[int], config: Config) -> _Doc:
+def _site_sums(rows: Iterable[tuple[int, _Doc]]) -> Iterator[tuple[str, tuple[int, np.ndarray, np.ndarray, Counter[str]]]]:
+    """One partition's documents summed per site: ``(site, (documents, distinct line keys, their
+    counts, names given as source))``."""
+    per_site: dict[str, tuple[list[int], list[np.ndarray], Counter[str]]] = {}
+    for _, doc in rows:
+        count, keys, names = per_site.setdefault(doc.site, ([0], [], Counter()))
+        count[0] += 1
+        keys.append(doc.line_keys)
+        names.update(doc.names)
+    for site, (count, keys, names) in per_site.items():
+        distinct, counts = np.unique(np.concatenate(keys), return_counts=True)
+        yield site, (count[0], distinct, counts.astype(np.int64), names)
+
+
+def _merge_site_sums(a: tuple[int, np.ndarray, np.ndarray, Counter[str]],
+                     b: tuple[int, np.ndarray, np.ndarray, Counter[str]]) -> tuple[int, np.ndarray, np.ndarray, Counter[str]]:
+    distinct, inverse = np.unique(np.concatenate([a[1], b[1]]), return_inverse=True)
+    counts = np.bincount(inverse, weights=np.concatenate([a[2], b[2]]), minlength=len(distinct)).astype(np.int64)
+    return a[0] + b[0], distinct, counts, a[3] + b[3]
+
+
+def _site_template(sums: tuple[int, np.ndarray, np.ndarray, Counter[str]], min_count: int,
+                   min_share: float) -> tuple[int, list[int], Counter[str]]:
+    """A site's summed statistics reduced to what the driver keeps: its document count, its
+    template line keys (:func:`dedup.templates.template_threshold`) and its source names."""
+    count, distinct, counts, names = sums
+    needed = template_threshold(count, min_count, min_share)
+    return count, distinct[counts >= needed].tolist(), names
+
+
+def _redo(doc: _Doc, template: frozenset[int], config: Config) -> _Doc:
     """Drop a document's template lines and sketch it again (the local engine's redo)."""
+    drop = frozenset(key for key in doc.line_keys.tolist() if key in template) if template else frozenset()
     if not drop:
         return doc
     compared = compared_without(doc.body, doc.site, drop)
@@ -434,7 +465,8 @@ def _scan(spark: Any, roots: Sequence[str], config: Config, outlets: OutletTable
     log.info("spark: %d files (%d local, %d Hadoop, %d Parquet), %d partitions", listing.count, len(listing.local),
              len(listing.hadoop), len(listing.parquet), slices)
     read = (sc.union(pieces) if pieces else sc.parallelize([], 1)).cache()
-    rejects += [row[2] for row in read.filter(lambda row: row[0] == "reject").sortBy(lambda row: row[1]).collect()]
+    rejects += [error for _, error in sorted(read.filter(lambda row: row[0] == "reject").map(
+        lambda row: (row[1], row[2])).collect(), key=lambda item: item[0])]
     # A document's number is its place in the input (file order, then position in the file), so
     # numbers order documents as the local engine does, whatever the partitioning; only (id,
     # number) pairs are shuffled to find a second document with an id already seen.
@@ -444,42 +476,42 @@ def _scan(spark: Any, roots: Sequence[str], config: Config, outlets: OutletTable
     rejects += [duplicate_id(doc_id) for _, doc_id in duplicated]
     duplicates_b = sc.broadcast(frozenset(number for number, _ in duplicated))
     docs = read.filter(lambda row: row[0] == "doc" and row[2].number not in duplicates_b.value).map(
-        lambda row: (row[2].number, row[2])).cache()
-    docs.count()  # each stage is materialised before the next, so that its time is its own
-    read.unpersist()
+        lambda row: (row[2].number, row[2]))
     seconds["read_clean_sketch"] = time.perf_counter() - mark
 
-    # Site templates: counts merged on the executors, the per-site thresholds small enough to broadcast.
+    # Site templates: each partition sums its documents per site (their count, the counts of their
+    # line keys, the names they give as source); the partial sums of a site meet on one executor,
+    # which keeps the lines frequent enough to be template. Only those and the per-site counts reach
+    # the driver, to be broadcast: what grows with the corpus (every line key) never leaves the executors.
     mark = time.perf_counter()
-    site_docs = dict(docs.map(lambda kv: (kv[1].site, 1)).reduceByKey(lambda a, b: a + b).collect())
     profiles = SiteProfiles()
-    needed = {site: template_threshold(count, profiles.min_count, profiles.min_share) for site, count in site_docs.items()}
-    needed_b = sc.broadcast(needed)
-    line_counts = docs.flatMap(lambda kv: [(int(key), (kv[1].site, 1)) for key in kv[1].line_keys.tolist()]) \
-        .reduceByKey(lambda a, b: (a[0], a[1] + b[1]))
-    template = set(line_counts.filter(lambda kv: kv[1][1] >= needed_b.value[kv[1][0]]).keys().collect())
-    template_b = sc.broadcast(frozenset(template))
-    docs = docs.mapValues(lambda doc: _redo(doc, frozenset(int(k) for k in doc.line_keys
-                                                           if int(k) in template_b.value), config)).cache()
-    sources: dict[str, Counter[str]] = {}
-    for site, names in docs.map(lambda kv: (kv[1].site, Counter(kv[1].names))).reduceByKey(
-            lambda a, b: a + b).collect():
-        sources[site] = names
-    profiles = SiteProfiles(Counter(site_docs), Counter(), sources)
-    # The body was kept for the template stage only: later stages move documents without it.
-    valid = docs.filter(lambda kv: len(kv[1].shingles) >= config.min_shingles).mapValues(_without_body).cache()
-    valid.count()
-    for _, doc in docs.filter(lambda kv: len(kv[1].shingles) < config.min_shingles).collect():
+    min_count, min_share = profiles.min_count, profiles.min_share
+    sites = docs.mapPartitions(_site_sums).reduceByKey(_merge_site_sums, slices).mapValues(
+        lambda sums: _site_template(sums, min_count, min_share)).collect()
+    profiles = SiteProfiles(Counter({site: count for site, (count, _, _) in sites}), Counter(),
+                            {site: names for site, (_, _, names) in sites})
+    template_b = sc.broadcast(frozenset(key for _, (_, keys, _) in sites for key in keys))
+    # Pages carrying template lines are sketched again; the body, kept for this stage only, goes.
+    # Documents are then partitioned by number once, so that later joins with them shuffle only
+    # the other side.
+    redone = docs.mapValues(lambda doc: _without_body(_redo(doc, template_b.value, config)))
+    valid = redone.filter(lambda kv: len(kv[1].shingles) >= config.min_shingles).partitionBy(slices).cache()
+    documents = valid.count()
+    for _, doc in redone.filter(lambda kv: len(kv[1].shingles) < config.min_shingles).collect():
         rejects.append(rejected_after_templates(CleanDocument.from_record(doc.record), len(doc.shingles),
                                                 config.min_shingles))
+    read.unpersist()
     seconds["templates"] = time.perf_counter() - mark
 
     # Candidates: every key is shuffled, as numpy chunks, to the part of the key space it falls in;
     # each part groups its keys (a band's keys never meet another band's, nor a passage's) with
     # the same caps as the local engine.
     mark = time.perf_counter()
+    # Two parts of the key space can propose one pair: pairs go to their first document's
+    # partition (where verification needs them) and are made distinct there.
     candidates = valid.mapPartitions(lambda rows: _key_chunks(rows, config, slices)).partitionBy(slices).mapPartitions(
-        lambda chunks: _part_pairs(chunks, config)).distinct(slices).cache()
+        lambda chunks: _part_pairs(chunks, config)).partitionBy(slices).mapPartitions(
+        lambda pairs: iter(set(pairs)), preservesPartitioning=True).cache()
     stats = {"candidates": candidates.count()}
     seconds["candidates"] = time.perf_counter() - mark
 
@@ -496,20 +528,22 @@ def _scan(spark: Any, roots: Sequence[str], config: Config, outlets: OutletTable
 
     # Verification next to the sketches: each pair meets its two documents' evidence by joins.
     mark = time.perf_counter()
+    # Pairs travel to their documents (partitioned alike, so the evidence stays where it is), then
+    # the first document's evidence travels with its pair to the second's: once per pair.
     evidence = valid.mapValues(lambda doc: (common_b.value.evidence(doc.shingles), doc.figures)).cache()
-    left = candidates.map(lambda p: (p[0], p[1])).join(evidence).map(lambda kv: (kv[1][0], (kv[0], kv[1][1])))
-    joined = left.join(evidence).map(lambda kv: (kv[1][0][0], kv[0], kv[1][0][1], kv[1][1]))
+    left = candidates.join(evidence, slices).map(lambda kv: (kv[1][0], (kv[0], kv[1][1])))
+    joined = left.partitionBy(slices).join(evidence, slices).map(lambda kv: (kv[1][0][0], kv[0], kv[1][0][1], kv[1][1]))
     verified = joined.flatMap(lambda row: _checked(row, config)).cache()
     stats["verified"] = verified.count()
     seconds["verify"] = time.perf_counter() - mark
 
     # Connected components of the verified edges, then star clusters and the choice in each.
     mark = time.perf_counter()
-    component = _components(verified.map(lambda row: (row[0], row[1])), slices).cache()
+    component = _components(verified.map(lambda row: (row[0], row[1])), slices).partitionBy(slices).cache()
     stats["components"] = component.map(lambda kv: kv[1]).distinct().count()
     seconds["components"] = time.perf_counter() - mark
     mark = time.perf_counter()
-    members = component.join(valid).map(lambda kv: (kv[1][0], _member(kv[0], kv[1][1], common_b.value)))
+    members = component.join(valid, slices).map(lambda kv: (kv[1][0], _member(kv[0], kv[1][1], common_b.value)))
     edges_by_component = verified.map(lambda row: (row[0], row)).join(component).map(lambda kv: (kv[1][1], kv[1][0]))
     profiles_b = sc.broadcast(profiles)
     lone = min_size <= 1
@@ -527,7 +561,7 @@ def _scan(spark: Any, roots: Sequence[str], config: Config, outlets: OutletTable
     mark = time.perf_counter()
     records = _write(spark, ordered, output, output_format)
     seconds["write"] = time.perf_counter() - mark
-    return SparkScan(records, rejects, valid.count(), seconds, stats)
+    return SparkScan(records, rejects, documents, seconds, stats)
 
 
 def _numbered(item: tuple[dict[str, Any], int]) -> dict[str, Any]:
