@@ -164,7 +164,8 @@ def cli(ctx: click.Context, verbose: int) -> None:
 @click.option("--strict", is_flag=True, help="Stop with exit code 3 at the first rejected input.")
 @click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True,
               help="Run on this machine's cores, or on Spark (needs pyspark: pip install 'dedup[spark]').")
-@click.option("--spark-master", default="local[2]", show_default=True, help="With --engine spark: the master URL.")
+@click.option("--spark-master", default="local[2]", show_default=True,
+              help="With --engine spark: the master URL ('from-spark-submit': the one spark-submit set).")
 @click.option("--partitions", type=int, default=None, help="With --engine spark: partitions of the input.")
 @click.option("--spark-conf", multiple=True, metavar="KEY=VALUE",
               help="With --engine spark: a Spark setting (repeatable), e.g. spark.driver.memory=4g.")
@@ -246,9 +247,9 @@ def _spark_scan(dirs: list[str], output: str | None, min_size: int, rejects_path
         raise click.BadParameter(f"{output!r} is a directory that is not empty; name a new one", param_hint="-o")
     try:
         with nullcontext(output) if parts or not output else open(output, "w", encoding="utf-8") as target:
-            outcome = scan_spark(dirs, config, outlets, master=master, partitions=partitions, min_size=min_size,
-                                 spark_conf=settings, output=target if output else sys.stdout,
-                                 output_format=output_format)
+            outcome = scan_spark(dirs, config, outlets, master=None if master == "from-spark-submit" else master,
+                                 partitions=partitions, min_size=min_size, spark_conf=settings,
+                                 output=target if output else sys.stdout, output_format=output_format)
     except BrokenPipeError:
         _silence_stdout()
         return

@@ -13,6 +13,7 @@ datasketch's scheme); the test suite checks that on random and real text.
 from __future__ import annotations
 
 import logging
+import os
 import zlib
 from typing import Any
 
@@ -22,11 +23,14 @@ from numba import njit
 from dedup.errors import ConfigError
 from dedup.signature import EMPTY_VALUE, permutations
 
+# Numba keeps compiled kernels beside the source; imported from a zip (a wheel shipped to Spark
+# executors with --py-files) there is no such place, and asking for the cache would fail the import.
+_CACHE = os.path.isfile(__file__)
 _POLY = np.uint64(0x100000001B3)
 _EMPTY_SHINGLES = np.zeros(0, dtype=np.uint32)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=_CACHE, nogil=True)
 def _shingles(cps: np.ndarray, k: int) -> np.ndarray:  # pragma: no cover - compiled
     n = cps.shape[0]
     if n < k:
@@ -49,7 +53,7 @@ def _shingles(cps: np.ndarray, k: int) -> np.ndarray:  # pragma: no cover - comp
     return out
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=_CACHE, nogil=True)
 def _distinct(values: np.ndarray) -> int:  # pragma: no cover - compiled
     """Move the distinct values of a sorted array to its front; returns how many there are."""
     distinct = 0
@@ -60,7 +64,7 @@ def _distinct(values: np.ndarray) -> int:  # pragma: no cover - compiled
     return distinct
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=_CACHE, nogil=True)
 def _minhash(shingles: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover
     num_perm = a.shape[0]
     for p in range(num_perm):
@@ -80,7 +84,7 @@ def _minhash(shingles: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray
                 out[p] = value
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=_CACHE, nogil=True)
 def intersection_size(a: np.ndarray, b: np.ndarray) -> int:  # pragma: no cover - compiled
     """How many values two sorted arrays of distinct values share (a merge walk)."""
     i = j = count = 0
@@ -96,7 +100,7 @@ def intersection_size(a: np.ndarray, b: np.ndarray) -> int:  # pragma: no cover 
     return count
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=_CACHE, nogil=True)
 def difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
     """The values of sorted array ``a`` that sorted array ``b`` lacks (a merge walk)."""
     out = np.empty_like(a)
@@ -114,7 +118,7 @@ def difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:  # pragma: no cover 
     return out[:count]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=_CACHE, nogil=True)
 def _figures(cps: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
     """Sorted distinct keys of the ASCII digit runs: the run's last 18 digits as an integer, its
     length (up to 15) in the top four bits, so that "081" and "81" differ."""
@@ -151,7 +155,7 @@ def figures(text: str) -> np.ndarray:
     return _figures(code_points(text))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=_CACHE, nogil=True)
 def _mix64(x: np.uint64) -> np.uint64:  # pragma: no cover - compiled
     x = x ^ (x >> np.uint64(30))
     x = x * np.uint64(0xBF58476D1CE4E5B9)
@@ -160,7 +164,7 @@ def _mix64(x: np.uint64) -> np.uint64:  # pragma: no cover - compiled
     return x ^ (x >> np.uint64(31))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=_CACHE, nogil=True)
 def band_keys_one(signature: np.ndarray, bands: int, rows: int, first_band: int) -> np.ndarray:  # pragma: no cover
     """:func:`dedup.lsh.band_keys` for one signature, compiled (the index keys one document at a time)."""
     out = np.empty(bands, dtype=np.uint64)
@@ -173,7 +177,7 @@ def band_keys_one(signature: np.ndarray, bands: int, rows: int, first_band: int)
     return out
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=_CACHE, nogil=True)
 def _passage_keys(hashes: np.ndarray, mask: int, min_length: int, count: int,
                   pad: np.uint64) -> np.ndarray:  # pragma: no cover - compiled
     """See :func:`dedup.sketch.passage_keys`; ``hashes`` are the text's shingle hashes in text order."""

@@ -20,6 +20,7 @@ with the large-star/small-star iteration.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -56,6 +57,10 @@ from dedup.verify import Pair, VerifiedPairs, check_pair
 
 log = logging.getLogger("dedup")
 
+_KEEP: Any = None
+"""Spark's MEMORY_AND_DISK, set on first use: a stage's data evicted from memory goes to local disk
+rather than being computed again from the input."""
+
 SPARK_STAGES = ("read_clean_sketch", "templates", "candidates", "common", "verify", "components", "cluster")
 
 
@@ -89,6 +94,8 @@ class SparkScan:
 
 
 PARQUET_SUFFIX = ".parquet"
+PARTITION_BYTES = 32 << 20
+"""Input bytes per partition when the caller names no number of partitions."""
 READER_FIELDS = ("id", "url", "site", "title", "text", "published_at")
 """The Parquet columns a document is read from (the JSON Lines reader's fields); others are ignored."""
 
@@ -104,10 +111,12 @@ class _Listing:
     parquet: list[tuple[int, str, str]] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
     count: int = 0
+    bytes: int = 0
 
-    def add(self, kind: str, location: str, relpath: str) -> None:
+    def add(self, kind: str, location: str, relpath: str, size: int) -> None:
         getattr(self, kind).append((self.count, location, relpath))
         self.count += 1
+        self.bytes += size
 
 
 def is_hadoop_path(path: str) -> bool:
@@ -134,18 +143,21 @@ def _list_inputs(sc: Any, roots: Sequence[str]) -> _Listing:
         if is_hadoop_path(root):
             found, errors = _hadoop_files(sc, root, suffixes)
             listing.errors += errors
-            for uri, relpath in found:
-                listing.add("parquet" if relpath.lower().endswith(PARQUET_SUFFIX) else "hadoop", uri, relpath)
+            for uri, relpath, size in found:
+                listing.add("parquet" if relpath.lower().endswith(PARQUET_SUFFIX) else "hadoop", uri, relpath, size)
             continue
         walked = walk([root], suffixes)
         listing.errors += walked.errors
         for path, relpath in walked.files:
-            listing.add("parquet" if relpath.lower().endswith(PARQUET_SUFFIX) else "local", str(path), relpath)
+            size = 0
+            with contextlib.suppress(OSError):
+                size = path.stat().st_size
+            listing.add("parquet" if relpath.lower().endswith(PARQUET_SUFFIX) else "local", str(path), relpath, size)
     return listing
 
 
-def _hadoop_files(sc: Any, root: str, suffixes: tuple[str, ...]) -> tuple[list[tuple[str, str]], list[InputError]]:
-    """``(URI, path relative to root)`` of the files under a Hadoop path, listed by its file system."""
+def _hadoop_files(sc: Any, root: str, suffixes: tuple[str, ...]) -> tuple[list[tuple[str, str, int]], list[InputError]]:
+    """``(URI, path relative to root, size)`` of the files under a Hadoop path, listed by its file system."""
     jvm = sc._jvm
     base = jvm.org.apache.hadoop.fs.Path(root)
     try:
@@ -157,11 +169,12 @@ def _hadoop_files(sc: Any, root: str, suffixes: tuple[str, ...]) -> tuple[list[t
         found = []
         files = system.listFiles(qualified, True)
         while files.hasNext():
-            uri = files.next().getPath().toString()
+            status = files.next()
+            uri = status.getPath().toString()
             relpath = uri[len(prefix):] if uri.startswith(prefix) else uri.rsplit("/", 1)[-1]
             name = relpath.rsplit("/", 1)[-1]
             if name.lower().endswith(suffixes) and not name.startswith(("_", ".")):
-                found.append((uri, relpath))
+                found.append((uri, relpath, int(status.getLen())))
     except Exception as exc:  # py4j hands over the JVM's IOException
         return [], [InputError(root, f"cannot list: {exc}", kind="unreadable")]
     found.sort(key=lambda item: _walk_order(item[1]))
@@ -330,7 +343,7 @@ def _components(edges: Any, parts: int) -> Any:
     changes (Kiveris et al., "Connected components in MapReduce and beyond", 2014). Each
     component is labelled by its smallest node.
     """
-    current = edges.flatMap(lambda e: [(e[0], e[1]), (e[1], e[0])]).distinct(parts).cache()
+    current = edges.flatMap(lambda e: [(e[0], e[1]), (e[1], e[0])]).distinct(parts).persist(_KEEP)
     while True:
         # large star: every node links its larger neighbours to the smallest of its neighbourhood and itself
         large = current.groupByKey(parts).flatMap(
@@ -338,11 +351,13 @@ def _components(edges: Any, parts: int) -> Any:
         # small star: every node links itself and its smaller neighbours to the smallest of them
         small = large.map(lambda e: (max(e), min(e))).groupByKey(parts).flatMap(
             lambda kv: [(v, min(min(kv[1]), kv[0])) for v in list(kv[1]) + [kv[0]] if v != min(min(kv[1]), kv[0])]
-        ).distinct(parts).cache()
+        ).distinct(parts).persist(_KEEP)
         previous = current.filter(lambda e: e[0] > e[1])
-        changed = small.subtract(previous, parts).count() + previous.subtract(small, parts).count()
+        # one shuffle tells whether the edges changed: an edge in only one of the two sets
+        changed = small.map(lambda e: (e, 1)).union(previous.map(lambda e: (e, 2))).reduceByKey(
+            lambda a, b: a | b, parts).filter(lambda kv: kv[1] != 3).count()
         current.unpersist()
-        current = small.flatMap(lambda e: [(e[0], e[1]), (e[1], e[0])]).distinct(parts).cache()
+        current = small.flatMap(lambda e: [(e[0], e[1]), (e[1], e[0])]).distinct(parts).persist(_KEEP)
         if not changed:
             break
     return current.filter(lambda e: e[0] > e[1]).union(
@@ -421,13 +436,17 @@ def scan_spark(roots: Sequence[str], config: Config | None = None, outlets: Outl
     import os
     import sys
 
+    from pyspark import StorageLevel
     from pyspark.sql import SparkSession
+
+    global _KEEP
+    _KEEP = StorageLevel.MEMORY_AND_DISK
 
     config = config or Config()
     outlets = outlets or OutletTable.default()
     own = spark is None
     if own:
-        if master is None or master.startswith("local"):
+        if master is not None and master.startswith("local"):
             # Local executors run the driver's interpreter (and so its dedup) unless told otherwise.
             os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         builder = SparkSession.builder if master is None else SparkSession.builder.master(master)
@@ -451,7 +470,10 @@ def _scan(spark: Any, roots: Sequence[str], config: Config, outlets: OutletTable
     mark = time.perf_counter()
     listing = _list_inputs(sc, roots)
     rejects: list[InputError] = list(listing.errors)
-    slices = partitions or max(sc.defaultParallelism, 1)
+    # Partitions of about 32 MiB of input each, a multiple of the cores: small enough that a
+    # stage's cached data spills in pieces, big enough that per-task costs stay small.
+    cores = max(sc.defaultParallelism, 1)
+    slices = partitions or cores * max(1, -(-listing.bytes // (PARTITION_BYTES * cores)))
     pieces = []
     if listing.local:
         pieces.append(sc.parallelize(listing.local, min(slices, len(listing.local))).flatMap(
@@ -464,7 +486,7 @@ def _scan(spark: Any, roots: Sequence[str], config: Config, outlets: OutletTable
         pieces.append(_read_parquet(spark, listing.parquet, listing.count, config, outlets))
     log.info("spark: %d files (%d local, %d Hadoop, %d Parquet), %d partitions", listing.count, len(listing.local),
              len(listing.hadoop), len(listing.parquet), slices)
-    read = (sc.union(pieces) if pieces else sc.parallelize([], 1)).cache()
+    read = (sc.union(pieces) if pieces else sc.parallelize([], 1)).persist(_KEEP)
     rejects += [error for _, error in sorted(read.filter(lambda row: row[0] == "reject").map(
         lambda row: (row[1], row[2])).collect(), key=lambda item: item[0])]
     # A document's number is its place in the input (file order, then position in the file), so
@@ -495,7 +517,7 @@ def _scan(spark: Any, roots: Sequence[str], config: Config, outlets: OutletTable
     # Documents are then partitioned by number once, so that later joins with them shuffle only
     # the other side.
     redone = docs.mapValues(lambda doc: _without_body(_redo(doc, template_b.value, config)))
-    valid = redone.filter(lambda kv: len(kv[1].shingles) >= config.min_shingles).partitionBy(slices).cache()
+    valid = redone.filter(lambda kv: len(kv[1].shingles) >= config.min_shingles).partitionBy(slices).persist(_KEEP)
     documents = valid.count()
     for _, doc in redone.filter(lambda kv: len(kv[1].shingles) < config.min_shingles).collect():
         rejects.append(rejected_after_templates(CleanDocument.from_record(doc.record), len(doc.shingles),
@@ -511,7 +533,7 @@ def _scan(spark: Any, roots: Sequence[str], config: Config, outlets: OutletTable
     # partition (where verification needs them) and are made distinct there.
     candidates = valid.mapPartitions(lambda rows: _key_chunks(rows, config, slices)).partitionBy(slices).mapPartitions(
         lambda chunks: _part_pairs(chunks, config)).partitionBy(slices).mapPartitions(
-        lambda pairs: iter(set(pairs)), preservesPartitioning=True).cache()
+        lambda pairs: iter(set(pairs)), preservesPartitioning=True).persist(_KEEP)
     stats = {"candidates": candidates.count()}
     seconds["candidates"] = time.perf_counter() - mark
 
@@ -530,16 +552,16 @@ def _scan(spark: Any, roots: Sequence[str], config: Config, outlets: OutletTable
     mark = time.perf_counter()
     # Pairs travel to their documents (partitioned alike, so the evidence stays where it is), then
     # the first document's evidence travels with its pair to the second's: once per pair.
-    evidence = valid.mapValues(lambda doc: (common_b.value.evidence(doc.shingles), doc.figures)).cache()
+    evidence = valid.mapValues(lambda doc: (common_b.value.evidence(doc.shingles), doc.figures)).persist(_KEEP)
     left = candidates.join(evidence, slices).map(lambda kv: (kv[1][0], (kv[0], kv[1][1])))
     joined = left.partitionBy(slices).join(evidence, slices).map(lambda kv: (kv[1][0][0], kv[0], kv[1][0][1], kv[1][1]))
-    verified = joined.flatMap(lambda row: _checked(row, config)).cache()
+    verified = joined.flatMap(lambda row: _checked(row, config)).persist(_KEEP)
     stats["verified"] = verified.count()
     seconds["verify"] = time.perf_counter() - mark
 
     # Connected components of the verified edges, then star clusters and the choice in each.
     mark = time.perf_counter()
-    component = _components(verified.map(lambda row: (row[0], row[1])), slices).partitionBy(slices).cache()
+    component = _components(verified.map(lambda row: (row[0], row[1])), slices).partitionBy(slices).persist(_KEEP)
     stats["components"] = component.map(lambda kv: kv[1]).distinct().count()
     seconds["components"] = time.perf_counter() - mark
     mark = time.perf_counter()
@@ -555,7 +577,7 @@ def _scan(spark: Any, roots: Sequence[str], config: Config, outlets: OutletTable
             lambda kv: _lone_record(kv[0], kv[1], config, outlets, common_b.value, profiles_b.value)))
     # Cluster ids follow the local engine's order (size, then canonical id): a sort and an index, on the executors.
     ordered = clustered.filter(lambda item: item[1]["size"] >= min_size).sortByKey(numPartitions=slices).values() \
-        .zipWithIndex().map(_numbered).cache()
+        .zipWithIndex().map(_numbered).persist(_KEEP)
     stats["clusters"] = ordered.count()
     seconds["cluster"] = time.perf_counter() - mark
     mark = time.perf_counter()
