@@ -96,6 +96,8 @@ class SparkScan:
 PARQUET_SUFFIX = ".parquet"
 PARTITION_BYTES = 32 << 20
 """Input bytes per partition when the caller names no number of partitions."""
+EDGES_PER_PARTITION = 1 << 20
+"""Verified edges per partition of the connected-components iteration."""
 READER_FIELDS = ("id", "url", "site", "title", "text", "published_at")
 """The Parquet columns a document is read from (the JSON Lines reader's fields); others are ignored."""
 
@@ -553,27 +555,32 @@ def _scan(spark: Any, roots: Sequence[str], config: Config, outlets: OutletTable
     # Pairs travel to their documents (partitioned alike, so the evidence stays where it is), then
     # the first document's evidence travels with its pair to the second's: once per pair.
     evidence = valid.mapValues(lambda doc: (common_b.value.evidence(doc.shingles), doc.figures)).persist(_KEEP)
-    left = candidates.join(evidence, slices).map(lambda kv: (kv[1][0], (kv[0], kv[1][1])))
-    joined = left.partitionBy(slices).join(evidence, slices).map(lambda kv: (kv[1][0][0], kv[0], kv[1][0][1], kv[1][1]))
+    left = _map_side_join(candidates, evidence).map(lambda kv: (kv[1][0], (kv[0], kv[1][1])))
+    joined = _map_side_join(left.partitionBy(slices), evidence).map(
+        lambda kv: (kv[1][0][0], kv[0], kv[1][0][1], kv[1][1]))
     verified = joined.flatMap(lambda row: _checked(row, config)).persist(_KEEP)
     stats["verified"] = verified.count()
     seconds["verify"] = time.perf_counter() - mark
 
     # Connected components of the verified edges, then star clusters and the choice in each.
     mark = time.perf_counter()
-    component = _components(verified.map(lambda row: (row[0], row[1])), slices).partitionBy(slices).persist(_KEEP)
+    # the graph of verified edges is far smaller than the documents: partitions for ~1M edges each
+    cores = max(sc.defaultParallelism, 1)
+    edge_parts = cores * max(1, -(-stats["verified"] // (EDGES_PER_PARTITION * cores)))
+    component = _components(verified.map(lambda row: (row[0], row[1])), edge_parts).partitionBy(slices).persist(_KEEP)
     stats["components"] = component.map(lambda kv: kv[1]).distinct().count()
     seconds["components"] = time.perf_counter() - mark
     mark = time.perf_counter()
-    members = component.join(valid, slices).map(lambda kv: (kv[1][0], _member(kv[0], kv[1][1], common_b.value)))
-    edges_by_component = verified.map(lambda row: (row[0], row)).join(component).map(lambda kv: (kv[1][1], kv[1][0]))
+    members = _map_side_join(component, valid).map(lambda kv: (kv[1][0], _member(kv[0], kv[1][1], common_b.value)))
+    edges_by_component = _map_side_join(verified.map(lambda row: (row[0], row)).partitionBy(slices), component).map(
+        lambda kv: (kv[1][1], kv[1][0]))
     profiles_b = sc.broadcast(profiles)
     lone = min_size <= 1
     clustered = members.cogroup(edges_by_component).flatMap(
         lambda kv: _cluster_component(list(kv[1][0]), list(kv[1][1]), config, outlets, profiles_b.value, lone))
     if lone:
         # every document no verified pair touches is a cluster of one, after the clusters, in input order
-        clustered = clustered.union(valid.subtractByKey(component, slices).map(
+        clustered = clustered.union(_map_side_join(component, valid, without=True).map(
             lambda kv: _lone_record(kv[0], kv[1], config, outlets, common_b.value, profiles_b.value)))
     # Cluster ids follow the local engine's order (size, then canonical id): a sort and an index, on the executors.
     ordered = clustered.filter(lambda item: item[1]["size"] >= min_size).sortByKey(numPartitions=slices).values() \
@@ -584,6 +591,34 @@ def _scan(spark: Any, roots: Sequence[str], config: Config, outlets: OutletTable
     records = _write(spark, ordered, output, output_format)
     seconds["write"] = time.perf_counter() - mark
     return SparkScan(records, rejects, documents, seconds, stats)
+
+
+def _map_side_join(small: Any, big: Any, without: bool = False) -> Any:
+    """``(key, (small's value, big's value))`` for every row of ``big`` whose key ``small`` holds
+    (with ``without``: the rows of ``big`` whose key it does not hold, as they are).
+
+    Both RDDs are partitioned alike, so partition *i* of each meets in one task: ``small``'s rows
+    are held in a table, ``big``'s stream past it. Neither side is shuffled and ``big`` (the
+    documents) is never grouped in Python memory, as ``RDD.join`` would group it.
+    """
+    both = small.mapValues(lambda value: (0, value)).union(big.mapValues(lambda value: (1, value)))
+    if both.partitioner is None or both.partitioner != big.partitioner:
+        raise RuntimeError("a map-side join needs two RDDs partitioned alike")
+    return both.mapPartitions(lambda rows: _joined_rows(rows, without), preservesPartitioning=True)
+
+
+def _joined_rows(rows: Iterable[tuple[Any, tuple[int, Any]]], without: bool) -> Iterator[tuple[Any, Any]]:
+    table: dict[Any, list[Any]] = {}
+    for key, (side, value) in rows:
+        if side == 0:
+            # Spark's union of RDDs partitioned alike gives a partition's rows of the first RDD first
+            table.setdefault(key, []).append(value)
+        elif without:
+            if key not in table:
+                yield key, value
+        else:
+            for held in table.get(key, ()):
+                yield key, (held, value)
 
 
 def _numbered(item: tuple[dict[str, Any], int]) -> dict[str, Any]:
