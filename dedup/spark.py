@@ -468,6 +468,7 @@ def scan_spark(roots: Sequence[str], config: Config | None = None, outlets: Outl
 
 def _scan(spark: Any, roots: Sequence[str], config: Config, outlets: OutletTable, partitions: int | None,
           seconds: dict[str, float], min_size: int, output: str | TextIO | None, output_format: str) -> SparkScan:
+    stats: dict[str, int] = {}
     sc = spark.sparkContext
     mark = time.perf_counter()
     listing = _list_inputs(sc, roots)
@@ -501,7 +502,7 @@ def _scan(spark: Any, roots: Sequence[str], config: Config, outlets: OutletTable
     duplicates_b = sc.broadcast(frozenset(number for number, _ in duplicated))
     docs = read.filter(lambda row: row[0] == "doc" and row[2].number not in duplicates_b.value).map(
         lambda row: (row[2].number, row[2]))
-    seconds["read_clean_sketch"] = time.perf_counter() - mark
+    _stage_done(seconds, "read_clean_sketch", mark, stats)
 
     # Site templates: each partition sums its documents per site (their count, the counts of their
     # line keys, the names they give as source); the partial sums of a site meet on one executor,
@@ -518,14 +519,23 @@ def _scan(spark: Any, roots: Sequence[str], config: Config, outlets: OutletTable
     # Pages carrying template lines are sketched again; the body, kept for this stage only, goes.
     # Documents are then partitioned by number once, so that later joins with them shuffle only
     # the other side.
-    redone = docs.mapValues(lambda doc: _without_body(_redo(doc, template_b.value, config)))
-    valid = redone.filter(lambda kv: len(kv[1].shingles) >= config.min_shingles).partitionBy(slices).persist(_KEEP)
-    documents = valid.count()
-    for _, doc in redone.filter(lambda kv: len(kv[1].shingles) < config.min_shingles).collect():
-        rejects.append(rejected_after_templates(CleanDocument.from_record(doc.record), len(doc.shingles),
-                                                config.min_shingles))
+    # Pages emptied by the cut are reported through an accumulator in the same pass (a task run
+    # twice reports a page twice: they are told apart by number).
+    emptied = sc.accumulator([], _ListParam())
+
+    def kept(kv: tuple[int, _Doc]) -> bool:
+        if len(kv[1].shingles) >= config.min_shingles:
+            return True
+        emptied.add([(kv[0], kv[1].record, len(kv[1].shingles))])
+        return False
+
+    valid = docs.mapValues(lambda doc: _without_body(_redo(doc, template_b.value, config))).filter(kept).partitionBy(
+        slices).persist(_KEEP)
+    documents = stats["documents"] = valid.count()
+    for _, (record, size) in sorted({number: (record, size) for number, record, size in emptied.value}.items()):
+        rejects.append(rejected_after_templates(CleanDocument.from_record(record), size, config.min_shingles))
     read.unpersist()
-    seconds["templates"] = time.perf_counter() - mark
+    _stage_done(seconds, "templates", mark, stats)
 
     # Candidates: every key is shuffled, as numpy chunks, to the part of the key space it falls in;
     # each part groups its keys (a band's keys never meet another band's, nor a passage's) with
@@ -536,8 +546,8 @@ def _scan(spark: Any, roots: Sequence[str], config: Config, outlets: OutletTable
     candidates = valid.mapPartitions(lambda rows: _key_chunks(rows, config, slices)).partitionBy(slices).mapPartitions(
         lambda chunks: _part_pairs(chunks, config)).partitionBy(slices).mapPartitions(
         lambda pairs: iter(set(pairs)), preservesPartitioning=True).persist(_KEEP)
-    stats = {"candidates": candidates.count()}
-    seconds["candidates"] = time.perf_counter() - mark
+    stats["candidates"] = candidates.count()
+    _stage_done(seconds, "candidates", mark, stats)
 
     # The common set from the same order-independent sample as the local engine's.
     mark = time.perf_counter()
@@ -548,7 +558,7 @@ def _scan(spark: Any, roots: Sequence[str], config: Config, outlets: OutletTable
     common = CommonShingles.learn([row[2] for row in sample], sample_pairs(
         np.repeat(np.arange(len(sample)), config.total_keys), sample_keys.ravel(), config.max_bucket), config)
     common_b = sc.broadcast(common)
-    seconds["common"] = time.perf_counter() - mark
+    _stage_done(seconds, "common", mark, stats)
 
     # Verification next to the sketches: each pair meets its two documents' evidence by joins.
     mark = time.perf_counter()
@@ -560,7 +570,7 @@ def _scan(spark: Any, roots: Sequence[str], config: Config, outlets: OutletTable
         lambda kv: (kv[1][0][0], kv[0], kv[1][0][1], kv[1][1]))
     verified = joined.flatMap(lambda row: _checked(row, config)).persist(_KEEP)
     stats["verified"] = verified.count()
-    seconds["verify"] = time.perf_counter() - mark
+    _stage_done(seconds, "verify", mark, stats)
 
     # Connected components of the verified edges, then star clusters and the choice in each.
     mark = time.perf_counter()
@@ -569,7 +579,7 @@ def _scan(spark: Any, roots: Sequence[str], config: Config, outlets: OutletTable
     edge_parts = cores * max(1, -(-stats["verified"] // (EDGES_PER_PARTITION * cores)))
     component = _components(verified.map(lambda row: (row[0], row[1])), edge_parts).partitionBy(slices).persist(_KEEP)
     stats["components"] = component.map(lambda kv: kv[1]).distinct().count()
-    seconds["components"] = time.perf_counter() - mark
+    _stage_done(seconds, "components", mark, stats)
     mark = time.perf_counter()
     members = _map_side_join(component, valid).map(lambda kv: (kv[1][0], _member(kv[0], kv[1][1], common_b.value)))
     edges_by_component = _map_side_join(verified.map(lambda row: (row[0], row)).partitionBy(slices), component).map(
@@ -582,15 +592,35 @@ def _scan(spark: Any, roots: Sequence[str], config: Config, outlets: OutletTable
         # every document no verified pair touches is a cluster of one, after the clusters, in input order
         clustered = clustered.union(_map_side_join(component, valid, without=True).map(
             lambda kv: _lone_record(kv[0], kv[1], config, outlets, common_b.value, profiles_b.value)))
-    # Cluster ids follow the local engine's order (size, then canonical id): a sort and an index, on the executors.
-    ordered = clustered.filter(lambda item: item[1]["size"] >= min_size).sortByKey(numPartitions=slices).values() \
+    # Cluster ids follow the local engine's order (size, then canonical id): a sort and an index, on
+    # the executors. The records are kept, since the sort reads them twice (a sample, then the shuffle).
+    clustered = clustered.filter(lambda item: item[1]["size"] >= min_size).persist(_KEEP)
+    ordered = clustered.sortByKey(numPartitions=slices).values() \
         .zipWithIndex().map(_numbered).persist(_KEEP)
     stats["clusters"] = ordered.count()
-    seconds["cluster"] = time.perf_counter() - mark
+    _stage_done(seconds, "cluster", mark, stats)
     mark = time.perf_counter()
     records = _write(spark, ordered, output, output_format)
-    seconds["write"] = time.perf_counter() - mark
+    _stage_done(seconds, "write", mark, stats)
     return SparkScan(records, rejects, documents, seconds, stats)
+
+
+class _ListParam:
+    """An accumulator of lists (Spark's ``AccumulatorParam`` protocol)."""
+
+    def zero(self, value: list[Any]) -> list[Any]:
+        return []
+
+    def addInPlace(self, value1: list[Any], value2: list[Any]) -> list[Any]:  # noqa: N802 - Spark's name
+        value1.extend(value2)
+        return value1
+
+
+def _stage_done(seconds: dict[str, float], stage: str, mark: float, stats: dict[str, int]) -> None:
+    """Record a stage's seconds and say so in the driver's log, with the counts known so far."""
+    seconds[stage] = time.perf_counter() - mark
+    log.info("spark: %s done in %.1f s (%s)", stage, seconds[stage],
+             ", ".join(f"{name} {value:,}" for name, value in stats.items()) or "-")
 
 
 def _map_side_join(small: Any, big: Any, without: bool = False) -> Any:

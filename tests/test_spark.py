@@ -70,7 +70,13 @@ def test_spark_reports_the_same_rejects(spark, tmp_path, article, other_article)
     (tmp_path / "d.com" / "empty.txt").write_bytes(b"")
     write(tmp_path, "e.com/a.jsonl", "".join(json.dumps({"id": "same", "text": "\n".join(text)}, ensure_ascii=False) + "\n"
                                              for text in (other_article, article[1:])))
+    # a site's template lines, and one of its pages that holds little else: emptied by the cut
+    template = ["本站声明：转载须注明出处并保留链接地址信息", "关注本网官方微信公众号获取更多财经要闻", "客服热线每日早八点至晚十点竭诚为您服务"]
+    for k in range(6):
+        write(tmp_path, f"f.com/{k}.txt", f"第{k}条\n" + "\n".join(template + other_article[k % 3:]))
+    write(tmp_path, "f.com/short.txt", "短讯\n" + "\n".join(template + ["今日无事。"]))
     expected, rejects = _local(tmp_path)
+    assert ("f.com/short.txt", "empty") in rejects
     got = scan_spark([str(tmp_path)], spark=spark, partitions=2)
     assert got.records == expected
     assert sorted((r.doc_id or r.path, r.kind) for r in got.rejects) == rejects
