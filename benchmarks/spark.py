@@ -5,22 +5,52 @@
 
 For each size N (the speed benchmark's corpus, generated once under ``--data``): ``dedup -v scan``
 with the local engine and ``dedup scan --engine spark`` on ``--master``, each as a subprocess, with
-wall time, the peak resident memory of the process tree (the driver's JVM and the Python workers
-included) and the time of each stage; then whether the two outputs are identical, byte for byte.
+wall time, the peak resident memory of the process tree and of its parts (the main process; the
+JVM, which in local mode is both Spark's driver and its executors; the worker processes: the local
+engine's pool, Spark's Python workers) and the time of each stage; then whether the two outputs
+are identical, byte for byte.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import shutil
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from benchmarks.generate import write_speed_corpus
 from benchmarks.speed import run_measured
+
+
+class _PeakSize:
+    """The largest total size of the files under a directory while the block runs (sampled)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root, self.peak, self._done = root, 0, threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._done.is_set():
+            total = 0
+            for path in self.root.rglob("*"):
+                with contextlib.suppress(OSError):
+                    total += path.stat().st_size if path.is_file() else 0
+            self.peak = max(self.peak, total)
+            self._done.wait(1.0)
+
+    def __enter__(self) -> _PeakSize:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._thread.join()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,22 +70,33 @@ def main(argv: list[str] | None = None) -> int:
         write_speed_corpus(corpus, n, args.seed)
         local_out, spark_out = args.data / f"local-{n}.jsonl", args.data / f"spark-{n}.jsonl"
         local = run_measured([sys.executable, "-m", "dedup.cli", "-v", "scan", str(corpus), "-o", str(local_out)])
-        command = [sys.executable, "-m", "dedup.cli", "scan", str(corpus), "-o", str(spark_out), "--engine", "spark",
-                   "--spark-master", args.master, "--spark-conf", f"spark.driver.memory={args.driver_memory}"]
+        scratch = args.data / f"spark-scratch-{n}"
+        shutil.rmtree(scratch, ignore_errors=True)
+        scratch.mkdir(parents=True)
+        command = [sys.executable, "-m", "dedup.cli", "-v", "scan", str(corpus), "-o", str(spark_out), "--engine", "spark",
+                   "--spark-master", args.master, "--spark-conf", f"spark.driver.memory={args.driver_memory}",
+                   "--spark-conf", f"spark.local.dir={scratch}"]
         if args.partitions:
             command += ["--partitions", str(args.partitions)]
-        spark = run_measured(command)
+        with _PeakSize(scratch) as disk:
+            spark = run_measured(command)
+        spark["peak_scratch_mib"] = disk.peak / 2**20
+        shutil.rmtree(scratch, ignore_errors=True)
         same = local_out.read_bytes() == spark_out.read_bytes()
         same_everywhere &= same
         run = {"documents": n, "local": local, "spark": spark, "identical": same}
         report["runs"].append(run)
         print(f"\n## N = {n:,}: identical output: {same}")
-        print("| engine | wall s | peak RSS MiB | stages (s) |")
+        print("| engine | wall s | peak RSS MiB: all (main process, JVM, workers) | stages (s) |")
         print("|---|---|---|---|")
         for name in ("local", "spark"):
             stages = ", ".join(f"{k} {v:.1f}" for k, v in run[name].get("stages", {}).items())
-            print(f"| {name} | {run[name]['seconds']:.1f} | {run[name]['peak_rss_mib']:.0f} | {stages} |")
-        print(f"spark / local: {spark['seconds'] / local['seconds']:.2f}x")
+            roles = run[name]["peak_rss_by_role_mib"]
+            print(f"| {name} | {run[name]['seconds']:.1f} | {run[name]['peak_rss_mib']:.0f} ({roles['main']:.0f}, "
+                  f"{roles['jvm']:.0f}, {roles['workers']:.0f}) | {stages} |")
+        print(f"spark / local: {spark['seconds'] / local['seconds']:.2f}x; Spark's scratch (shuffle files and "
+              f"spilled blocks) at its largest: {spark['peak_scratch_mib']:.0f} MiB, "
+              f"{spark['peak_scratch_mib'] * 2**20 / n / 1024:.1f} KiB per document")
     if args.json:
         args.json.write_text(json.dumps(report, indent=2), encoding="utf-8")
     return 0 if same_everywhere else 1

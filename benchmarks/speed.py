@@ -48,6 +48,13 @@ DEV = HERE.parent.parent / "shared" / "bench" / "dev" / "corpus"
 
 def _tree_rss(root: int) -> int:
     """Resident bytes of a process and all its descendants (from /proc)."""
+    return sum(_tree_rss_by_role(root).values())
+
+
+def _tree_rss_by_role(root: int) -> dict[str, int]:
+    """Resident bytes of a process tree by role: the root process, Java processes (Spark's driver
+    JVM, which holds the executors in local mode) and the other processes (worker processes:
+    the local engine's pool, Spark's Python workers)."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -58,16 +65,20 @@ def _tree_rss(root: int) -> int:
             children.setdefault(int(fields[1]), []).append(int(entry))
         except (OSError, IndexError, ValueError):
             continue
-    total, stack = 0, [root]
+    roles = {"main": 0, "jvm": 0, "workers": 0}
+    stack = [root]
     while stack:
         pid = stack.pop()
         stack.extend(children.get(pid, []))
         try:
             with open(f"/proc/{pid}/statm") as handle:
-                total += int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+                rss = int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            with open(f"/proc/{pid}/comm") as handle:
+                name = handle.read().strip()
         except (OSError, IndexError, ValueError):
             continue
-    return total
+        roles["main" if pid == root else "jvm" if name == "java" else "workers"] += rss
+    return roles
 
 
 def run_measured(command: list[str]) -> dict[str, Any]:
@@ -76,12 +87,16 @@ def run_measured(command: list[str]) -> dict[str, Any]:
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0
+    peaks = {"main": 0, "jvm": 0, "workers": 0}
     done = threading.Event()
 
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, _tree_rss(process.pid))
+            roles = _tree_rss_by_role(process.pid)
+            peak = max(peak, sum(roles.values()))
+            for role, rss in roles.items():
+                peaks[role] = max(peaks[role], rss)
             done.wait(0.1)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -92,7 +107,8 @@ def run_measured(command: list[str]) -> dict[str, Any]:
     wall = time.perf_counter() - started
     if process.returncode not in (0, 3):
         raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}): {stderr.decode(errors='replace')[-2000:]}")
-    measured: dict[str, Any] = {"seconds": wall, "peak_rss_mib": peak / 2**20}
+    measured: dict[str, Any] = {"seconds": wall, "peak_rss_mib": peak / 2**20,
+                                "peak_rss_by_role_mib": {role: rss / 2**20 for role, rss in peaks.items()}}
     for line in stderr.decode(errors="replace").splitlines():
         if line.strip().startswith("stages (s): "):
             measured["stages"] = {name: float(value) for name, value in

@@ -490,14 +490,18 @@ def _scan(spark: Any, roots: Sequence[str], config: Config, outlets: OutletTable
     log.info("spark: %d files (%d local, %d Hadoop, %d Parquet), %d partitions", listing.count, len(listing.local),
              len(listing.hadoop), len(listing.parquet), slices)
     read = (sc.union(pieces) if pieces else sc.parallelize([], 1)).persist(_KEEP)
-    rejects += [error for _, error in sorted(read.filter(lambda row: row[0] == "reject").map(
+    # One pass over the documents keeps what the next two steps need: the rejects, and (id, number) pairs.
+    labels = read.map(lambda row: (row[0], row[1], row[2] if row[0] == "reject" else (row[2].doc_id, row[2].number)))
+    labels = labels.persist(_KEEP)
+    rejects += [error for _, error in sorted(labels.filter(lambda row: row[0] == "reject").map(
         lambda row: (row[1], row[2])).collect(), key=lambda item: item[0])]
     # A document's number is its place in the input (file order, then position in the file), so
     # numbers order documents as the local engine does, whatever the partitioning; only (id,
     # number) pairs are shuffled to find a second document with an id already seen.
-    later = read.filter(lambda row: row[0] == "doc").map(lambda row: (row[2].doc_id, row[2].number)).groupByKey(
-        slices).flatMap(lambda kv: [(number, kv[0]) for number in sorted(kv[1])[1:]])
+    later = labels.filter(lambda row: row[0] == "doc").map(lambda row: row[2]).groupByKey(slices).flatMap(
+        lambda kv: [(number, kv[0]) for number in sorted(kv[1])[1:]])
     duplicated = sorted(later.collect())
+    labels.unpersist()
     rejects += [duplicate_id(doc_id) for _, doc_id in duplicated]
     duplicates_b = sc.broadcast(frozenset(number for number, _ in duplicated))
     docs = read.filter(lambda row: row[0] == "doc" and row[2].number not in duplicates_b.value).map(
