@@ -3,15 +3,18 @@
 Every rule is the one the local engine runs, imported from its module: reading
 (:mod:`dedup.io.readers`), cleaning (:func:`dedup.prepare.prepare`), sketching and keying
 (:func:`dedup.sketch.sketch_with_figures`, :func:`dedup.lsh.keys_of`), site templates
-(:mod:`dedup.templates`), bucket caps (:func:`dedup.lsh.pairs_in_groups`), the common set
+(:mod:`dedup.templates`), bucket caps (:func:`dedup.lsh.owner_pairs`), the common set
 (:mod:`dedup.common`), verification (:func:`dedup.verify.check_pair`) and star clusters with the
 canonical choice (:func:`dedup.result.build_clusters`). Spark only moves the data: documents are
-numbered by their input order (file order of the walk, then position in the file), never by
-partition, so the output does not depend on how the input is split.
+numbered by their input order (file order of the walk, then position in the file; Parquet rows
+by id), never by partition, so the output does not depend on how the input is split.
 
-This first version reads local paths (directories and files, as ``dedup scan`` does) and runs
-every stage but the walk on the executors; connected components of the verified edges are found
-with the large-star/small-star iteration.
+Inputs are local paths (read by Python on the executors), Hadoop paths (``hdfs://``, ``s3a://``,
+``file://``: listed by Hadoop's file system, read by ``binaryFiles``) and Parquet files. Every
+stage runs on the executors; the driver holds only what grows with the sites (template keys,
+source names), the common-shingle sample, duplicate ids and rejects. Connected components of the
+verified edges come from the large-star/small-star iteration. ``dedup/spark_job.py`` is the file
+``spark-submit`` runs.
 
 >>> from dedup.spark import SPARK_STAGES
 >>> SPARK_STAGES[0]
@@ -57,9 +60,13 @@ from dedup.verify import Pair, VerifiedPairs, check_pair
 
 log = logging.getLogger("dedup")
 
-_KEEP: Any = None
-"""Spark's MEMORY_AND_DISK, set on first use: a stage's data evicted from memory goes to local disk
-rather than being computed again from the input."""
+
+def _keep() -> Any:
+    """How stages keep their data: in memory and on disk, so that blocks evicted from memory go to
+    local disk rather than being computed again from the input."""
+    from pyspark import StorageLevel
+
+    return StorageLevel.MEMORY_AND_DISK
 
 SPARK_STAGES = ("read_clean_sketch", "templates", "candidates", "common", "verify", "components", "cluster")
 
@@ -345,7 +352,7 @@ def _components(edges: Any, parts: int) -> Any:
     changes (Kiveris et al., "Connected components in MapReduce and beyond", 2014). Each
     component is labelled by its smallest node.
     """
-    current = edges.flatMap(lambda e: [(e[0], e[1]), (e[1], e[0])]).distinct(parts).persist(_KEEP)
+    current = edges.flatMap(lambda e: [(e[0], e[1]), (e[1], e[0])]).distinct(parts).persist(_keep())
     while True:
         # large star: every node links its larger neighbours to the smallest of its neighbourhood and itself
         large = current.groupByKey(parts).flatMap(
@@ -353,13 +360,17 @@ def _components(edges: Any, parts: int) -> Any:
         # small star: every node links itself and its smaller neighbours to the smallest of them
         small = large.map(lambda e: (max(e), min(e))).groupByKey(parts).flatMap(
             lambda kv: [(v, min(min(kv[1]), kv[0])) for v in list(kv[1]) + [kv[0]] if v != min(min(kv[1]), kv[0])]
-        ).distinct(parts).persist(_KEEP)
+        ).distinct(parts).persist(_keep())
         previous = current.filter(lambda e: e[0] > e[1])
         # one shuffle tells whether the edges changed: an edge in only one of the two sets
         changed = small.map(lambda e: (e, 1)).union(previous.map(lambda e: (e, 2))).reduceByKey(
             lambda a, b: a | b, parts).filter(lambda kv: kv[1] != 3).count()
+        # the next round's edges are made before this round's are let go, never computed again
+        following = small.flatMap(lambda e: [(e[0], e[1]), (e[1], e[0])]).distinct(parts).persist(_keep())
+        following.count()
         current.unpersist()
-        current = small.flatMap(lambda e: [(e[0], e[1]), (e[1], e[0])]).distinct(parts).persist(_KEEP)
+        small.unpersist()
+        current = following
         if not changed:
             break
     return current.filter(lambda e: e[0] > e[1]).union(
@@ -438,11 +449,7 @@ def scan_spark(roots: Sequence[str], config: Config | None = None, outlets: Outl
     import os
     import sys
 
-    from pyspark import StorageLevel
     from pyspark.sql import SparkSession
-
-    global _KEEP
-    _KEEP = StorageLevel.MEMORY_AND_DISK
 
     config = config or Config()
     outlets = outlets or OutletTable.default()
@@ -489,10 +496,10 @@ def _scan(spark: Any, roots: Sequence[str], config: Config, outlets: OutletTable
         pieces.append(_read_parquet(spark, listing.parquet, listing.count, config, outlets))
     log.info("spark: %d files (%d local, %d Hadoop, %d Parquet), %d partitions", listing.count, len(listing.local),
              len(listing.hadoop), len(listing.parquet), slices)
-    read = (sc.union(pieces) if pieces else sc.parallelize([], 1)).persist(_KEEP)
+    read = (sc.union(pieces) if pieces else sc.parallelize([], 1)).persist(_keep())
     # One pass over the documents keeps what the next two steps need: the rejects, and (id, number) pairs.
     labels = read.map(lambda row: (row[0], row[1], row[2] if row[0] == "reject" else (row[2].doc_id, row[2].number)))
-    labels = labels.persist(_KEEP)
+    labels = labels.persist(_keep())
     rejects += [error for _, error in sorted(labels.filter(lambda row: row[0] == "reject").map(
         lambda row: (row[1], row[2])).collect(), key=lambda item: item[0])]
     # A document's number is its place in the input (file order, then position in the file), so
@@ -534,7 +541,7 @@ def _scan(spark: Any, roots: Sequence[str], config: Config, outlets: OutletTable
         return False
 
     valid = docs.mapValues(lambda doc: _without_body(_redo(doc, template_b.value, config))).filter(kept).partitionBy(
-        slices).persist(_KEEP)
+        slices).persist(_keep())
     documents = stats["documents"] = valid.count()
     for _, (record, size) in sorted({number: (record, size) for number, record, size in emptied.value}.items()):
         rejects.append(rejected_after_templates(CleanDocument.from_record(record), size, config.min_shingles))
@@ -549,7 +556,7 @@ def _scan(spark: Any, roots: Sequence[str], config: Config, outlets: OutletTable
     # partition (where verification needs them) and are made distinct there.
     candidates = valid.mapPartitions(lambda rows: _key_chunks(rows, config, slices)).partitionBy(slices).mapPartitions(
         lambda chunks: _part_pairs(chunks, config)).partitionBy(slices).mapPartitions(
-        lambda pairs: iter(set(pairs)), preservesPartitioning=True).persist(_KEEP)
+        lambda pairs: iter(set(pairs)), preservesPartitioning=True).persist(_keep())
     stats["candidates"] = candidates.count()
     _stage_done(seconds, "candidates", mark, stats)
 
@@ -568,11 +575,11 @@ def _scan(spark: Any, roots: Sequence[str], config: Config, outlets: OutletTable
     mark = time.perf_counter()
     # Pairs travel to their documents (partitioned alike, so the evidence stays where it is), then
     # the first document's evidence travels with its pair to the second's: once per pair.
-    evidence = valid.mapValues(lambda doc: (common_b.value.evidence(doc.shingles), doc.figures)).persist(_KEEP)
+    evidence = valid.mapValues(lambda doc: (common_b.value.evidence(doc.shingles), doc.figures)).persist(_keep())
     left = _map_side_join(candidates, evidence).map(lambda kv: (kv[1][0], (kv[0], kv[1][1])))
     joined = _map_side_join(left.partitionBy(slices), evidence).map(
         lambda kv: (kv[1][0][0], kv[0], kv[1][0][1], kv[1][1]))
-    verified = joined.flatMap(lambda row: _checked(row, config)).persist(_KEEP)
+    verified = joined.flatMap(lambda row: _checked(row, config)).persist(_keep())
     stats["verified"] = verified.count()
     _stage_done(seconds, "verify", mark, stats)
 
@@ -581,8 +588,9 @@ def _scan(spark: Any, roots: Sequence[str], config: Config, outlets: OutletTable
     # the graph of verified edges is far smaller than the documents: partitions for ~1M edges each
     cores = max(sc.defaultParallelism, 1)
     edge_parts = cores * max(1, -(-stats["verified"] // (EDGES_PER_PARTITION * cores)))
-    component = _components(verified.map(lambda row: (row[0], row[1])), edge_parts).partitionBy(slices).persist(_KEEP)
-    stats["components"] = component.map(lambda kv: kv[1]).distinct().count()
+    component = _components(verified.map(lambda row: (row[0], row[1])), edge_parts).partitionBy(slices).persist(_keep())
+    sizes = component.map(lambda kv: (kv[1], 1)).reduceByKey(lambda a, b: a + b, edge_parts).values()
+    stats["components"], stats["largest_component"] = sizes.count(), sizes.max() if stats["verified"] else 0
     _stage_done(seconds, "components", mark, stats)
     mark = time.perf_counter()
     members = _map_side_join(component, valid).map(lambda kv: (kv[1][0], _member(kv[0], kv[1][1], common_b.value)))
@@ -598,9 +606,9 @@ def _scan(spark: Any, roots: Sequence[str], config: Config, outlets: OutletTable
             lambda kv: _lone_record(kv[0], kv[1], config, outlets, common_b.value, profiles_b.value)))
     # Cluster ids follow the local engine's order (size, then canonical id): a sort and an index, on
     # the executors. The records are kept, since the sort reads them twice (a sample, then the shuffle).
-    clustered = clustered.filter(lambda item: item[1]["size"] >= min_size).persist(_KEEP)
+    clustered = clustered.filter(lambda item: item[1]["size"] >= min_size).persist(_keep())
     ordered = clustered.sortByKey(numPartitions=slices).values() \
-        .zipWithIndex().map(_numbered).persist(_KEEP)
+        .zipWithIndex().map(_numbered).persist(_keep())
     stats["clusters"] = ordered.count()
     _stage_done(seconds, "cluster", mark, stats)
     mark = time.perf_counter()
