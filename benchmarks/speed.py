@@ -106,7 +106,10 @@ def run_measured(command: list[str]) -> dict[str, Any]:
     sampler.join()
     wall = time.perf_counter() - started
     if process.returncode not in (0, 3):
-        raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}): {stderr.decode(errors='replace')[-2000:]}")
+        kept = Path(tempfile.gettempdir()) / f"dedup-failed-run-{process.pid}.log"
+        kept.write_bytes(stderr)
+        raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}); its whole stderr is in {kept}: "
+                           f"{stderr.decode(errors='replace')[-2000:]}")
     measured: dict[str, Any] = {"seconds": wall, "peak_rss_mib": peak / 2**20,
                                 "peak_rss_by_role_mib": {role: rss / 2**20 for role, rss in peaks.items()}}
     for line in stderr.decode(errors="replace").splitlines():

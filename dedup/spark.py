@@ -562,9 +562,12 @@ def _scan(spark: Any, roots: Sequence[str], config: Config, outlets: OutletTable
 
     # The common set from the same order-independent sample as the local engine's.
     mark = time.perf_counter()
-    sample = valid.map(lambda kv: (kv[1].rank, kv[0], kv[1].shingles, kv[1].keys)).takeOrdered(
-        config.common_sample, key=lambda row: row[0])
-    sample.sort(key=lambda row: row[1])
+    # First the sample's numbers (the lowest id hashes: small rows from every partition), then
+    # their sketches alone: what reaches the driver is the sample's size, whatever the corpus's.
+    chosen = valid.map(lambda kv: (kv[1].rank, kv[0])).takeOrdered(config.common_sample)
+    chosen_b = sc.broadcast(frozenset(number for _, number in chosen))
+    sample = sorted(valid.filter(lambda kv: kv[0] in chosen_b.value).map(
+        lambda kv: (kv[1].rank, kv[0], kv[1].shingles, kv[1].keys)).collect(), key=lambda row: row[1])
     sample_keys = np.array([row[3] for row in sample], dtype=np.uint64).reshape(len(sample), config.total_keys)
     common = CommonShingles.learn([row[2] for row in sample], sample_pairs(
         np.repeat(np.arange(len(sample)), config.total_keys), sample_keys.ravel(), config.max_bucket), config)
