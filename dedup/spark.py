@@ -100,6 +100,97 @@ class SparkScan:
     stats: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass
+class _Ragged:
+    """Arrays of different lengths kept as one: ``flat[offsets[i]:offsets[i + 1]]`` is the i-th.
+    A partition's sets pickle as two arrays, not as one object per document."""
+
+    flat: np.ndarray
+    offsets: np.ndarray
+
+    @classmethod
+    def of(cls, arrays: Sequence[np.ndarray], dtype: Any) -> _Ragged:
+        offsets = np.zeros(len(arrays) + 1, dtype=np.int64)
+        np.cumsum([len(a) for a in arrays], out=offsets[1:])
+        flat = np.concatenate(arrays).astype(dtype, copy=False) if len(arrays) else np.zeros(0, dtype=dtype)
+        return cls(flat, offsets)
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, index: int) -> np.ndarray:
+        return self.flat[self.offsets[index]:self.offsets[index + 1]]
+
+    def rows(self) -> list[np.ndarray]:
+        return [self[index] for index in range(len(self))]
+
+
+@dataclass
+class _Block:
+    """The documents of one partition, in number order, as columns.
+
+    Spark moves and caches a partition's documents as this one object: numpy columns pickle as
+    their buffers, where one Python object per document would be pickled field by field at every
+    pass. Columns go once their last stage has run: ``bodies``, ``sites``, ``names`` and
+    ``line_keys`` after the templates, ``keys`` and ``ranks`` after the common set; then
+    ``shingles`` holds the evidence (common shingles left out).
+    """
+
+    numbers: np.ndarray
+    records: list[str]
+    shingles: _Ragged
+    figures: _Ragged
+    keys: np.ndarray | None = None
+    ranks: np.ndarray | None = None
+    ids: list[str] | None = None
+    sites: list[str] | None = None
+    names: list[tuple[str, ...]] | None = None
+    line_keys: _Ragged | None = None
+    bodies: list[str] | None = None
+
+    @classmethod
+    def of(cls, docs: Sequence[_Doc], total_keys: int) -> _Block:
+        docs = sorted(docs, key=lambda doc: doc.number)
+        return cls(np.array([doc.number for doc in docs], dtype=np.int64), [doc.record for doc in docs],
+                   _Ragged.of([doc.shingles for doc in docs], np.uint32),
+                   _Ragged.of([doc.figures for doc in docs], np.uint64),
+                   np.array([doc.keys for doc in docs], dtype=np.uint64).reshape(len(docs), total_keys),
+                   np.array([doc.rank for doc in docs], dtype=np.int64), [doc.doc_id for doc in docs],
+                   [doc.site for doc in docs], [doc.names for doc in docs],
+                   _Ragged.of([doc.line_keys for doc in docs], np.uint64), [doc.body for doc in docs])
+
+    def docs(self) -> list[_Doc]:
+        """The block's documents one by one (while every column is still there)."""
+        assert self.keys is not None and self.ranks is not None and self.ids is not None
+        assert self.sites is not None and self.names is not None and self.line_keys is not None
+        assert self.bodies is not None
+        return [_Doc(number, self.ids[k], self.records[k], self.sites[k], self.names[k], self.line_keys[k],
+                     self.shingles[k], self.figures[k], self.keys[k], rank, self.bodies[k])
+                for k, (number, rank) in enumerate(zip(self.numbers.tolist(), self.ranks.tolist(), strict=True))]
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def position(self, number: int) -> int:
+        """Where document ``number`` is in the block (it must be there)."""
+        return int(np.searchsorted(self.numbers, number))
+
+    def named(self) -> Iterator[tuple[str, int]]:
+        """``(id, number)`` of every document."""
+        assert self.ids is not None
+        return zip(self.ids, self.numbers.tolist(), strict=True)
+
+    def ranked(self) -> Iterator[tuple[int, int]]:
+        """``(rank, number)`` of every document: the common set's sample takes the lowest ranks."""
+        assert self.ranks is not None
+        return zip(self.ranks.tolist(), self.numbers.tolist(), strict=True)
+
+    def evidence(self, common: CommonShingles) -> _Block:
+        """The block for verification and clusters: numbers, records, evidence sets and figures."""
+        return _Block(self.numbers, self.records, _Ragged.of([common.evidence(s) for s in self.shingles.rows()],
+                                                             np.uint32), self.figures)
+
+
 PARQUET_SUFFIX = ".parquet"
 PARTITION_BYTES = 32 << 20
 """Input bytes per partition when the caller names no number of partitions."""
@@ -275,15 +366,19 @@ def _read_parquet(spark: Any, files: list[tuple[int, str, str]], first: int, con
     return rows.sortByKey().zipWithIndex().mapPartitions(prepared)
 
 
-def _site_sums(rows: Iterable[tuple[int, _Doc]]) -> Iterator[tuple[str, tuple[int, np.ndarray, np.ndarray, Counter[str]]]]:
-    """One partition's documents summed per site: ``(site, (documents, distinct line keys, their
-    counts, names given as source))``."""
+def _site_sums(blocks: Iterable[_Block], skip: frozenset[int]) -> Iterator[tuple[str, tuple[int, np.ndarray, np.ndarray, Counter[str]]]]:
+    """One partition's documents (but those numbered in ``skip``) summed per site: ``(site,
+    (documents, distinct line keys, their counts, names given as source))``."""
     per_site: dict[str, tuple[list[int], list[np.ndarray], Counter[str]]] = {}
-    for _, doc in rows:
-        count, keys, names = per_site.setdefault(doc.site, ([0], [], Counter()))
-        count[0] += 1
-        keys.append(doc.line_keys)
-        names.update(doc.names)
+    for block in blocks:
+        assert block.sites is not None and block.line_keys is not None and block.names is not None
+        for k, number in enumerate(block.numbers.tolist()):
+            if number in skip:
+                continue
+            count, keys, names = per_site.setdefault(block.sites[k], ([0], [], Counter()))
+            count[0] += 1
+            keys.append(block.line_keys[k])
+            names.update(block.names[k])
     for site, (count, keys, names) in per_site.items():
         distinct, counts = np.unique(np.concatenate(keys), return_counts=True)
         yield site, (count[0], distinct, counts.astype(np.int64), names)
@@ -316,24 +411,22 @@ def _redo(doc: _Doc, template: frozenset[int], config: Config) -> _Doc:
     return replace(doc, shingles=shingles, figures=figures, keys=keys_of(compared, signature, config))
 
 
-def _key_chunks(rows: Iterable[tuple[int, _Doc]], config: Config,
+def _key_chunks(blocks: Iterable[tuple[int, _Block]], config: Config,
                 parts: int) -> Iterator[tuple[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]]:
     """One partition's keys as arrays, split by the part of the key space each key falls in:
     ``(part, (band keys, their documents, passage keys, their documents))``."""
-    numbers, keys = [], []
-    for number, doc in rows:
-        numbers.append(number)
-        keys.append(doc.keys)
-    if not numbers:
-        return
-    table, owners = np.stack(keys), np.array(numbers, dtype=np.int64)
-    bands = config.total_bands
-    band_keys, band_owners = table[:, :bands].ravel(), np.repeat(owners, bands)
-    passage_keys, passage_owners = table[:, bands:].ravel(), np.repeat(owners, table.shape[1] - bands)
-    band_part, passage_part = band_keys % np.uint64(parts), passage_keys % np.uint64(parts)
-    for part in range(parts):
-        mine, theirs = band_part == part, passage_part == part
-        yield part, (band_keys[mine], band_owners[mine], passage_keys[theirs], passage_owners[theirs])
+    for _, block in blocks:
+        if not len(block):
+            continue
+        assert block.keys is not None
+        table, owners = block.keys, block.numbers
+        bands = config.total_bands
+        band_keys, band_owners = table[:, :bands].ravel(), np.repeat(owners, bands)
+        passage_keys, passage_owners = table[:, bands:].ravel(), np.repeat(owners, table.shape[1] - bands)
+        band_part, passage_part = band_keys % np.uint64(parts), passage_keys % np.uint64(parts)
+        for part in range(parts):
+            mine, theirs = band_part == part, passage_part == part
+            yield part, (band_keys[mine], band_owners[mine], passage_keys[theirs], passage_owners[theirs])
 
 
 def _part_pairs(chunks: Iterable[tuple[int, tuple[np.ndarray, ...]]], config: Config) -> Iterator[tuple[int, ...]]:
@@ -377,16 +470,17 @@ def _components(edges: Any, parts: int) -> Any:
         current.map(lambda e: min(e)).distinct(parts).map(lambda n: (n, n))).coalesce(parts)
 
 
-def _cluster_component(members: Sequence[tuple[int, _Doc, int]], pairs: Sequence[tuple[int, int, int, float, float]],
+def _cluster_component(members: Sequence[tuple[int, str, np.ndarray]], pairs: Sequence[tuple[int, int, int, float, float]],
                        config: Config, outlets: OutletTable, profiles: SiteProfiles,
                        lone: bool = False) -> list[tuple[tuple, dict]]:
-    """Star clusters and the choice within one connected component (with ``lone``, a cluster of
-    one for every document left alone too); each record with the key that orders the output."""
+    """Star clusters and the choice within one connected component, from its members' (number,
+    record, evidence set) (with ``lone``, a cluster of one for every document left alone too);
+    each record with the key that orders the output."""
     members = sorted(members, key=lambda m: m[0])
     position = {number: k for k, (number, _, _) in enumerate(members)}
-    docs = [profiles.mark_self(CleanDocument.from_record(doc.record)) for _, doc, _ in members]
-    sizes = np.array([size for _, _, size in members], dtype=np.int64)
-    evidence = [doc.shingles for _, doc, _ in members]
+    docs = [profiles.mark_self(CleanDocument.from_record(record)) for _, record, _ in members]
+    evidence = [shingles for _, _, shingles in members]
+    sizes = np.array([len(shingles) for shingles in evidence], dtype=np.int64)
     verified = VerifiedPairs.of([Pair(position[a], position[b], inter, jac, cont)
                                  for a, b, inter, jac, cont in sorted(pairs)])
     _, clusters, left_alone, _ = build_clusters(docs.__getitem__, evidence.__getitem__, sizes, verified, config,
@@ -401,11 +495,10 @@ def _cluster_component(members: Sequence[tuple[int, _Doc, int]], pairs: Sequence
     return out
 
 
-def _lone_record(number: int, doc: _Doc, config: Config, outlets: OutletTable, common: CommonShingles,
+def _lone_record(number: int, record: str, evidence: np.ndarray, config: Config, outlets: OutletTable,
                  profiles: SiteProfiles) -> tuple[tuple, dict]:
     """The cluster of one of a document no verified pair touches, with the key that orders the output."""
-    clean = profiles.mark_self(CleanDocument.from_record(doc.record))
-    evidence = common.evidence(doc.shingles)
+    clean = profiles.mark_self(CleanDocument.from_record(record))
     sizes = np.array([len(evidence)], dtype=np.int64)
     result = _result_of([clean], [evidence], sizes, [], VerifiedPairs.of([]), config, profiles, outlets)
     return (-1, "", number), cluster_record(result, result.lone_of(0), 0, outlets)
@@ -485,34 +578,37 @@ def _scan(spark: Any, roots: Sequence[str], config: Config, outlets: OutletTable
     cores = max(sc.defaultParallelism, 1)
     slices = partitions or cores * max(1, -(-listing.bytes // (PARTITION_BYTES * cores)))
     pieces = []
+    total_keys = config.total_keys
+
+    def pack(rows: Iterable[tuple]) -> Iterator[tuple]:
+        return _pieces(rows, slices, total_keys)
+
     if listing.local:
         pieces.append(sc.parallelize(listing.local, min(slices, len(listing.local))).flatMap(
-            lambda item: _read_local(item, config, outlets)))
+            lambda item: _read_local(item, config, outlets)).mapPartitions(pack))
     if listing.hadoop:
         names_b = sc.broadcast({_file_key(uri): (number, relpath) for number, uri, relpath in listing.hadoop})
         pieces.append(sc.binaryFiles(",".join(uri for _, uri, _ in listing.hadoop), slices).map(
-            lambda kv: (*names_b.value[_file_key(kv[0])], kv[1])).flatMap(lambda item: _read_bytes(item, config, outlets)))
+            lambda kv: (*names_b.value[_file_key(kv[0])], kv[1])).flatMap(
+            lambda item: _read_bytes(item, config, outlets)).mapPartitions(pack))
     if listing.parquet:
-        pieces.append(_read_parquet(spark, listing.parquet, listing.count, config, outlets))
+        pieces.append(_read_parquet(spark, listing.parquet, listing.count, config, outlets).mapPartitions(pack))
     log.info("spark: %d files (%d local, %d Hadoop, %d Parquet), %d partitions", listing.count, len(listing.local),
              len(listing.hadoop), len(listing.parquet), slices)
-    read = (sc.union(pieces) if pieces else sc.parallelize([], 1)).persist(_keep())
-    # One pass over the documents keeps what the next two steps need: the rejects, and (id, number) pairs.
-    labels = read.map(lambda row: (row[0], row[1], row[2] if row[0] == "reject" else (row[2].doc_id, row[2].number)))
-    labels = labels.persist(_keep())
-    rejects += [error for _, error in sorted(labels.filter(lambda row: row[0] == "reject").map(
+    # Each read partition hands over its rejects and, for every partition its documents go to,
+    # one block of them (columns, not one object per document).
+    packed = (sc.union(pieces) if pieces else sc.parallelize([], 1)).persist(_keep())
+    rejects += [error for _, error in sorted(packed.filter(lambda row: row[0] == "reject").map(
         lambda row: (row[1], row[2])).collect(), key=lambda item: item[0])]
+    found = packed.filter(lambda row: row[0] == "piece")
     # A document's number is its place in the input (file order, then position in the file), so
     # numbers order documents as the local engine does, whatever the partitioning; only (id,
     # number) pairs are shuffled to find a second document with an id already seen.
-    later = labels.filter(lambda row: row[0] == "doc").map(lambda row: row[2]).groupByKey(slices).flatMap(
+    later = found.flatMap(lambda row: row[2].named()).groupByKey(slices).flatMap(
         lambda kv: [(number, kv[0]) for number in sorted(kv[1])[1:]])
     duplicated = sorted(later.collect())
-    labels.unpersist()
     rejects += [duplicate_id(doc_id) for _, doc_id in duplicated]
     duplicates_b = sc.broadcast(frozenset(number for number, _ in duplicated))
-    docs = read.filter(lambda row: row[0] == "doc" and row[2].number not in duplicates_b.value).map(
-        lambda row: (row[2].number, row[2]))
     _stage_done(seconds, "read_clean_sketch", mark, stats)
 
     # Site templates: each partition sums its documents per site (their count, the counts of their
@@ -522,30 +618,23 @@ def _scan(spark: Any, roots: Sequence[str], config: Config, outlets: OutletTable
     mark = time.perf_counter()
     profiles = SiteProfiles()
     min_count, min_share = profiles.min_count, profiles.min_share
-    sites = docs.mapPartitions(_site_sums).reduceByKey(_merge_site_sums, slices).mapValues(
-        lambda sums: _site_template(sums, min_count, min_share)).collect()
+    sites = found.mapPartitions(lambda rows: _site_sums((row[2] for row in rows), duplicates_b.value)).reduceByKey(
+        _merge_site_sums, slices).mapValues(lambda sums: _site_template(sums, min_count, min_share)).collect()
     profiles = SiteProfiles(Counter({site: count for site, (count, _, _) in sites}), Counter(),
                             {site: names for site, (_, _, names) in sites})
     template_b = sc.broadcast(frozenset(key for _, (_, keys, _) in sites for key in keys))
-    # Pages carrying template lines are sketched again; the body, kept for this stage only, goes.
-    # Documents are then partitioned by number once, so that later joins with them shuffle only
-    # the other side.
-    # Pages emptied by the cut are reported through an accumulator in the same pass (a task run
-    # twice reports a page twice: they are told apart by number).
+    # The pieces meet in their partition as one block, where pages carrying template lines are
+    # sketched again and what only this stage needed (bodies, line keys) goes. Pages emptied by the
+    # cut are reported through an accumulator in the same pass (a task run twice reports a page
+    # twice: they are told apart by number).
     emptied = sc.accumulator([], _ListParam())
-
-    def kept(kv: tuple[int, _Doc]) -> bool:
-        if len(kv[1].shingles) >= config.min_shingles:
-            return True
-        emptied.add([(kv[0], kv[1].record, len(kv[1].shingles))])
-        return False
-
-    valid = docs.mapValues(lambda doc: _without_body(_redo(doc, template_b.value, config))).filter(kept).partitionBy(
-        slices).persist(_keep())
-    documents = stats["documents"] = valid.count()
+    blocks = found.map(lambda row: (row[1], row[2])).partitionBy(slices).mapPartitions(
+        lambda items: _merged(items, template_b.value, duplicates_b.value, config, emptied),
+        preservesPartitioning=True).persist(_keep())
+    documents = stats["documents"] = blocks.map(lambda kv: len(kv[1])).sum()
     for _, (record, size) in sorted({number: (record, size) for number, record, size in emptied.value}.items()):
         rejects.append(rejected_after_templates(CleanDocument.from_record(record), size, config.min_shingles))
-    read.unpersist()
+    packed.unpersist()
     _stage_done(seconds, "templates", mark, stats)
 
     # Candidates: every key is shuffled, as numpy chunks, to the part of the key space it falls in;
@@ -554,7 +643,7 @@ def _scan(spark: Any, roots: Sequence[str], config: Config, outlets: OutletTable
     mark = time.perf_counter()
     # Two parts of the key space can propose one pair: pairs go to their first document's
     # partition (where verification needs them) and are made distinct there.
-    candidates = valid.mapPartitions(lambda rows: _key_chunks(rows, config, slices)).partitionBy(slices).mapPartitions(
+    candidates = blocks.mapPartitions(lambda rows: _key_chunks(rows, config, slices)).partitionBy(slices).mapPartitions(
         lambda chunks: _part_pairs(chunks, config)).partitionBy(slices).mapPartitions(
         lambda pairs: iter(set(pairs)), preservesPartitioning=True).persist(_keep())
     stats["candidates"] = candidates.count()
@@ -564,26 +653,25 @@ def _scan(spark: Any, roots: Sequence[str], config: Config, outlets: OutletTable
     mark = time.perf_counter()
     # First the sample's numbers (the lowest id hashes: small rows from every partition), then
     # their sketches alone: what reaches the driver is the sample's size, whatever the corpus's.
-    chosen = valid.map(lambda kv: (kv[1].rank, kv[0])).takeOrdered(config.common_sample)
+    chosen = blocks.flatMap(lambda kv: kv[1].ranked()).takeOrdered(
+        config.common_sample)
     chosen_b = sc.broadcast(frozenset(number for _, number in chosen))
-    sample = sorted(valid.filter(lambda kv: kv[0] in chosen_b.value).map(
-        lambda kv: (kv[1].rank, kv[0], kv[1].shingles, kv[1].keys)).collect(), key=lambda row: row[1])
+    sample = sorted(blocks.flatMap(lambda kv: _chosen(kv[1], chosen_b.value)).collect(), key=lambda row: row[1])
     sample_keys = np.array([row[3] for row in sample], dtype=np.uint64).reshape(len(sample), config.total_keys)
     common = CommonShingles.learn([row[2] for row in sample], sample_pairs(
         np.repeat(np.arange(len(sample)), config.total_keys), sample_keys.ravel(), config.max_bucket), config)
     common_b = sc.broadcast(common)
     _stage_done(seconds, "common", mark, stats)
 
-    # Verification next to the sketches: each pair meets its two documents' evidence by joins.
+    # Verification next to the sketches: each pair meets its two documents' evidence in their blocks.
     mark = time.perf_counter()
-    # Pairs travel to their documents (partitioned alike, so the evidence stays where it is), then
-    # the first document's evidence travels with its pair to the second's: once per pair.
-    evidence = valid.mapValues(lambda doc: (common_b.value.evidence(doc.shingles), doc.figures)).persist(_keep())
-    left = _map_side_join(candidates, evidence).map(lambda kv: (kv[1][0], (kv[0], kv[1][1])))
-    joined = _map_side_join(left.partitionBy(slices), evidence).map(
-        lambda kv: (kv[1][0][0], kv[0], kv[1][0][1], kv[1][1]))
-    verified = joined.flatMap(lambda row: _checked(row, config)).persist(_keep())
+    # Pairs are in their first document's partition, so its evidence is at hand; the pair travels
+    # with it to the second document's partition: evidence crosses the network once per pair.
+    evidence = blocks.mapValues(lambda block: block.evidence(common_b.value)).persist(_keep())
+    left = _with_blocks(evidence, candidates, _first_side)
+    verified = _with_blocks(evidence, left.partitionBy(slices), _checked(config)).persist(_keep())
     stats["verified"] = verified.count()
+    blocks.unpersist()
     _stage_done(seconds, "verify", mark, stats)
 
     # Connected components of the verified edges, then star clusters and the choice in each.
@@ -596,7 +684,7 @@ def _scan(spark: Any, roots: Sequence[str], config: Config, outlets: OutletTable
     stats["components"], stats["largest_component"] = sizes.count(), sizes.max() if stats["verified"] else 0
     _stage_done(seconds, "components", mark, stats)
     mark = time.perf_counter()
-    members = _map_side_join(component, valid).map(lambda kv: (kv[1][0], _member(kv[0], kv[1][1], common_b.value)))
+    members = _with_blocks(evidence, component, _member)
     edges_by_component = _map_side_join(verified.map(lambda row: (row[0], row)).partitionBy(slices), component).map(
         lambda kv: (kv[1][1], kv[1][0]))
     profiles_b = sc.broadcast(profiles)
@@ -605,8 +693,9 @@ def _scan(spark: Any, roots: Sequence[str], config: Config, outlets: OutletTable
         lambda kv: _cluster_component(list(kv[1][0]), list(kv[1][1]), config, outlets, profiles_b.value, lone))
     if lone:
         # every document no verified pair touches is a cluster of one, after the clusters, in input order
-        clustered = clustered.union(_map_side_join(component, valid, without=True).map(
-            lambda kv: _lone_record(kv[0], kv[1], config, outlets, common_b.value, profiles_b.value)))
+        both = evidence.union(component)
+        clustered = clustered.union(both.mapPartitions(
+            lambda items: _lone_rows(items, config, outlets, profiles_b.value)))
     # Cluster ids follow the local engine's order (size, then canonical id): a sort and an index, on
     # the executors. The records are kept, since the sort reads them twice (a sample, then the shuffle).
     clustered = clustered.filter(lambda item: item[1]["size"] >= min_size).persist(_keep())
@@ -704,25 +793,113 @@ def _write(spark: Any, ordered: Any, output: str | TextIO | None, output_format:
     return []
 
 
-def _without_body(doc: _Doc) -> _Doc:
-    return replace(doc, body="")
+def _pieces(rows: Iterable[tuple], slices: int, total_keys: int) -> Iterator[tuple]:
+    """One read partition's rows: rejects as they are, documents as one ``("piece", part, _Block)``
+    for each partition they go to (by number, where ``partitionBy(slices)`` puts a number)."""
+    from pyspark.rdd import portable_hash
+
+    by_part: dict[int, list[_Doc]] = {}
+    for row in rows:
+        if row[0] == "reject":
+            yield row
+        else:
+            by_part.setdefault(portable_hash(row[2].number) % slices, []).append(row[2])
+    for part, docs in sorted(by_part.items()):
+        yield "piece", part, _Block.of(docs, total_keys)
 
 
-def _member(number: int, doc: _Doc, common: CommonShingles) -> tuple[int, _Doc, int]:
-    """A component member: its number, the document with its evidence set, and that set's size."""
-    with_evidence = _with_evidence(doc, common)
-    return number, with_evidence, len(with_evidence.shingles)
+def _merged(pieces: Iterable[tuple[int, _Block]], template: frozenset[int], skip: frozenset[int], config: Config,
+            emptied: Any) -> Iterator[tuple[int, _Block]]:
+    """A partition's pieces as its one block: documents with a duplicate id (``skip``) left out,
+    pages carrying template lines sketched again, pages the cut emptied reported to ``emptied``
+    and left out, and the columns only the templates needed let go."""
+    part, kept = None, []
+    for piece_part, piece in pieces:
+        part = piece_part
+        for doc in piece.docs():
+            if doc.number in skip:
+                continue
+            doc = _redo(doc, template, config)
+            if len(doc.shingles) >= config.min_shingles:
+                kept.append(doc)
+            else:
+                emptied.add([(doc.number, doc.record, len(doc.shingles))])
+    if part is None:
+        return
+    block = _Block.of(kept, config.total_keys)
+    yield part, _Block(block.numbers, block.records, block.shingles, block.figures, block.keys, block.ranks)
 
 
-def _with_evidence(doc: _Doc, common: CommonShingles) -> _Doc:
-    return replace(doc, shingles=common.evidence(doc.shingles))
+def _with_blocks(blocks: Any, rows: Any, emit: Any) -> Any:
+    """``emit(block, key, value)`` for every row of ``rows``, next to the block of the partition its
+    key is in: both RDDs are partitioned alike, so neither is shuffled."""
+    both = blocks.union(rows)
+    if both.partitioner is None or both.partitioner != blocks.partitioner:
+        raise RuntimeError("rows and blocks must be partitioned alike")
+    # emit keys its rows anew: the result is not partitioned by its keys
+    return both.mapPartitions(lambda items: _block_rows(items, emit))
 
 
-def _checked(row: tuple[int, int, tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
-             config: Config) -> list[tuple[int, int, int, float, float]]:
-    a, b, (shingles_a, figures_a), (shingles_b, figures_b) = row
-    found = check_pair(shingles_a, shingles_b, figures_a, figures_b, config)
-    return [] if found is None else [(a, b, *found)]
+def _block_rows(items: Iterable[tuple[Any, Any]], emit: Any) -> Iterator[Any]:
+    block: _Block | None = None
+    waiting: list[tuple[Any, Any]] = []
+    for key, value in items:
+        if isinstance(value, _Block):
+            block = value
+            for held in waiting:
+                yield from emit(block, *held)
+            waiting = []
+        elif block is None:
+            waiting.append((key, value))
+        else:
+            yield from emit(block, key, value)
+    if waiting:
+        raise RuntimeError(f"{len(waiting)} rows name documents of no block")
+
+
+def _first_side(block: _Block, first: int, second: int) -> Iterator[tuple[int, tuple[int, np.ndarray, np.ndarray]]]:
+    """A candidate pair with its first document's evidence, keyed by its second document."""
+    k = block.position(first)
+    yield second, (first, block.shingles[k], block.figures[k])
+
+
+def _checked(config: Config) -> Any:
+    def check(block: _Block, second: int, found: tuple[int, np.ndarray, np.ndarray]) -> Iterator[tuple]:
+        first, shingles, figures = found
+        k = block.position(second)
+        verdict = check_pair(shingles, block.shingles[k], figures, block.figures[k], config)
+        if verdict is not None:
+            yield (first, second, *verdict)
+    return check
+
+
+def _member(block: _Block, number: int, component: int) -> Iterator[tuple[int, tuple[int, str, np.ndarray]]]:
+    """A component member: its number, record and evidence set, keyed by its component."""
+    k = block.position(number)
+    yield component, (number, block.records[k], block.shingles[k])
+
+
+def _lone_rows(items: Iterable[tuple[Any, Any]], config: Config, outlets: OutletTable,
+               profiles: SiteProfiles) -> Iterator[tuple[tuple, dict]]:
+    """The clusters of one of a partition's documents that no component holds."""
+    block, held = None, set()
+    for key, value in items:
+        if isinstance(value, _Block):
+            block = value
+        else:
+            held.add(key)
+    if block is None:
+        return
+    for k, number in enumerate(block.numbers.tolist()):
+        if number not in held:
+            yield _lone_record(number, block.records[k], block.shingles[k], config, outlets, profiles)
+
+
+def _chosen(block: _Block, chosen: frozenset[int]) -> Iterator[tuple[int, int, np.ndarray, np.ndarray]]:
+    assert block.ranks is not None and block.keys is not None
+    for k, (number, rank) in enumerate(zip(block.numbers.tolist(), block.ranks.tolist(), strict=True)):
+        if number in chosen:
+            yield rank, number, block.shingles[k], block.keys[k]
 
 
 __all__ = ["SparkScan", "scan_spark", "SPARK_STAGES", "is_hadoop_path", "writes_part_files"]
