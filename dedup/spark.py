@@ -623,14 +623,13 @@ def _scan(spark: Any, roots: Sequence[str], config: Config, outlets: OutletTable
     profiles = SiteProfiles(Counter({site: count for site, (count, _, _) in sites}), Counter(),
                             {site: names for site, (_, _, names) in sites})
     template_b = sc.broadcast(frozenset(key for _, (_, keys, _) in sites for key in keys))
-    # The pieces meet in their partition as one block, where pages carrying template lines are
-    # sketched again and what only this stage needed (bodies, line keys) goes. Pages emptied by the
+    # Pages carrying template lines are sketched again and what only this stage needed (bodies,
+    # line keys) goes before the pieces meet in their partition as one block. Pages emptied by the
     # cut are reported through an accumulator in the same pass (a task run twice reports a page
     # twice: they are told apart by number).
     emptied = sc.accumulator([], _ListParam())
-    blocks = found.map(lambda row: (row[1], row[2])).partitionBy(slices).mapPartitions(
-        lambda items: _merged(items, template_b.value, duplicates_b.value, config, emptied),
-        preservesPartitioning=True).persist(_keep())
+    blocks = found.map(lambda row: (row[1], _lean(row[2], template_b.value, duplicates_b.value, config, emptied))) \
+        .partitionBy(slices).mapPartitions(_merged, preservesPartitioning=True).persist(_keep())
     documents = stats["documents"] = blocks.map(lambda kv: len(kv[1])).sum()
     for _, (record, size) in sorted({number: (record, size) for number, record, size in emptied.value}.items()):
         rejects.append(rejected_after_templates(CleanDocument.from_record(record), size, config.min_shingles))
@@ -808,26 +807,42 @@ def _pieces(rows: Iterable[tuple], slices: int, total_keys: int) -> Iterator[tup
         yield "piece", part, _Block.of(docs, total_keys)
 
 
-def _merged(pieces: Iterable[tuple[int, _Block]], template: frozenset[int], skip: frozenset[int], config: Config,
-            emptied: Any) -> Iterator[tuple[int, _Block]]:
-    """A partition's pieces as its one block: documents with a duplicate id (``skip``) left out,
+def _lean(piece: _Block, template: frozenset[int], skip: frozenset[int], config: Config, emptied: Any) -> _Block:
+    """A piece as it goes to its partition: documents with a duplicate id (``skip``) left out,
     pages carrying template lines sketched again, pages the cut emptied reported to ``emptied``
     and left out, and the columns only the templates needed let go."""
-    part, kept = None, []
-    for piece_part, piece in pieces:
-        part = piece_part
-        for doc in piece.docs():
-            if doc.number in skip:
-                continue
-            doc = _redo(doc, template, config)
-            if len(doc.shingles) >= config.min_shingles:
-                kept.append(doc)
-            else:
-                emptied.add([(doc.number, doc.record, len(doc.shingles))])
-    if part is None:
-        return
+    kept = []
+    for doc in piece.docs():
+        if doc.number in skip:
+            continue
+        doc = _redo(doc, template, config)
+        if len(doc.shingles) >= config.min_shingles:
+            kept.append(doc)
+        else:
+            emptied.add([(doc.number, doc.record, len(doc.shingles))])
     block = _Block.of(kept, config.total_keys)
-    yield part, _Block(block.numbers, block.records, block.shingles, block.figures, block.keys, block.ranks)
+    return _Block(block.numbers, block.records, block.shingles, block.figures, block.keys, block.ranks)
+
+
+def _merged(pieces: Iterable[tuple[int, _Block]]) -> Iterator[tuple[int, _Block]]:
+    """A partition's pieces as its one block, in number order."""
+    held = list(pieces)
+    if not held:
+        return
+    parts = [piece for _, piece in held if len(piece)]
+    numbers = np.concatenate([piece.numbers for piece in parts]) if parts else np.zeros(0, dtype=np.int64)
+    order = np.argsort(numbers, kind="stable")
+    records = [record for piece in parts for record in piece.records]
+    shingles = [row for piece in parts for row in piece.shingles.rows()]
+    figures = [row for piece in parts for row in piece.figures.rows()]
+    keys = [piece.keys for piece in parts if piece.keys is not None]
+    ranks = [piece.ranks for piece in parts if piece.ranks is not None]
+    ordered = order.tolist()
+    yield held[0][0], _Block(numbers[order], [records[k] for k in ordered],
+                             _Ragged.of([shingles[k] for k in ordered], np.uint32),
+                             _Ragged.of([figures[k] for k in ordered], np.uint64),
+                             (np.concatenate(keys) if keys else np.zeros((0, 0), dtype=np.uint64))[order],
+                             (np.concatenate(ranks) if ranks else np.zeros(0, dtype=np.int64))[order])
 
 
 def _with_blocks(blocks: Any, rows: Any, emit: Any) -> Any:
