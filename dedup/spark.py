@@ -667,10 +667,11 @@ def _scan(spark: Any, roots: Sequence[str], config: Config, outlets: OutletTable
     # Pairs are in their first document's partition, so its evidence is at hand; the pair travels
     # with it to the second document's partition: evidence crosses the network once per pair.
     evidence = blocks.mapValues(lambda block: block.evidence(common_b.value)).persist(_keep())
+    evidence.count()
+    blocks.unpersist()
     left = _with_blocks(evidence, candidates, _first_side)
     verified = _with_blocks(evidence, left.partitionBy(slices), _checked(config)).persist(_keep())
     stats["verified"] = verified.count()
-    blocks.unpersist()
     _stage_done(seconds, "verify", mark, stats)
 
     # Connected components of the verified edges, then star clusters and the choice in each.
