@@ -44,3 +44,8 @@ class InputError(DedupError):
 
 class StoreError(DedupError):
     """The persistent index could not be opened, read or written."""
+
+
+class StoreConflict(StoreError):
+    """Another writer's transaction clashed with this one (a deadlock, or the same document id
+    added by both at once); the transaction was rolled back and can be run again."""

@@ -26,9 +26,11 @@ import json
 import logging
 import math
 import os
-from collections import Counter
-from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+import random
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -37,7 +39,7 @@ from dedup.clean import CleanOptions, rejected_after_cleaning
 from dedup.common import CommonShingles, EvidenceReader, sample_pairs, sample_rank
 from dedup.config import Config
 from dedup.document import CleanDocument, Document
-from dedup.errors import ConfigMismatchError, InputError
+from dedup.errors import ConfigMismatchError, InputError, StoreConflict
 from dedup.lsh import bucket_allowed, keys_of
 from dedup.normalize import compact
 from dedup.outlets import OutletTable
@@ -61,6 +63,8 @@ from dedup.workers import ordered, start_pool
 
 log = logging.getLogger("dedup")
 
+CONFLICT_RETRIES = 8
+"""How many times a batch that clashed with another writer's (a deadlock) is run again."""
 COMMON_REFRESH_GROWTH = 1.1
 COMMON_REFRESH_MIN_DOCS = 200
 """The common shingles are learned again when the index has grown by a tenth and by 200 documents."""
@@ -83,6 +87,8 @@ class Verdict:
     cluster whose canonical copy is ``canonical_id``), ``unchanged`` (this id with this content
     is already stored; nothing changed) or ``rejected`` (``reason`` says why: empty, too short...).
     ``replaced`` is true when the id was stored with other content, which this document replaced.
+    ``common_version`` names the set of common shingles the verdict was made with (the number of
+    the last stored document when it was learned; -1 before any was).
     """
 
     id: str
@@ -96,6 +102,7 @@ class Verdict:
     matches: tuple[Match, ...] = ()
     replaced: bool = False
     reason: str | None = None
+    common_version: int = -1
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -115,6 +122,18 @@ class _Prepared:
 
     def delta(self, sign: int) -> SiteDelta:
         return SiteDelta(self.doc.site, tuple(self.line_keys), tuple(self.names), sign)
+
+
+@dataclass
+class _Added:
+    """A document stored in the batch being committed, for the look after the commit."""
+
+    position: int
+    number: int
+    prepared: _Prepared
+    neighbours: list[Link]
+    seen: set[int] = field(default_factory=set)
+    """the stored documents in its buckets when it was added"""
 
 
 def _best(neighbours: list[Link]) -> Link | None:
@@ -199,7 +218,10 @@ class Index:
         if stored is None:
             chosen = config or Config()
             self.store.save_config(chosen)
-            return chosen
+            # another writer may have created the index at the same moment: its configuration stands
+            stored = self.store.stored_config()
+            if stored is None or not stored.hashing_differences(chosen):
+                return chosen
         if config is None:
             return stored
         differences = stored.hashing_differences(config)
@@ -258,14 +280,17 @@ class Index:
         asks; kept in the store, so opening the index costs nothing.
         """
         top = self.store.top()
-        if self._common is None and not refresh:
+
+        def stale(version: int) -> bool:
+            return top > max(version * COMMON_REFRESH_GROWTH, version + COMMON_REFRESH_MIN_DOCS)
+
+        if (self._common is None or stale(self._common_version)) and not refresh:
+            # another writer may have learned a newer set already
             stored = self.store.common()
-            if stored is not None:
+            if stored is not None and stored.version > self._common_version:
                 self._common = CommonShingles(stored.hashes, self.config.min_shingles)
                 self._common_version = stored.version
-        version = self._common_version
-        stale = top > max(version * COMMON_REFRESH_GROWTH, version + COMMON_REFRESH_MIN_DOCS)
-        if self._common is not None and not refresh and not stale:
+        if self._common is not None and not refresh and not stale(self._common_version):
             return self._common
         config = self.config
         sample = self.store.sample(config.common_sample)
@@ -287,15 +312,22 @@ class Index:
 
     # --- candidates and verification ------------------------------------------------------------
 
-    def _neighbours(self, prepared: _Prepared, exclude: int | None = None) -> list[Link]:
-        """The stored documents an incoming one is verified against, and the figures of each pair."""
-        found = self.store.buckets(prepared.band_keys)
+    def _neighbours(self, prepared: _Prepared, exclude: int | None = None, seen: set[int] | None = None,
+                    found: list[tuple[int, int]] | None = None, only: set[int] | None = None) -> list[Link]:
+        """The stored documents an incoming one is verified against, and the figures of each pair
+        (``seen`` gets every document its buckets hold; ``found``: the buckets, when already read,
+        this document among them; ``only``: verify against these alone)."""
+        stored = found is not None
+        found = self.store.buckets(prepared.band_keys) if found is None else found
+        if seen is not None:
+            seen.update(n for _, n in found)
         per_key = Counter(key for key, _ in found)
         # Buckets holding more than max_bucket documents are template collisions, as in a scan
         # (the stored members plus this document make the bucket's size); passages have their own cap.
         passages = set(prepared.band_keys[self.config.total_bands:])
         cap = {key: self.config.max_passage_bucket if key in passages else self.config.max_bucket for key in per_key}
-        numbers = sorted({n for key, n in found if bucket_allowed(per_key[key] + 1, cap[key])} - {exclude})
+        numbers = sorted({n for key, n in found if bucket_allowed(per_key[key] + (0 if stored else 1), cap[key])
+                          and (only is None or n in only)} - {exclude})
         common = self.common_shingles()
         sketches = self.store.sketches(numbers)
         sketches[-1] = prepared.shingles, prepared.figures  # the incoming document is -1
@@ -321,13 +353,13 @@ class Index:
         neighbours = self._neighbours(prepared, existing[0] if existing is not None else None)
         if not neighbours:
             return Verdict(prepared.doc.id, "new", canonical_id=prepared.doc.id, is_canonical=True,
-                           replaced=existing is not None)
-        return self._verdict(prepared.doc.id, -1, "repost", prepared, neighbours, replaced=existing is not None)
+                           replaced=existing is not None, common_version=self._common_version)
+        return replace(self._verdict(prepared.doc.id, -1, "repost", prepared, neighbours, replaced=existing is not None),
+                       common_version=self._common_version)
 
     def add(self, doc: Document | dict[str, Any]) -> Verdict:
         """Store a document and say what it is: a new story, or a repost of which cluster."""
-        with self.store.transaction():
-            return self._add(doc)
+        return self._add_batch([(doc, None)], True)[0]
 
     def add_many(self, docs: Iterable[Document | dict[str, Any]], batch: int = 500,
                  workers: int = 1, detail: bool = True) -> Iterator[Verdict]:
@@ -371,16 +403,87 @@ class Index:
 
     def _add_batch(self, items: list[tuple[Document | dict[str, Any], _Prepared | InputError | ValueError | None]],
                    detail: bool) -> list[Verdict]:
-        with self.store.transaction():
-            out = []
-            for doc, ready in items:
-                if isinstance(ready, ValueError):
-                    raise ready
-                out.append(self._add(doc, ready, detail))
-            return out
+        """One transaction for the batch, run again when it clashed with another writer's; then,
+        with other writers about, a second look at the buckets (:meth:`_look_again`)."""
+        for item in items:
+            if isinstance(item[1], ValueError):
+                raise item[1]
+        added: list[_Added] = []
+        attempts = [0]
+
+        def run() -> list[Verdict]:
+            added.clear()
+            again = attempts[0] > 0  # adding changed the prepared documents: prepare them again
+            attempts[0] += 1
+            return [self._add(doc, None if again or isinstance(ready, ValueError) else ready, detail, added, position)
+                    for position, (doc, ready) in enumerate(items)]
+
+        out = self._transaction(run)
+        if self.store.shared and added:
+            self._look_again(out, added, detail)
+        return out
+
+    def _transaction(self, work: Callable[[], list[Verdict]]) -> list[Verdict]:
+        """``work()`` in one write transaction, run again (a few times, after a short random wait)
+        when it clashed with another writer's; what this object cached from the store goes too."""
+        for attempt in range(CONFLICT_RETRIES):
+            try:
+                with self.store.transaction():
+                    return work()
+            except StoreConflict as exc:
+                self._own_names.clear()
+                if attempt == CONFLICT_RETRIES - 1:
+                    raise
+                log.info("%s; running the batch again", exc)
+                time.sleep(random.uniform(0.01, 0.05 * (attempt + 1)))
+        raise AssertionError("unreachable")
+
+    def _look_again(self, out: list[Verdict], added: list[_Added], detail: bool) -> None:
+        """After a commit, look in the buckets of the documents just stored for documents another
+        writer committed meanwhile (invisible before: uncommitted), and link the verified ones.
+
+        This closes the race of two near-duplicates added at the same moment by two writers: of
+        the two commits, the later one's writer looks after it, and sees the other document.
+        """
+        batch = {item.number for item in added}
+        found = self.store.buckets(sorted({key for item in added for key in item.prepared.band_keys}))
+        by_key: dict[int, list[int]] = defaultdict(list)
+        for key, n in found:
+            by_key[key].append(n)
+        for item in added:
+            mine = [(key, n) for key in set(item.prepared.band_keys) for n in by_key.get(key, ())]
+            fresh = {n for _, n in mine} - item.seen - batch
+            if not fresh:
+                continue
+            links = self._neighbours(item.prepared, exclude=item.number, found=mine, only=fresh)
+            if not links:
+                continue
+            log.debug("%s: %d near-duplicates committed by another writer meanwhile", item.prepared.doc.id, len(links))
+            before = out[item.position]
+
+            def relink(item: _Added = item, links: list[Link] = links, before: Verdict = before) -> list[Verdict]:
+                self.store.link(item.number, links)
+                neighbours = item.neighbours + links
+                verdict = self._verdict(before.id, item.number, "repost", item.prepared, neighbours,
+                                        replaced=before.replaced) if detail \
+                    else self._brief(before.id, neighbours, before.replaced)
+                return [replace(verdict, common_version=self._common_version)]
+
+            out[item.position] = self._transaction(relink)[0]
+
+    @staticmethod
+    def _brief(doc_id: str, neighbours: list[Link], replaced: bool) -> Verdict:
+        best = _best(neighbours)
+        return Verdict(doc_id, "repost" if neighbours else "new", jaccard=round(best.jaccard, 4) if best else 0.0,
+                       containment=round(best.containment, 4) if best else 0.0, replaced=replaced)
 
     def _add(self, doc: Document | dict[str, Any], ready: _Prepared | InputError | None = None,
-             detail: bool = True) -> Verdict:
+             detail: bool = True, added: list[_Added] | None = None, position: int = 0) -> Verdict:
+        verdict = self._add_one(doc, ready, detail, added, position)
+        return replace(verdict, common_version=self._common_version)
+
+    def _add_one(self, doc: Document | dict[str, Any], ready: _Prepared | InputError | None,
+                 detail: bool, added: list[_Added] | None, position: int) -> Verdict:
         prepared = ready if ready is not None else _prepare(doc, self.config, self.outlets, self._options)
         if isinstance(prepared, InputError):
             return Verdict(_id_of(doc), "rejected", reason=str(prepared))
@@ -395,17 +498,18 @@ class Index:
         refused = rejected_after_cleaning(prepared.doc, len(prepared.shingles), self.config.min_shingles)
         if refused is not None:
             return Verdict(doc_id, "rejected", reason=str(refused), replaced=existing is not None)
-        neighbours = self._neighbours(prepared)
+        seen: set[int] = set()
+        neighbours = self._neighbours(prepared, seen=seen)
         stored = StoredDocument(doc_id, prepared.doc.site, prepared.digest, prepared.doc.to_record(),
                                 prepared.doc.body, prepared.shingles, prepared.figures,
                                 np.array(prepared.line_keys, dtype=np.uint64), sample_rank(doc_id))
         n = self.store.add(stored, prepared.band_keys, neighbours, prepared.delta(+1))
+        if added is not None:
+            added.append(_Added(position, n, prepared, neighbours, seen))
         self._own_names.pop(prepared.doc.site, None)
         replaced = existing is not None
         if not detail:
-            best = _best(neighbours)
-            return Verdict(doc_id, "repost" if neighbours else "new", jaccard=round(best.jaccard, 4) if best else 0.0,
-                           containment=round(best.containment, 4) if best else 0.0, replaced=replaced)
+            return self._brief(doc_id, neighbours, replaced)
         if not neighbours:  # no edge: its component is itself
             return Verdict(doc_id, "new", canonical_id=doc_id, is_canonical=True, replaced=replaced)
         return self._verdict(doc_id, n, "repost", prepared, neighbours, replaced=replaced)

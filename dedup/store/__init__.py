@@ -3,7 +3,7 @@
 The incremental engine (:class:`dedup.index.Index`) decides everything: what to clean, which
 lines are a site's template, what is a candidate, what is verified, which star cluster a document
 joins. A store only keeps and finds, through the verbs of :class:`Store`; any backend that
-implements them (SQLite here; a server database next) runs the same engine.
+implements them (SQLite for one writer, PostgreSQL for many) runs the same engine.
 
 What a store holds, per document: its number (given by the store, increasing), id, content
 digest, cleaned record, body, exact shingle set and figures, site line keys, evidence size, sample
@@ -89,6 +89,8 @@ class Store(Protocol):
 
     readonly: bool
     location: str
+    shared: bool
+    """Whether other processes may write at the same moment (then the engine looks again after each commit)."""
 
     # configuration
     def stored_config(self) -> Config | None: ...
@@ -97,6 +99,7 @@ class Store(Protocol):
     # writing: every change happens inside a transaction
     def transaction(self) -> AbstractContextManager[None]: ...
     def add(self, doc: StoredDocument, band_keys: Iterable[int], links: Iterable[Link], delta: SiteDelta) -> int: ...
+    def link(self, number: int, links: Iterable[Link]) -> None: ...
     def remove(self, number: int, delta: SiteDelta) -> None: ...
     def save_common(self, common: CommonSet) -> None: ...
     def set_labels(self, labels: Iterable[tuple[int, int]]) -> None: ...
@@ -129,8 +132,13 @@ class Store(Protocol):
 
 
 def open_store(location: str, readonly: bool = False, timeout: float = 30.0) -> Store:
-    """The store at ``location``: a path (or ``sqlite:///path``) opens a SQLite file."""
+    """The store at ``location``: ``postgresql://user@host:port/db`` opens a PostgreSQL database
+    (many writers at once), a path (or ``sqlite:///path``) a SQLite file (one writer at a time)."""
+    from dedup.store.postgres import PostgresStore, is_postgres_url
     from dedup.store.sqlite import SQLiteStore
+
+    if is_postgres_url(location):
+        return PostgresStore(location, readonly=readonly, timeout=timeout)
 
     path = location[len("sqlite:///"):] if location.startswith("sqlite:///") else location
     return SQLiteStore(path, readonly=readonly, timeout=timeout)

@@ -74,6 +74,9 @@ def _marks(values: list[Any]) -> str:
 class SQLiteStore:
     """A store in the SQLite file at ``path`` (created when missing, unless ``readonly``)."""
 
+    shared = False
+    """One writer at a time (a lock file): nothing is added behind a writer's back."""
+
     def __init__(self, path: str | os.PathLike[str], readonly: bool = False, timeout: float = 30.0) -> None:
         self.path = Path(path)
         self.location = str(self.path)
@@ -194,10 +197,15 @@ class SQLiteStore:
         self._top = max(self.top(), n)
         self.db.execute("UPDATE docs SET cluster = ? WHERE n = ?", (n, n))
         self.db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)", [(_signed(k), n) for k in band_keys])
-        self.db.executemany("INSERT OR REPLACE INTO edges VALUES (?, ?, ?, ?, ?)",
-                            [(min(m.number, n), max(m.number, n), m.inter, m.jaccard, m.containment) for m in links])
+        self.link(n, links)
         self._observe(delta)
         return n
+
+    def link(self, number: int, links: Iterable[Link]) -> None:
+        """Store verified edges between ``number`` and stored documents."""
+        self.db.executemany("INSERT OR REPLACE INTO edges VALUES (?, ?, ?, ?, ?)",
+                            [(min(m.number, number), max(m.number, number), m.inter, m.jaccard, m.containment)
+                             for m in links])
 
     def remove(self, number: int, delta: SiteDelta) -> None:
         label = self.db.execute("SELECT cluster FROM docs WHERE n = ?", (number,)).fetchone()

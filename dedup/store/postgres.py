@@ -1,0 +1,423 @@
+"""The shared store: one PostgreSQL database, many writers and readers at once.
+
+``Index("postgresql://user@host:5432/db")`` (or ``--db postgresql://...``) opens it; the tables
+are created on first use (under an advisory lock, so that writers starting together do not race
+to create them) with a schema version, and the configuration is stored in the database and
+checked on open, as for SQLite. Needs the optional extra ``dedup[postgres]`` (psycopg 3).
+
+How many writers stay correct (see :class:`PostgresStore`):
+
+- a document's rows (document, band keys, verified edges) are plain inserts, which never wait
+  for another writer;
+- what writers share and update (site statistics, cluster labels) is gathered during the
+  transaction and written at its end in one global order (sites, line keys, source names,
+  labels each sorted), so two writers never wait for each other in a cycle; a deadlock or a
+  clash over a document id that PostgreSQL still reports becomes :class:`StoreConflict`, and
+  the engine runs the batch again;
+- two near-duplicates added at the same moment by two writers cannot both miss each other:
+  the engine looks in its buckets again after each commit (:meth:`dedup.index.Index.add_many`)
+  and links what another writer committed meanwhile;
+- common shingles are written as a new version in a connection of their own, committed at
+  once, so that a refresh never holds the other writers back.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+
+from dedup.config import Config
+from dedup.errors import StoreConflict, StoreError
+from dedup.store import CommonSet, Edge, Link, SiteDelta, StoredDocument
+
+SCHEMA_VERSION = 1
+_SCHEMA_LOCK = 0x6465647570  # "dedup": serialises the creation of the tables
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS dedup_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS docs (
+    n BIGSERIAL PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    site TEXT NOT NULL,
+    digest BYTEA NOT NULL,
+    record TEXT NOT NULL,
+    body BYTEA NOT NULL,
+    shingles BYTEA NOT NULL,
+    figures BYTEA NOT NULL,
+    line_keys BYTEA NOT NULL,
+    size INTEGER NOT NULL,
+    cluster BIGINT NOT NULL,
+    rank BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS docs_cluster ON docs (cluster);
+CREATE INDEX IF NOT EXISTS docs_rank ON docs (rank);
+CREATE TABLE IF NOT EXISTS bands (key BIGINT NOT NULL, n BIGINT NOT NULL, PRIMARY KEY (key, n));
+CREATE TABLE IF NOT EXISTS edges (
+    a BIGINT NOT NULL, b BIGINT NOT NULL, inter INTEGER NOT NULL, jaccard DOUBLE PRECISION NOT NULL,
+    containment DOUBLE PRECISION NOT NULL, PRIMARY KEY (a, b));
+CREATE INDEX IF NOT EXISTS edges_b ON edges (b);
+CREATE TABLE IF NOT EXISTS site_docs (site TEXT PRIMARY KEY, docs BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS site_lines (key BIGINT PRIMARY KEY, count BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS site_sources (site TEXT NOT NULL, name TEXT NOT NULL, count BIGINT NOT NULL,
+    PRIMARY KEY (site, name));
+CREATE TABLE IF NOT EXISTS common_sets (version BIGINT PRIMARY KEY, hashes BYTEA NOT NULL);
+"""
+_TABLES = ("docs", "bands", "edges", "site_docs", "site_lines", "site_sources", "common_sets", "dedup_meta")
+_TEXT = "surrogatepass"
+
+
+def _signed(value: int) -> int:
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def _unsigned(value: int) -> int:
+    return value + (1 << 64) if value < 0 else value
+
+
+def is_postgres_url(location: str) -> bool:
+    """Whether ``location`` names a PostgreSQL database rather than a SQLite file.
+
+    >>> is_postgres_url("postgresql://postgres@127.0.0.1:5432/news"), is_postgres_url("news.db")
+    (True, False)
+    """
+    return location.startswith(("postgresql://", "postgres://"))
+
+
+class PostgresStore:
+    """A store in the PostgreSQL database at ``url`` (tables created on first use, unless ``readonly``).
+
+    Every write happens in :meth:`transaction`; outside one, each statement commits alone.
+    """
+
+    shared = True
+    """Other writers may add at the same moment (the engine looks again after each commit)."""
+
+    def __init__(self, url: str, readonly: bool = False, timeout: float = 30.0) -> None:
+        try:
+            import psycopg
+        except ImportError as exc:  # pragma: no cover - the extra is part of the test install
+            raise StoreError('a PostgreSQL index needs psycopg 3: pip install "dedup[postgres]"') from exc
+        self._psycopg = psycopg
+        self.location = url
+        self.readonly = readonly
+        self._depth = 0
+        self._pending: _Pending = _Pending()
+        try:
+            self.db = psycopg.connect(url, autocommit=True, connect_timeout=max(1, int(timeout)))
+        except psycopg.Error as exc:
+            raise StoreError(f"cannot connect to {_safe(url)}: {str(exc).strip()}") from exc
+        self._side: Any = None
+        try:
+            self._prepare_schema()
+        except BaseException:
+            self.db.close()
+            raise
+
+    def _scalar(self, query: str, params: tuple[Any, ...] = ()) -> Any:
+        row = self.db.execute(query, params).fetchone()
+        assert row is not None, query
+        return row[0]
+
+    # --- opening and closing -------------------------------------------------------------------
+
+    def _prepare_schema(self) -> None:
+        exists = self._scalar("SELECT to_regclass('dedup_meta')") is not None
+        if not exists:
+            if self.readonly:
+                raise StoreError(f"no index at {_safe(self.location)} (the database has no dedup tables)")
+            with self.db.transaction():
+                self.db.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
+                self.db.execute(_SCHEMA)
+                self.db.execute("INSERT INTO dedup_meta VALUES ('schema', %s) ON CONFLICT (key) DO NOTHING",
+                                (str(SCHEMA_VERSION),))
+        row = self.db.execute("SELECT value FROM dedup_meta WHERE key = 'schema'").fetchone()
+        if row is None or row[0] != str(SCHEMA_VERSION):
+            raise StoreError(f"{_safe(self.location)} holds an index of format {row[0] if row else '?'}; this version "
+                             f"of dedup reads format {SCHEMA_VERSION}: build the index again in a new database")
+
+    def close(self) -> None:
+        for connection in (self._side, self.db):
+            if connection is not None:
+                connection.close()
+
+    # --- configuration -------------------------------------------------------------------------
+
+    def stored_config(self) -> Config | None:
+        row = self.db.execute("SELECT value FROM dedup_meta WHERE key = 'config'").fetchone()
+        if row is None:
+            if self.readonly:
+                raise StoreError(f"{_safe(self.location)} is not a dedup index (no stored configuration)")
+            return None
+        return Config.from_dict(json.loads(row[0]))
+
+    def save_config(self, config: Config) -> None:
+        """Store the configuration unless a writer stored one first (read it back to compare)."""
+        with self.transaction():
+            self.db.execute("INSERT INTO dedup_meta VALUES ('config', %s) ON CONFLICT (key) DO NOTHING",
+                            (config.to_json(),))
+
+    # --- writing -------------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction (nested calls join the outer one). Shared rows are written at its
+        end, in one global order; a clash with another writer raises :class:`StoreConflict`."""
+        if self.readonly:
+            raise StoreError(f"{_safe(self.location)} is open read-only")
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        errors = self._psycopg.errors
+        self._depth = 1
+        self._pending = _Pending()
+        try:
+            with self.db.transaction():
+                yield
+                self._flush()
+        except (errors.DeadlockDetected, errors.SerializationFailure, errors.UniqueViolation) as exc:
+            raise StoreConflict(f"{_safe(self.location)}: {str(exc).strip()} (the transaction was rolled back)") \
+                from exc
+        except self._psycopg.Error as exc:
+            raise StoreError(f"{_safe(self.location)}: {str(exc).strip()}") from exc
+        finally:
+            self._depth = 0
+            self._pending = _Pending()
+
+    def _flush(self) -> None:
+        pending = self._pending
+        with self.db.cursor() as cursor:
+            if pending.sites:
+                cursor.executemany("INSERT INTO site_docs VALUES (%s, %s) ON CONFLICT (site) "
+                                   "DO UPDATE SET docs = site_docs.docs + EXCLUDED.docs",
+                                   sorted(pending.sites.items()))
+            if pending.lines:
+                cursor.executemany("INSERT INTO site_lines VALUES (%s, %s) ON CONFLICT (key) "
+                                   "DO UPDATE SET count = site_lines.count + EXCLUDED.count",
+                                   sorted((_signed(key), count) for key, count in pending.lines.items()))
+            if pending.sources:
+                cursor.executemany("INSERT INTO site_sources VALUES (%s, %s, %s) ON CONFLICT (site, name) "
+                                   "DO UPDATE SET count = site_sources.count + EXCLUDED.count",
+                                   sorted((site, name, count) for (site, name), count in pending.sources.items()))
+            if pending.labels:
+                cursor.executemany("UPDATE docs SET cluster = %s WHERE n = %s",
+                                   [(label, n) for n, label in sorted(pending.labels.items())])
+
+    def add(self, doc: StoredDocument, band_keys: Iterable[int], links: Iterable[Link], delta: SiteDelta) -> int:
+        with self.db.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO docs (id, site, digest, record, body, shingles, figures, line_keys, size, cluster, rank) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, -1, %s) RETURNING n",
+                (doc.id, doc.site, doc.digest, doc.record, doc.body.encode("utf-8", _TEXT), doc.shingles.tobytes(),
+                 doc.figures.tobytes(), doc.line_keys.astype(np.uint64).tobytes(), doc.size, doc.rank))
+            row = cursor.fetchone()
+            assert row is not None
+            n = int(row[0])
+            self._pending.labels[n] = n
+            cursor.executemany("INSERT INTO bands VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                               [(_signed(k), n) for k in sorted(set(band_keys))])
+        self.link(n, links)
+        self._observe(delta)
+        return n
+
+    def link(self, number: int, links: Iterable[Link]) -> None:
+        """Store verified edges between ``number`` and stored documents."""
+        rows = sorted((min(m.number, number), max(m.number, number), m.inter, m.jaccard, m.containment) for m in links)
+        if rows:
+            with self.db.cursor() as cursor:
+                cursor.executemany("INSERT INTO edges VALUES (%s, %s, %s, %s, %s) ON CONFLICT (a, b) DO UPDATE SET "
+                                   "inter = EXCLUDED.inter, jaccard = EXCLUDED.jaccard, "
+                                   "containment = EXCLUDED.containment", rows)
+
+    def remove(self, number: int, delta: SiteDelta) -> None:
+        label = self.db.execute("SELECT cluster FROM docs WHERE n = %s", (number,)).fetchone()
+        self._observe(delta)
+        self._pending.labels.pop(number, None)
+        self.db.execute("DELETE FROM bands WHERE n = %s", (number,))
+        self.db.execute("DELETE FROM edges WHERE a = %s OR b = %s", (number, number))
+        self.db.execute("DELETE FROM docs WHERE n = %s", (number,))
+        if label is not None and label[0] == number:
+            rest = self._scalar("SELECT MIN(n) FROM docs WHERE cluster = %s", (number,))
+            if rest is not None:
+                self.db.execute("UPDATE docs SET cluster = %s WHERE cluster = %s", (rest, number))
+
+    def _observe(self, delta: SiteDelta) -> None:
+        pending = self._pending
+        pending.sites[delta.site] += delta.sign
+        for key in delta.line_keys:
+            pending.lines[key] += delta.sign
+        for name in delta.names:
+            pending.sources[delta.site, name] += delta.sign
+
+    def save_common(self, common: CommonSet) -> None:
+        """Keep a new version of the common shingles, committed at once on a connection of its own
+        (a refresh must not wait for, nor hold back, any writer's batch); older versions go."""
+        if self.readonly:
+            raise StoreError(f"{_safe(self.location)} is open read-only")
+        if self._side is None:
+            self._side = self._psycopg.connect(self.location, autocommit=True)
+        with self._side.transaction():
+            self._side.execute("INSERT INTO common_sets VALUES (%s, %s) ON CONFLICT (version) DO NOTHING",
+                               (common.version, common.hashes.astype(np.uint32).tobytes()))
+            self._side.execute("DELETE FROM common_sets WHERE version < %s", (common.version,))
+
+    def set_labels(self, labels: Iterable[tuple[int, int]]) -> None:
+        """``(document, label)`` pairs: the cluster each document was last put in (written at commit)."""
+        self._pending.labels.update(labels)
+
+    # --- documents -----------------------------------------------------------------------------
+
+    def lookup(self, doc_id: str) -> tuple[int, bytes] | None:
+        row = self.db.execute("SELECT n, digest FROM docs WHERE id = %s", (doc_id,)).fetchone()
+        return (int(row[0]), bytes(row[1])) if row else None
+
+    def document(self, number: int) -> StoredDocument | None:
+        return self.documents([number]).get(number)
+
+    def documents(self, numbers: list[int], texts: bool = True) -> dict[int, StoredDocument]:
+        body = "body" if texts else "''::bytea"
+        rows = self.db.execute(f"SELECT n, id, site, digest, record, {body}, shingles, figures, line_keys, rank "
+                               "FROM docs WHERE n = ANY(%s)", (list(numbers),)).fetchall()
+        return {int(row[0]): _stored(row) for row in rows}
+
+    def sketches(self, numbers: list[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        rows = self.db.execute("SELECT n, shingles, figures FROM docs WHERE n = ANY(%s)", (list(numbers),)).fetchall()
+        return {int(n): (np.frombuffer(shingles, dtype=np.uint32), np.frombuffer(figures, dtype=np.uint64))
+                for n, shingles, figures in rows}
+
+    def sample(self, limit: int) -> list[StoredDocument]:
+        rows = self.db.execute("SELECT n, id, site, digest, record, body, shingles, figures, line_keys, rank "
+                               "FROM docs ORDER BY rank LIMIT %s", (limit,)).fetchall()
+        return [_stored(row) for row in rows]
+
+    def numbers(self) -> Iterator[tuple[int, str, int]]:
+        with self.db.cursor() as cursor:
+            for n, doc_id, size in cursor.stream("SELECT n, id, size FROM docs"):
+                yield int(n), str(doc_id), int(size)
+
+    def ids(self, numbers: list[int]) -> dict[int, str]:
+        return {int(n): str(doc_id) for n, doc_id in
+                self.db.execute("SELECT n, id FROM docs WHERE n = ANY(%s)", (list(numbers),)).fetchall()}
+
+    def count(self) -> int:
+        return int(self._scalar("SELECT COUNT(*) FROM docs"))
+
+    def top(self) -> int:
+        return int(self._scalar("SELECT COALESCE(MAX(n), 0) FROM docs"))
+
+    # --- matching ------------------------------------------------------------------------------
+
+    def buckets(self, keys: list[int]) -> list[tuple[int, int]]:
+        rows = self.db.execute("SELECT key, n FROM bands WHERE key = ANY(%s)",
+                               ([_signed(k) for k in keys],)).fetchall()
+        return [(_unsigned(key), int(n)) for key, n in rows]
+
+    def edges(self, number: int | None = None, limit: int | None = None) -> list[Edge]:
+        if number is None:
+            rows = self.db.execute("SELECT a, b, inter, jaccard, containment FROM edges").fetchall()
+        else:
+            rows = self.db.execute("SELECT a, b, inter, jaccard, containment FROM edges WHERE a = %s OR b = %s "
+                                   "ORDER BY containment DESC LIMIT %s", (number, number, limit)).fetchall()
+        return [Edge(int(a), int(b), int(inter), float(jac), float(cont)) for a, b, inter, jac, cont in rows]
+
+    def component(self, seeds: Iterable[int]) -> tuple[list[int], list[tuple[int, int]]]:
+        seen = set(seeds)
+        frontier = sorted(seen)
+        edges: set[tuple[int, int]] = set()
+        while frontier:
+            rows = self.db.execute("SELECT a, b FROM edges WHERE a = ANY(%s) UNION SELECT a, b FROM edges "
+                                   "WHERE b = ANY(%s)", (frontier, frontier)).fetchall()
+            frontier = []
+            for a, b in rows:
+                edges.add((int(a), int(b)))
+                for node in (int(a), int(b)):
+                    if node not in seen:
+                        seen.add(node)
+                        frontier.append(node)
+        return sorted(seen), sorted(edges)
+
+    def common(self) -> CommonSet | None:
+        row = self.db.execute("SELECT version, hashes FROM common_sets ORDER BY version DESC LIMIT 1").fetchone()
+        if row is None:
+            return None
+        return CommonSet(np.frombuffer(row[1], dtype=np.uint32).copy(), int(row[0]))
+
+    # --- site statistics (this transaction's own changes included) -------------------------------
+
+    def site_docs(self, site: str) -> int:
+        row = self.db.execute("SELECT docs FROM site_docs WHERE site = %s", (site,)).fetchone()
+        return (int(row[0]) if row else 0) + self._pending.sites.get(site, 0)
+
+    def line_counts(self, keys: list[int]) -> dict[int, int]:
+        out = {_unsigned(key): int(count) for key, count in self.db.execute(
+            "SELECT key, count FROM site_lines WHERE key = ANY(%s)", ([_signed(k) for k in keys],)).fetchall()}
+        for key in keys:
+            if key in self._pending.lines:
+                out[key] = out.get(key, 0) + self._pending.lines[key]
+        return out
+
+    def top_source(self, site: str) -> tuple[str, int] | None:
+        counts = Counter({str(name): int(count) for name, count in self.db.execute(
+            "SELECT name, count FROM site_sources WHERE site = %s", (site,)).fetchall()})
+        for (pending_site, name), count in self._pending.sources.items():
+            if pending_site == site:
+                counts[name] += count
+        if not counts:
+            return None
+        name, count = min(counts.items(), key=lambda item: (-item[1], item[0]))
+        return name, count
+
+    # --- figures -------------------------------------------------------------------------------
+
+    def stats(self) -> dict[str, int]:
+        labels = Counter(int(label) for (label,) in self.db.execute("SELECT cluster FROM docs").fetchall())
+        size = sum(int(self._scalar("SELECT pg_total_relation_size(%s)", (table,)))
+                   for table in _TABLES)
+        return {
+            "documents": self.count(),
+            "sites": int(self._scalar("SELECT COUNT(*) FROM site_docs WHERE docs > 0")),
+            "clusters_of_2_or_more": sum(1 for v in labels.values() if v > 1),
+            "documents_in_clusters": sum(v for v in labels.values() if v > 1),
+            "verified_edges": int(self._scalar("SELECT COUNT(*) FROM edges")),
+            "bytes": size,
+        }
+
+
+class _Pending:
+    """What a transaction changes in rows other writers change too, written at its end."""
+
+    def __init__(self) -> None:
+        self.sites: Counter[str] = Counter()
+        self.lines: Counter[int] = Counter()
+        self.sources: Counter[tuple[str, str]] = Counter()
+        self.labels: dict[int, int] = {}
+
+
+def _stored(row: tuple[Any, ...]) -> StoredDocument:
+    n, doc_id, site, digest, record, body, shingles, figures, line_keys, rank = row
+    return StoredDocument(doc_id, site, bytes(digest), record, bytes(body).decode("utf-8", _TEXT),
+                          np.frombuffer(shingles, dtype=np.uint32), np.frombuffer(figures, dtype=np.uint64),
+                          np.frombuffer(line_keys, dtype=np.uint64), int(rank), int(n))
+
+
+def _safe(url: str) -> str:
+    """The URL without its password, for messages."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    user = f"{parts.username}@" if parts.username else ""
+    port = f":{parts.port}" if parts.port else ""
+    return urlunsplit((parts.scheme, f"{user}{host}{port}", parts.path, parts.query, parts.fragment))
+
+
+__all__ = ["PostgresStore", "SCHEMA_VERSION", "is_postgres_url"]
