@@ -312,8 +312,8 @@ def extract_command(dirs: tuple[str, ...], output: str | None, rejects_path: str
 @cli.command("explain")
 @click.argument("dirs", nargs=-1, type=click.Path(exists=True))
 @click.option("--id", "doc_ids", multiple=True, required=True, help="Document id to explain (repeatable).")
-@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
-              help="Explain documents stored in this index instead of scanning DIRS.")
+@click.option("--db", "db_path", type=str, default=None, metavar="PATH|URL",
+              help="Explain documents stored in this index (a SQLite file or postgresql://...) instead of scanning DIRS.")
 @_config_options
 def explain_command(dirs: tuple[str, ...], doc_ids: tuple[str, ...], db_path: str | None, threshold: float,
                     tokens: str, shingle_size: int, num_perm: int, no_t2s: bool, common_share: float, max_file_bytes: int,
@@ -325,7 +325,7 @@ def explain_command(dirs: tuple[str, ...], doc_ids: tuple[str, ...], db_path: st
 
         if dirs:
             raise click.UsageError("give either DIRS to scan or --db, not both")
-        if not Path(db_path).exists():
+        if not _index_exists(db_path):
             raise click.BadParameter(f"no index at {db_path}", param_hint="--db")
         with Index(db_path, outlets=outlets, readonly=True) as index:
             missing = [d for d in doc_ids if d not in index]
@@ -361,8 +361,16 @@ def explain_command(dirs: tuple[str, ...], doc_ids: tuple[str, ...], db_path: st
 def _index_options(func: Callable[..., Any]) -> Callable[..., Any]:
     func = click.option("--timeout", type=float, default=30.0, show_default=True,
                         help="Seconds to wait for another process writing to the index.")(func)
-    return click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False),
-                        help="The index file (SQLite).")(func)
+    return click.option("--db", "db_path", required=True, type=str, metavar="PATH|URL",
+                        help="The index: a SQLite file, or a PostgreSQL database (postgresql://user@host:port/db) "
+                             "that many processes may write at once.")(func)
+
+
+def _index_exists(location: str) -> bool:
+    """Whether there is an index to read at ``location`` (a database URL is asked when opened)."""
+    from dedup.store.postgres import is_postgres_url
+
+    return is_postgres_url(location) or Path(location).exists()
 
 
 @cli.command("index")
@@ -459,7 +467,7 @@ def clusters_command(db_path: str, timeout: float, output: str | None, min_size:
     """Write the clusters of the index at --db in the format of ``dedup scan``."""
     from dedup.index import Index
 
-    if not Path(db_path).exists():
+    if not _index_exists(db_path):
         raise click.BadParameter(f"no index at {db_path}", param_hint="--db")
     written = 0
     with Index(db_path, timeout=timeout) as index, \
@@ -480,7 +488,7 @@ def stats_command(db_path: str, timeout: float) -> None:
     """Print what the index at --db holds, as JSON."""
     from dedup.index import Index
 
-    if not Path(db_path).exists():
+    if not _index_exists(db_path):
         raise click.BadParameter(f"no index at {db_path}", param_hint="--db")
     with Index(db_path, readonly=True, timeout=timeout) as index:
         click.echo(json.dumps(index.stats(), ensure_ascii=False, indent=1))
