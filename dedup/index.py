@@ -46,7 +46,7 @@ from dedup.outlets import OutletTable
 from dedup.prepare import clean_options, prepare
 from dedup.report import cluster_record, describe_cluster, describe_digest, describe_document
 from dedup.result import LazySequence, ScanResult, build_clusters, lone_cluster_maker
-from dedup.sketch import signature_of, sketch_with_figures
+from dedup.sketch import figures, shingles_of, signature_of, sketch_with_figures
 from dedup.store import CommonSet, Link, SiteDelta, Store, StoredDocument, open_store
 from dedup.templates import (
     SiteProfiles,
@@ -261,6 +261,12 @@ class Index:
         counts = self.store.line_counts(sorted(set(line_keys.values())))
         drop_lines(doc, lambda key: key in line_keys and counts.get(line_keys[key], 0) + extra_docs >= needed)
 
+    def _sketch_of(self, body: str) -> tuple[np.ndarray, np.ndarray]:
+        """The shingle set and figures of a stored body (what :meth:`_sketch` made when it was added:
+        the compared text is the compacted body)."""
+        compared = compact(body)
+        return shingles_of(compared, self.config.shingle_size, self.config.tokens), figures(compared)
+
     def _sketch(self, prepared: _Prepared) -> None:
         config = self.config
         shingles, signature, figures = sketch_with_figures(prepared.doc.compared, config.shingle_size,
@@ -294,11 +300,13 @@ class Index:
             return self._common
         config = self.config
         sample = self.store.sample(config.common_sample)
-        # The sample's LSH keys are made again from what is stored (a store keeps buckets by key).
-        keys = np.array([keys_of(compact(doc.body), signature_of(doc.shingles, config.num_perm, config.seed), config)
-                         for doc in sample], dtype=np.uint64).reshape(len(sample), config.total_keys)
+        # The sample's sets and LSH keys are made again from the stored bodies.
+        sets = [self._sketch_of(doc.body)[0] for doc in sample]
+        keys = np.array([keys_of(compact(doc.body), signature_of(shingles, config.num_perm, config.seed), config)
+                         for doc, shingles in zip(sample, sets, strict=True)],
+                        dtype=np.uint64).reshape(len(sample), config.total_keys)
         pairs = sample_pairs(np.repeat(np.arange(len(sample)), keys.shape[1]), keys.ravel(), config.max_bucket)
-        self._common = CommonShingles.learn([doc.shingles for doc in sample], pairs, config)
+        self._common = CommonShingles.learn(sets, pairs, config)
         self._common_version = top
         if not self.readonly:
             self.store.save_common(CommonSet(self._common.hashes, top))
@@ -329,7 +337,7 @@ class Index:
         numbers = sorted({n for key, n in found if bucket_allowed(per_key[key] + (0 if stored else 1), cap[key])
                           and (only is None or n in only)} - {exclude})
         common = self.common_shingles()
-        sketches = self.store.sketches(numbers)
+        sketches = {n: self._sketch_of(body) for n, body in self.store.bodies(numbers).items()}
         sketches[-1] = prepared.shingles, prepared.figures  # the incoming document is -1
         sketch_of = EvidenceReader(sketches.__getitem__, common, {})
         kept = verify_pairs([(-1, n) for n in numbers if n in sketches], sketch_of, self.config)
@@ -501,8 +509,8 @@ class Index:
         seen: set[int] = set()
         neighbours = self._neighbours(prepared, seen=seen)
         stored = StoredDocument(doc_id, prepared.doc.site, prepared.digest, prepared.doc.to_record(),
-                                prepared.doc.body, prepared.shingles, prepared.figures,
-                                np.array(prepared.line_keys, dtype=np.uint64), sample_rank(doc_id))
+                                prepared.doc.body, np.array(prepared.line_keys, dtype=np.uint64), sample_rank(doc_id),
+                                len(prepared.shingles))
         n = self.store.add(stored, prepared.band_keys, neighbours, prepared.delta(+1))
         if added is not None:
             added.append(_Added(position, n, prepared, neighbours, seen))
@@ -557,7 +565,7 @@ class Index:
         """
         # A component (a verdict) is read at once; the whole index (clusters()) document by document.
         small = len(numbers) <= 2000
-        stored = self.store.documents(numbers, texts=False) if small else {}
+        stored = self.store.documents(numbers) if small else {}
         wanted = set(numbers)
         rows = [(n, doc.id, doc.size) for n, doc in stored.items()] if small else \
             [row for row in self.store.numbers() if row[0] in wanted]
@@ -576,8 +584,7 @@ class Index:
         def sketch(k: int) -> tuple[np.ndarray, np.ndarray]:
             if order[k] == -1 and query is not None:
                 return query.shingles, query.figures
-            doc = document(k)
-            return doc.shingles, doc.figures
+            return self._sketch_of(document(k).body)
 
         def doc_of(k: int) -> CleanDocument:
             if order[k] == -1 and query is not None:
@@ -679,7 +686,7 @@ class Index:
         if stored is None:
             raise KeyError(doc_id)
         n, doc = stored.number, self._cleaned(stored)
-        evidence = len(self.common_shingles().evidence(stored.shingles))
+        evidence = len(self.common_shingles().evidence(self._sketch_of(stored.body)[0]))
         lines = describe_document(doc, compact(doc.body), stored.size, evidence, self.config, removals_kept=False)
         edges = self.store.edges(n, neighbours)
         ids = self.store.ids([e.b if e.a == n else e.a for e in edges])

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -73,3 +74,18 @@ def labelled_corpus(tmp_path_factory):
         return made[stories, seed]
 
     return make
+
+
+POSTGRES_ADMIN_URL = os.environ.get("DEDUP_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+"""A database on the PostgreSQL server the tests use (the development machines' and CI's); each
+test that needs one makes a database of its own beside it and drops it. Without a server those
+tests fail, never skip."""
+
+
+@pytest.fixture
+def pg_url():
+    """The URL of a new, empty PostgreSQL database, dropped after the test."""
+    from benchmarks.race import fresh_database
+
+    with fresh_database(POSTGRES_ADMIN_URL) as url:
+        yield url

@@ -4,13 +4,12 @@ and a writer killed with -9.
 
 These tests need the PostgreSQL server of the development machines and CI (127.0.0.1:5432, user
 postgres, trust; another with ``DEDUP_TEST_POSTGRES``): each makes a database of its own and
-drops it. Without a server they fail, never skip.
+drops it (the ``pg_url`` fixture of conftest.py). Without a server they fail, never skip.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import random
 import signal
 import subprocess
@@ -20,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.race import dedup_race, fresh_database, make_pairs
+from benchmarks.race import dedup_race, make_pairs
 from dedup.config import Config
 from dedup.corpus import scan_corpus
 from dedup.document import Document
@@ -29,14 +28,6 @@ from dedup.index import Index
 from dedup.io.readers import read_file, walk
 from dedup.outlets import OutletTable
 from dedup.report import records
-
-ADMIN_URL = os.environ.get("DEDUP_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
-
-
-@pytest.fixture
-def pg_url():
-    with fresh_database(ADMIN_URL) as url:
-        yield url
 
 
 @pytest.fixture(scope="module")

@@ -33,7 +33,7 @@ import numpy as np
 
 from dedup.config import Config
 from dedup.errors import StoreConflict, StoreError
-from dedup.store import CommonSet, Edge, Link, SiteDelta, StoredDocument
+from dedup.store import CommonSet, Edge, Link, SiteDelta, StoredDocument, pack_text, unpack_text
 
 SCHEMA_VERSION = 1
 _SCHEMA_LOCK = 0x6465647570  # "dedup": serialises the creation of the tables
@@ -44,10 +44,8 @@ CREATE TABLE IF NOT EXISTS docs (
     id TEXT NOT NULL UNIQUE,
     site TEXT NOT NULL,
     digest BYTEA NOT NULL,
-    record TEXT NOT NULL,
+    record BYTEA NOT NULL,
     body BYTEA NOT NULL,
-    shingles BYTEA NOT NULL,
-    figures BYTEA NOT NULL,
     line_keys BYTEA NOT NULL,
     size INTEGER NOT NULL,
     cluster BIGINT NOT NULL,
@@ -67,7 +65,6 @@ CREATE TABLE IF NOT EXISTS site_sources (site TEXT NOT NULL, name TEXT NOT NULL,
 CREATE TABLE IF NOT EXISTS common_sets (version BIGINT PRIMARY KEY, hashes BYTEA NOT NULL);
 """
 _TABLES = ("docs", "bands", "edges", "site_docs", "site_lines", "site_sources", "common_sets", "dedup_meta")
-_TEXT = "surrogatepass"
 
 
 def _signed(value: int) -> int:
@@ -213,10 +210,10 @@ class PostgresStore:
     def add(self, doc: StoredDocument, band_keys: Iterable[int], links: Iterable[Link], delta: SiteDelta) -> int:
         with self.db.cursor() as cursor:
             cursor.execute(
-                "INSERT INTO docs (id, site, digest, record, body, shingles, figures, line_keys, size, cluster, rank) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, -1, %s) RETURNING n",
-                (doc.id, doc.site, doc.digest, doc.record, doc.body.encode("utf-8", _TEXT), doc.shingles.tobytes(),
-                 doc.figures.tobytes(), doc.line_keys.astype(np.uint64).tobytes(), doc.size, doc.rank))
+                "INSERT INTO docs (id, site, digest, record, body, line_keys, size, cluster, rank) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, -1, %s) RETURNING n",
+                (doc.id, doc.site, doc.digest, pack_text(doc.record), pack_text(doc.body),
+                 doc.line_keys.astype(np.uint64).tobytes(), doc.size, doc.rank))
             row = cursor.fetchone()
             assert row is not None
             n = int(row[0])
@@ -283,17 +280,16 @@ class PostgresStore:
 
     def documents(self, numbers: list[int], texts: bool = True) -> dict[int, StoredDocument]:
         body = "body" if texts else "''::bytea"
-        rows = self.db.execute(f"SELECT n, id, site, digest, record, {body}, shingles, figures, line_keys, rank "
+        rows = self.db.execute(f"SELECT n, id, site, digest, record, {body}, line_keys, rank, size "
                                "FROM docs WHERE n = ANY(%s)", (list(numbers),)).fetchall()
         return {int(row[0]): _stored(row) for row in rows}
 
-    def sketches(self, numbers: list[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-        rows = self.db.execute("SELECT n, shingles, figures FROM docs WHERE n = ANY(%s)", (list(numbers),)).fetchall()
-        return {int(n): (np.frombuffer(shingles, dtype=np.uint32), np.frombuffer(figures, dtype=np.uint64))
-                for n, shingles, figures in rows}
+    def bodies(self, numbers: list[int]) -> dict[int, str]:
+        rows = self.db.execute("SELECT n, body FROM docs WHERE n = ANY(%s)", (list(numbers),)).fetchall()
+        return {int(n): unpack_text(body) for n, body in rows}
 
     def sample(self, limit: int) -> list[StoredDocument]:
-        rows = self.db.execute("SELECT n, id, site, digest, record, body, shingles, figures, line_keys, rank "
+        rows = self.db.execute("SELECT n, id, site, digest, record, body, line_keys, rank, size "
                                "FROM docs ORDER BY rank LIMIT %s", (limit,)).fetchall()
         return [_stored(row) for row in rows]
 
@@ -401,10 +397,9 @@ class _Pending:
 
 
 def _stored(row: tuple[Any, ...]) -> StoredDocument:
-    n, doc_id, site, digest, record, body, shingles, figures, line_keys, rank = row
-    return StoredDocument(doc_id, site, bytes(digest), record, bytes(body).decode("utf-8", _TEXT),
-                          np.frombuffer(shingles, dtype=np.uint32), np.frombuffer(figures, dtype=np.uint64),
-                          np.frombuffer(line_keys, dtype=np.uint64), int(rank), int(n))
+    n, doc_id, site, digest, record, body, line_keys, rank, size = row
+    return StoredDocument(doc_id, site, bytes(digest), unpack_text(record), unpack_text(body),
+                          np.frombuffer(line_keys, dtype=np.uint64), int(rank), int(size), int(n))
 
 
 def _safe(url: str) -> str:
