@@ -119,6 +119,8 @@ class _Prepared:
     band_keys: list[int]
     line_keys: list[int]
     names: list[str]
+    sketched: str | None = None
+    """the compared text ``shingles``, ``figures`` and ``band_keys`` were made from (None: not yet)"""
 
     def delta(self, sign: int) -> SiteDelta:
         return SiteDelta(self.doc.site, tuple(self.line_keys), tuple(self.names), sign)
@@ -150,8 +152,10 @@ def _id_of(doc: Document | dict[str, Any]) -> str:
 
 
 def _prepare(doc: Document | dict[str, Any], config: Config, outlets: OutletTable,
-             options: CleanOptions) -> _Prepared | InputError:
-    """Clean a document (the part of adding that needs no index; worker processes run it)."""
+             options: CleanOptions, sketch: bool = False) -> _Prepared | InputError:
+    """Clean a document (the part of adding that needs no index; worker processes run it), and
+    with ``sketch`` sketch it too: unless the site's template lines are cut from it when it is
+    added, that sketch is the one it is stored with."""
     if isinstance(doc, dict):
         try:
             doc = Document.from_dict(doc)
@@ -160,8 +164,20 @@ def _prepare(doc: Document | dict[str, Any], config: Config, outlets: OutletTabl
     cleaned = prepare(doc, config, outlets, options)
     if isinstance(cleaned, InputError):
         return cleaned
-    return _Prepared(cleaned, _digest(doc), np.zeros(0, np.uint32), np.zeros(0, np.uint64), [],
-                     sorted(document_line_keys(cleaned)), sorted(source_names(cleaned)))
+    prepared = _Prepared(cleaned, _digest(doc), np.zeros(0, np.uint32), np.zeros(0, np.uint64), [],
+                         sorted(document_line_keys(cleaned)), sorted(source_names(cleaned)))
+    if sketch:
+        _sketch_prepared(prepared, config)
+    return prepared
+
+
+def _sketch_prepared(prepared: _Prepared, config: Config) -> None:
+    compared = prepared.doc.compared
+    shingles, signature, figures = sketch_with_figures(compared, config.shingle_size, config.num_perm, config.seed,
+                                                       config.tokens)
+    prepared.shingles, prepared.figures = shingles, figures
+    prepared.band_keys = keys_of(compared, signature, config).tolist()
+    prepared.sketched = compared
 
 
 _WORKER: dict[str, Any] = {}
@@ -175,7 +191,7 @@ def _prepare_chunk(docs: list[Document | dict[str, Any]]) -> list[_Prepared | In
     out: list[_Prepared | InputError | ValueError] = []
     for doc in docs:
         try:
-            out.append(_prepare(doc, _WORKER["config"], _WORKER["outlets"], _WORKER["options"]))
+            out.append(_prepare(doc, _WORKER["config"], _WORKER["outlets"], _WORKER["options"], sketch=True))
         except ValueError as exc:
             out.append(exc)
     return out
@@ -268,11 +284,9 @@ class Index:
         return shingles_of(compared, self.config.shingle_size, self.config.tokens), figures(compared)
 
     def _sketch(self, prepared: _Prepared) -> None:
-        config = self.config
-        shingles, signature, figures = sketch_with_figures(prepared.doc.compared, config.shingle_size,
-                                                           config.num_perm, config.seed, config.tokens)
-        prepared.shingles, prepared.figures = shingles, figures
-        prepared.band_keys = keys_of(prepared.doc.compared, signature, self.config).tolist()
+        """Sketch the document as it is to be compared (again only if cutting templates changed it)."""
+        if prepared.sketched != prepared.doc.compared:
+            _sketch_prepared(prepared, self.config)
 
 
     # --- corpus-wide common shingles -------------------------------------------------------------

@@ -554,7 +554,12 @@ def scan_spark(roots: Sequence[str], config: Config | None = None, outlets: Outl
         builder = SparkSession.builder if master is None else SparkSession.builder.master(master)
         builder = (builder.appName("dedup scan")
                    .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false"))
-        for key, value in (spark_conf or {}).items():
+        settings = dict(spark_conf or {})
+        if master is not None and master.startswith("local"):
+            # In local mode the driver's JVM is the executors too: Spark's default of 1 GiB runs
+            # out of heap while a 100k-document corpus is cached; give it a quarter of the memory.
+            settings.setdefault("spark.driver.memory", local_driver_memory())
+        for key, value in settings.items():
             builder = builder.config(key, value)
         spark = builder.getOrCreate()
         spark.sparkContext.setLogLevel("ERROR")
@@ -564,6 +569,22 @@ def scan_spark(roots: Sequence[str], config: Config | None = None, outlets: Outl
     finally:
         if own:
             spark.stop()
+
+
+def local_driver_memory() -> str:
+    """The driver memory a local-mode scan asks for when none is given: a quarter of the machine's
+    memory, between 1 and 16 GiB.
+
+    >>> local_driver_memory()[-1]
+    'g'
+    """
+    import os
+
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return "2g"
+    return f"{max(1, min(16, total // 4 >> 30))}g"
 
 
 def _scan(spark: Any, roots: Sequence[str], config: Config, outlets: OutletTable, partitions: int | None,

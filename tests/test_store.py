@@ -12,7 +12,7 @@ from dedup.store import CommonSet, Link, SiteDelta, StoredDocument, open_store
 from dedup.store.sqlite import SQLiteStore
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def location(request, tmp_path):
     if request.param == "sqlite":
         yield str(tmp_path / "s.db")

@@ -29,6 +29,8 @@ from dedup.io.readers import read_file, walk
 from dedup.outlets import OutletTable
 from dedup.report import records
 
+pytestmark = pytest.mark.postgres
+
 
 @pytest.fixture(scope="module")
 def labelled(labelled_corpus):
@@ -104,6 +106,12 @@ def test_four_concurrent_writers_build_the_clusters_of_one_scan(pg_url, labelled
     docs = _documents(labelled / "corpus")
     folders = _split(docs, 4, tmp_path)
     writers = [_index_process(folder, pg_url) for folder in folders]
+    # a reader asks while they write: it is never refused nor made to wait for a writer
+    answers = []
+    with _wait_for_tables(pg_url) as reader:
+        while any(writer.poll() is None for writer in writers):
+            answers.append(reader.query(docs[len(answers) % len(docs)]).status)
+    assert answers and set(answers) <= {"new", "repost", "unchanged"}
     for writer in writers:
         _, err = writer.communicate(timeout=600)
         assert writer.returncode == 0, err
