@@ -185,10 +185,13 @@ class _Block:
         assert self.ranks is not None
         return zip(self.ranks.tolist(), self.numbers.tolist(), strict=True)
 
-    def evidence(self, common: CommonShingles) -> _Block:
-        """The block for verification and clusters: numbers, records, evidence sets and figures."""
-        return _Block(self.numbers, self.records, _Ragged.of([common.evidence(s) for s in self.shingles.rows()],
-                                                             np.uint32), self.figures)
+    def evidence(self, common: CommonShingles, only: set[int] | None = None) -> _Block:
+        """The block for verification and clusters: numbers, records, evidence sets and figures
+        (of the documents numbered in ``only``, when given)."""
+        kept = range(len(self)) if only is None else [k for k, n in enumerate(self.numbers.tolist()) if n in only]
+        return _Block(self.numbers[list(kept)], [self.records[k] for k in kept],
+                      _Ragged.of([common.evidence(self.shingles[k]) for k in kept], np.uint32),
+                      _Ragged.of([self.figures[k] for k in kept], np.uint64))
 
 
 PARQUET_SUFFIX = ".parquet"
@@ -687,7 +690,13 @@ def _scan(spark: Any, roots: Sequence[str], config: Config, outlets: OutletTable
     mark = time.perf_counter()
     # Pairs are in their first document's partition, so its evidence is at hand; the pair travels
     # with it to the second document's partition: evidence crosses the network once per pair.
-    evidence = blocks.mapValues(lambda block: block.evidence(common_b.value)).persist(_keep())
+    if min_size <= 1:
+        evidence = blocks.mapValues(lambda block: block.evidence(common_b.value)).persist(_keep())
+    else:
+        # Only documents a candidate pair names are compared and clustered: the others go here.
+        named = candidates.flatMap(lambda pair: pair).map(lambda number: (number, None)).partitionBy(slices)
+        evidence = _aligned(blocks, named).mapPartitions(lambda items: _named_evidence(items, common_b.value),
+                                                     preservesPartitioning=True).persist(_keep())
     evidence.count()
     blocks.unpersist()
     left = _with_blocks(evidence, candidates, _first_side)
@@ -714,8 +723,7 @@ def _scan(spark: Any, roots: Sequence[str], config: Config, outlets: OutletTable
         lambda kv: _cluster_component(list(kv[1][0]), list(kv[1][1]), config, outlets, profiles_b.value, lone))
     if lone:
         # every document no verified pair touches is a cluster of one, after the clusters, in input order
-        both = evidence.union(component)
-        clustered = clustered.union(both.mapPartitions(
+        clustered = clustered.union(_aligned(evidence, component).mapPartitions(
             lambda items: _lone_rows(items, config, outlets, profiles_b.value)))
     # Cluster ids follow the local engine's order (size, then canonical id): a sort and an index, on
     # the executors. The records are kept, since the sort reads them twice (a sample, then the shuffle).
@@ -870,11 +878,16 @@ def _merged(pieces: Iterable[tuple[int, _Block]]) -> Iterator[tuple[int, _Block]
 def _with_blocks(blocks: Any, rows: Any, emit: Any) -> Any:
     """``emit(block, key, value)`` for every row of ``rows``, next to the block of the partition its
     key is in: both RDDs are partitioned alike, so neither is shuffled."""
+    # emit keys its rows anew: the result is not partitioned by its keys
+    return _aligned(blocks, rows).mapPartitions(lambda items: _block_rows(items, emit))
+
+
+def _aligned(blocks: Any, rows: Any) -> Any:
+    """The union of blocks and rows partitioned alike: partition *i* of each read in one task, the block first."""
     both = blocks.union(rows)
     if both.partitioner is None or both.partitioner != blocks.partitioner:
         raise RuntimeError("rows and blocks must be partitioned alike")
-    # emit keys its rows anew: the result is not partitioned by its keys
-    return both.mapPartitions(lambda items: _block_rows(items, emit))
+    return both
 
 
 def _block_rows(items: Iterable[tuple[Any, Any]], emit: Any) -> Iterator[Any]:
@@ -892,6 +905,18 @@ def _block_rows(items: Iterable[tuple[Any, Any]], emit: Any) -> Iterator[Any]:
             yield from emit(block, key, value)
     if waiting:
         raise RuntimeError(f"{len(waiting)} rows name documents of no block")
+
+
+def _named_evidence(items: Iterable[tuple[Any, Any]], common: CommonShingles) -> Iterator[tuple[int, _Block]]:
+    """A partition's block of evidence for the documents its other rows name."""
+    block, part, named = None, None, set()
+    for key, value in items:
+        if isinstance(value, _Block):
+            block, part = value, key
+        else:
+            named.add(key)
+    if block is not None and part is not None:
+        yield part, block.evidence(common, named)
 
 
 def _first_side(block: _Block, first: int, second: int) -> Iterator[tuple[int, tuple[int, np.ndarray, np.ndarray]]]:
