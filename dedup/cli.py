@@ -20,6 +20,8 @@ from dedup.config import Config
 from dedup.corpus import CorpusScan, scan_corpus, stream
 from dedup.document import Document
 from dedup.errors import ConfigError, ConfigMismatchError, DedupError, InputError
+from dedup.io.writers import ClusterWriter
+from dedup.keywords import document_keywords, keywords
 from dedup.outlets import OutletTable
 from dedup.report import cluster_record, explain_rejected, size_histogram
 from dedup.report import explain as explain_text
@@ -169,12 +171,16 @@ def cli(ctx: click.Context, verbose: int) -> None:
 @click.option("--partitions", type=int, default=None, help="With --engine spark: partitions of the input.")
 @click.option("--spark-conf", multiple=True, metavar="KEY=VALUE",
               help="With --engine spark: a Spark setting (repeatable), e.g. spark.driver.memory=4g.")
-@click.option("--output-format", type=click.Choice(["jsonl", "parquet"]), default="jsonl", show_default=True,
-              help="With --engine spark: JSON Lines, or a directory of Parquet files.")
+@click.option("--format", "--output-format", "output_format", type=click.Choice(["jsonl", "csv", "parquet"]),
+              default="jsonl", show_default=True,
+              help="JSON Lines (one cluster per line), CSV (one row per member, for spreadsheets), or with "
+                   "--engine spark a directory of Parquet files.")
+@click.option("--keywords", "with_keywords", is_flag=True,
+              help="Add each cluster's keywords: the top words of its canonical copy (needs jieba).")
 @_config_options
 def scan_command(dirs: tuple[str, ...], output: str | None, min_size: int, rejects_path: str | None, strict: bool,
                  engine: str, spark_master: str, partitions: int | None, spark_conf: tuple[str, ...],
-                 output_format: str, threshold: float, tokens: str, shingle_size: int, num_perm: int, no_t2s: bool, common_share: float,
+                 output_format: str, with_keywords: bool, threshold: float, tokens: str, shingle_size: int, num_perm: int, no_t2s: bool, common_share: float,
                  max_file_bytes: int, max_doc_chars: int, outlet_file: str | None, workers: int | None) -> None:
     """Cluster every supported file under DIRS and write one JSON line per cluster."""
     if min_size < 1:
@@ -184,14 +190,17 @@ def scan_command(dirs: tuple[str, ...], output: str | None, min_size: int, rejec
                           tokens)
     outlets = _outlets(outlet_file)
     if engine == "spark":
+        if output_format == "csv" or with_keywords:
+            raise click.UsageError("CSV and --keywords need the local engine; convert the Spark output with "
+                                   "`dedup clusters`-style tools or scan locally")
         settings = dict(item.split("=", 1) for item in spark_conf if "=" in item)
         if len(settings) != len(spark_conf):
             raise click.BadParameter("expected KEY=VALUE", param_hint="--spark-conf")
         _spark_scan(list(dirs), output, min_size, rejects_path, config, outlets, spark_master, partitions, settings,
                     output_format, started)
         return
-    if output_format != "jsonl":
-        raise click.BadParameter("Parquet output needs --engine spark", param_hint="--output-format")
+    if output_format == "parquet":
+        raise click.BadParameter("Parquet output needs --engine spark", param_hint="--format")
     for path in dirs:
         if not os.path.exists(path):
             raise click.BadParameter(f"{path!r} does not exist (Hadoop paths need --engine spark)",
@@ -210,13 +219,17 @@ def scan_command(dirs: tuple[str, ...], output: str | None, min_size: int, rejec
         handle: TextIO
         written = 0
         try:
-            with (open(output, "w", encoding="utf-8") if output else nullcontext(sys.stdout)) as handle:
+            with (open(output, "w", encoding="utf-8", newline="") if output else nullcontext(sys.stdout)) as handle:
+                writer = ClusterWriter(handle, output_format)
                 result = outcome.result
                 for cluster in result.every_cluster() if min_size <= 1 else result.clusters:
                     if len(cluster.members) >= min_size:
                         written += 1
-                        handle.write(json.dumps(cluster_record(outcome.result, cluster, written, outlets),
-                                                ensure_ascii=False) + "\n")
+                        record = cluster_record(outcome.result, cluster, written, outlets)
+                        if with_keywords:
+                            canonical = result.docs[cluster.canonical]
+                            record["keywords"] = keywords(f"{canonical.title or ''}\n{outcome.body(cluster.canonical)}")
+                        writer.write(record)
                 handle.flush()
         except BrokenPipeError:
             # The reader of our stdout went away (`| head`): stop writing, say nothing of it.
@@ -463,7 +476,12 @@ def query_command(source: str, db_path: str, timeout: float) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Write clusters here as JSON Lines (default: stdout).")
 @click.option("--min-size", type=int, default=2, show_default=True, help="Write clusters with at least this many members.")
-def clusters_command(db_path: str, timeout: float, output: str | None, min_size: int) -> None:
+@click.option("--format", "output_format", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True,
+              help="JSON Lines (one cluster per line) or CSV (one row per member).")
+@click.option("--keywords", "with_keywords", is_flag=True,
+              help="Add each cluster's keywords: the top words of its canonical copy (needs jieba).")
+def clusters_command(db_path: str, timeout: float, output: str | None, min_size: int, output_format: str,
+                     with_keywords: bool) -> None:
     """Write the clusters of the index at --db in the format of ``dedup scan``."""
     from dedup.index import Index
 
@@ -471,10 +489,14 @@ def clusters_command(db_path: str, timeout: float, output: str | None, min_size:
         raise click.BadParameter(f"no index at {db_path}", param_hint="--db")
     written = 0
     with Index(db_path, timeout=timeout) as index, \
-            (open(output, "w", encoding="utf-8") if output else nullcontext(sys.stdout)) as handle:
+            (open(output, "w", encoding="utf-8", newline="") if output else nullcontext(sys.stdout)) as handle:
+        writer = ClusterWriter(handle, output_format)
         try:
             for record in index.clusters(min_size):
-                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+                if with_keywords:
+                    canonical = index.get(record["canonical_id"])
+                    record["keywords"] = document_keywords(canonical) if canonical is not None else []
+                writer.write(record)
                 written += 1
             handle.flush()
         except BrokenPipeError:

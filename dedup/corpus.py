@@ -429,6 +429,14 @@ class CorpusScan:
     outlets: OutletTable
     whole: dict[str, CleanDocument] = field(default_factory=dict)
     """the documents asked for whole (``keep``), as compared: template lines out, own name marked"""
+    body_of: Callable[[int], str] | None = None
+
+    def body(self, index: int) -> str:
+        """Document ``index``'s cleaned body (before its site's template lines were cut)."""
+        doc = self.result.docs[index]
+        if doc.body or self.body_of is None:
+            return doc.body
+        return self.body_of(index)
 
     def in_memory(self) -> ScanResult:
         """The result with every document and shingle set read into memory, so that it outlives
@@ -758,9 +766,14 @@ def _match(source: _Source, collected: _Collected, config: Config, outlets: Outl
         lone=lone, lone_cluster=lone_cluster_maker(doc_of, sizes, outlets), digests=digests,
     )
     result.rejects = list(rejects)
+
+    def body_of(index: int) -> str:
+        return reader.read(files[columns.body_file[index]], columns.body_off[index],
+                           columns.body_len[index]).decode("utf-8", "surrogatepass")
+
     return CorpusScan(result=result, rejects=result.rejects, files=source.files, unsupported=source.unsupported,
                       documents=n, duplicate_ids=collected.duplicate_ids, seconds=seconds, scratch=scratch, reader=reader,
-                      sizes=sizes, outlets=outlets, whole=whole)
+                      sizes=sizes, outlets=outlets, whole=whole, body_of=body_of)
 
 
 def _candidates(config: Config, pool: ProcessPoolExecutor | None, workers: int, scratch: Path, n: int,

@@ -129,3 +129,36 @@ def test_word_tokens_scan_and_an_index_keeps_its_tokens(tmp_path, article, other
     # ...and asked for character shingles it refuses, naming the stored setting
     with pytest.raises(ConfigMismatchError, match="tokens: 'words' != 'chars'"):
         _run(["index", str(tmp_path / "corpus"), "--db", str(db), "--tokens", "chars"])
+
+
+def test_scan_and_clusters_write_csv_rows_per_member_with_keywords(tmp_path):
+    import csv
+
+    from dedup.io.writers import CSV_COLUMNS
+
+    out = tmp_path / "clusters.csv"
+    assert _run(["scan", str(EXAMPLES), "-o", str(out), "--format", "csv", "--keywords"]).exit_code == 0
+    rows = list(csv.DictReader(out.open(encoding="utf-8", newline="")))
+    jsonl = tmp_path / "clusters.jsonl"
+    assert _run(["scan", str(EXAMPLES), "-o", str(jsonl), "--keywords"]).exit_code == 0
+    records = [json.loads(line) for line in jsonl.read_text(encoding="utf-8").splitlines()]
+    # one row per member, each carrying its cluster's fields; the origin's evidence joined in one cell
+    assert tuple(rows[0]) == CSV_COLUMNS
+    assert len(rows) == sum(r["size"] for r in records)
+    for record in records:
+        mine = [row for row in rows if row["cluster_id"] == record["cluster_id"]]
+        assert [row["member_id"] for row in mine] == [m["id"] for m in record["members"]]
+        assert {row["canonical_id"] for row in mine} == {record["canonical_id"]}
+        assert {row["keywords"] for row in mine} == {" ".join(record["keywords"])}
+        assert [float(row["member_containment"]) for row in mine] == [m["containment"] for m in record["members"]]
+        assert len(record["keywords"]) == 5 and not any(k.isdigit() for k in record["keywords"])
+    # the subsidy story is about the subsidy: its keywords come from its canonical copy's words
+    subsidy = next(r for r in records if r["canonical_id"].startswith("cs.com.cn"))
+    assert "补贴" in subsidy["keywords"]
+    db = tmp_path / "index.db"
+    assert _run(["index", str(EXAMPLES), "--db", str(db)]).exit_code in (0, 3)
+    from_index = tmp_path / "index.csv"
+    assert _run(["clusters", "--db", str(db), "-o", str(from_index), "--format", "csv", "--keywords"]).exit_code == 0
+    indexed = list(csv.DictReader(from_index.open(encoding="utf-8", newline="")))
+    assert {(r["cluster_id"], r["member_id"], r["keywords"]) for r in indexed} == \
+        {(r["cluster_id"], r["member_id"], r["keywords"]) for r in rows}
