@@ -9,7 +9,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import nullcontext
+from contextlib import ExitStack, nullcontext
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -20,6 +20,7 @@ from dedup.config import Config
 from dedup.corpus import CorpusScan, scan_corpus, stream
 from dedup.document import Document
 from dedup.errors import ConfigError, ConfigMismatchError, DedupError, InputError
+from dedup.html_report import DETAIL, WITH_TEXTS, build_report, read_records
 from dedup.io.writers import ClusterWriter
 from dedup.keywords import document_keywords, keywords
 from dedup.outlets import OutletTable
@@ -514,6 +515,74 @@ def stats_command(db_path: str, timeout: float) -> None:
         raise click.BadParameter(f"no index at {db_path}", param_hint="--db")
     with Index(db_path, readonly=True, timeout=timeout) as index:
         click.echo(json.dumps(index.stats(), ensure_ascii=False, indent=1))
+
+
+@cli.command("report")
+@click.argument("clusters", required=False, type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="The HTML file to write (one file: style, script and data inside).")
+@click.option("--db", "db_path", default=None, metavar="PATH|URL",
+              help="Read the clusters from this index (when no CLUSTERS file is given) and the texts from it.")
+@click.option("--corpus", "corpus_dirs", multiple=True, type=click.Path(exists=True),
+              help="The scanned directory (repeatable): show the largest clusters' texts side by side, with what "
+                   "cleaning removed (scans it again).")
+@click.option("--detail", type=int, default=DETAIL, show_default=True,
+              help="Hold the members of this many of the largest clusters in full.")
+@click.option("--title", default="dedup: the spread of stories", show_default=True)
+@click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False), default=None,
+              help="Write every line of CLUSTERS that is not a cluster record here, as JSON Lines.")
+def report_command(clusters: str | None, output: str, db_path: str | None, corpus_dirs: tuple[str, ...],
+                   detail: int, title: str, rejects_path: str | None) -> None:
+    """Write an HTML report of CLUSTERS.jsonl (dedup scan's output) or of the index at --db."""
+    from itertools import chain, islice
+
+    from dedup.document import CleanDocument
+
+    if clusters is None and db_path is None:
+        raise click.UsageError("give CLUSTERS.jsonl, or --db for an index")
+    if detail < 0:
+        raise click.BadParameter("must be 0 or more", param_hint="--detail")
+    started = time.perf_counter()
+    rejects: list[InputError] = []
+    with ExitStack() as stack:
+        index = None
+        if db_path is not None:
+            from dedup.index import Index
+
+            if not _index_exists(db_path):
+                raise click.BadParameter(f"no index at {db_path}", param_hint="--db")
+            index = stack.enter_context(Index(db_path, readonly=True))
+        if clusters is not None:
+            handle = stack.enter_context(open(clusters, encoding="utf-8"))
+            records: Iterator[dict[str, Any]] = read_records(handle, clusters, rejects)
+        else:
+            assert index is not None
+            records = iter(index.clusters())
+        texts: Callable[[str], CleanDocument | None] | None = index.get if index is not None else None
+        if corpus_dirs:
+            # records come largest first: the first ones are the clusters whose texts the page shows
+            head = list(islice(records, WITH_TEXTS))
+            wanted = frozenset(member["id"] for record in head for member in record["members"])
+            outcome = stack.enter_context(scan_corpus(list(corpus_dirs), keep=wanted))
+            texts = outcome.whole.get
+            records = chain(head, records)
+        try:
+            from dedup.keywords import keywords as keywords_of
+
+            keywords_of("新闻")
+        except ConfigError:
+            log.warning("no jieba: clusters without keywords get none (pip install 'dedup[words]')")
+            keywords_of = None  # type: ignore[assignment]
+        page = build_report(records, texts, title=title, detail=detail, keywords_of=keywords_of)
+    with open(output, "w", encoding="utf-8") as out:
+        out.write(page)
+    _report_rejects(rejects, rejects_path)
+    click.echo(f"dedup report: {output} ({len(page.encode('utf-8')) / 2**20:.1f} MiB), {len(rejects)} lines rejected; "
+               f"{time.perf_counter() - started:.1f} s", err=True)
+    if rejects:
+        for error in rejects[:5]:
+            click.echo(f"dedup: rejected {error}", err=True)
+        sys.exit(EXIT_REJECTED)
 
 
 def _silence_stdout() -> None:

@@ -1,0 +1,151 @@
+"""The HTML report: its figures, its texts side by side, the CLI, and the page in a real browser.
+
+The browser test opens the report of a generated corpus in headless Chromium (Debian's
+``chromium``; ``.ci/run`` installs it where it is missing) and reads the page as the browser
+rendered it, after its script ran: without Chromium it fails, never skips.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
+
+from dedup.cli import cli
+from dedup.errors import InputError
+from dedup.html_report import build_report, read_records, shared_sentences, spread
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "corpus"
+
+
+def _member(doc_id, site, role="copy", when=None, credit=None, jaccard=0.9, containment=1.0):
+    out = {"id": doc_id, "site": site, "role": role, "jaccard": jaccard, "containment": containment,
+           "title": f"标题{doc_id}"}
+    if when:
+        out["published_at"] = when
+    if credit:
+        out["attributed_source"] = credit
+    return out
+
+
+def _records():
+    return [
+        {"cluster_id": "c000001", "size": 3, "canonical_id": "a1", "origin": {"outlet": "东海日报", "evidence": ["e"]},
+         "members": [_member("a1", "donghai.cn", "canonical", "2026-01-01T08:00:00+08:00", jaccard=1.0),
+                     _member("a2", "portal.com", when="2026-01-01T10:00:00+08:00", credit="东海日报"),
+                     _member("a3", "mirror.net", when="2026-01-02T08:00:00+08:00")]},
+        {"cluster_id": "c000002", "size": 2, "canonical_id": "b1", "origin": {"outlet": "南湖财经", "evidence": []},
+         "members": [_member("b1", "nanhu.cn", "canonical", "2026-01-03T08:00:00+08:00", jaccard=1.0),
+                     _member("b2", "portal.com", when="2026-01-03T12:00:00+08:00", credit="南湖财经")]},
+        {"cluster_id": "c000003", "size": 2, "canonical_id": "c1", "origin": {"outlet": "东海日报", "evidence": []},
+         "members": [_member("c1", "donghai.cn", "canonical"), _member("c2", "portal.com")]},
+    ]
+
+
+def test_the_overview_counts_origins_copiers_credit_and_delay():
+    data = spread(_records(), detail=2)
+    assert data["documents"] == 7 and data["clusters"] == 3
+    assert dict(data["sizes"])["2"] == 2 and dict(data["sizes"])["3"] == 1
+    origins = {data["outlets"][o]: (stories, copies) for o, stories, copies in data["origins"]}
+    assert origins == {"东海日报": (2, 3), "南湖财经": (1, 1)}
+    copiers = {data["sites"][s]: (copies, share, delay) for s, copies, share, delay in data["copiers"]}
+    # portal.com copied three stories, credited the origin in two; delays 2 h and 4 h (one unknown)
+    assert copiers["portal.com"] == (3, round(2 / 3, 3), 3.0)
+    assert copiers["mirror.net"] == (1, 0.0, 24.0)
+    matrix = data["matrix"]
+    portal, donghai = matrix["sites"].index(data["sites"].index("portal.com")), matrix["outlets"].index(
+        data["outlets"].index("东海日报"))
+    assert matrix["counts"][portal][donghai] == 2
+    # every cluster has a row; only the two largest are held in full
+    assert [row[0] for row in data["rows"]] == ["c000001", "c000002", "c000003"]
+    assert set(data["detail"]) == {"c000001", "c000002"}
+    assert [m[5] for m in data["detail"]["c000001"]["members"]] == [0.0, 2.0, 24.0]
+
+
+def test_shared_sentences_are_the_ones_the_canonical_copy_holds():
+    marked = shared_sentences("江城发布补贴细则。\n编辑点评：这是新加的一句。", "江城发布补贴细则，企业可申请。")
+    assert marked == [("江城发布补贴细则。", True), ("编辑点评：这是新加的一句。", False)]
+
+
+def test_bad_lines_are_rejected_with_their_line_and_the_rest_read():
+    rejects: list[InputError] = []
+    lines = [json.dumps(_records()[0]), "{not json", json.dumps({"cluster_id": "x"}), json.dumps(_records()[1])]
+    got = list(read_records(lines, "c.jsonl", rejects))
+    assert [r["cluster_id"] for r in got] == ["c000001", "c000002"]
+    assert [(e.path, e.line) for e in rejects] == [("c.jsonl", 2), ("c.jsonl", 3)]
+
+
+def test_the_page_holds_everything_it_shows():
+    page = build_report(_records(), keywords_of=lambda text: ["港口", "补贴"])
+    assert "<script src" not in page and "<link" not in page and "@import" not in page
+    data = json.loads(HTMLParser(page).css_first("#dedup-data").text())
+    assert data["detail"]["c000001"]["keywords"] == ["港口", "补贴"]
+
+
+def _chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    assert found, "the report's browser test needs Chromium (apt-get install chromium; .ci/run does it)"
+    return found
+
+
+def _rendered(page: Path, fragment: str = "") -> HTMLParser:
+    """The page as headless Chromium rendered it, after its script ran."""
+    done = subprocess.run([_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                           "--virtual-time-budget=10000", "--dump-dom", page.resolve().as_uri() + fragment],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    dom = HTMLParser(done.stdout)
+    assert dom.css_first("body").attributes.get("data-ready") == "1", "the page's script did not finish"
+    return dom
+
+
+@pytest.fixture(scope="module")
+def report(labelled_corpus, tmp_path_factory):
+    corpus = labelled_corpus(40, 21) / "corpus"
+    out = tmp_path_factory.mktemp("report")
+    runner = CliRunner()
+    scanned = runner.invoke(cli, ["scan", str(corpus), "-o", str(out / "clusters.jsonl")], catch_exceptions=False)
+    assert scanned.exit_code in (0, 3), scanned.output
+    made = runner.invoke(cli, ["report", str(out / "clusters.jsonl"), "-o", str(out / "report.html"),
+                               "--corpus", str(corpus)], catch_exceptions=False)
+    assert made.exit_code == 0, made.output
+    records = [json.loads(line) for line in (out / "clusters.jsonl").read_text(encoding="utf-8").splitlines()]
+    return out / "report.html", records
+
+
+@pytest.mark.browser
+def test_chromium_renders_the_overview_the_charts_and_the_clusters(report):
+    page, records = report
+    dom = _rendered(page)
+    assert dom.css_first("#cluster-count").text() == f"{len(records):,}"
+    assert dom.css_first("#documents").text() == f"{sum(r['size'] for r in records):,}"
+    assert len(dom.css("#sizes rect.bar")) == 10
+    rows = dom.css("#clusters tbody tr.cluster")
+    assert len(rows) == min(100, len(records))
+    assert [row.attributes["data-id"] for row in rows] == [r["cluster_id"] for r in records[:len(rows)]]
+    assert dom.css("#origins tbody tr") and dom.css("#copiers tbody tr") and dom.css("#matrix td.heat")
+
+
+@pytest.mark.browser
+def test_chromium_filters_by_outlet_and_opens_a_cluster_with_its_texts(report):
+    page, records = report
+    outlet = records[0]["origin"]["outlet"]
+    dom = _rendered(page, f"#outlet={outlet}")
+    expected = [r["cluster_id"] for r in records if (r.get("origin") or {}).get("outlet") == outlet]
+    shown = [row.attributes["data-id"] for row in dom.css("#clusters tbody tr.cluster")]
+    assert shown == expected[:100] and len(expected) < len(records)
+    assert dom.css_first("#matching").text().startswith(f"{len(expected)} of")
+    # a cluster's view: its members, and each member's text beside the canonical copy's
+    with_removals = next(r for r in records if any(m["id"].startswith(("kuaibao", "news-digest")) for m in r["members"]))
+    dom = _rendered(page, f"#cluster={with_removals['cluster_id']}")
+    detail = dom.css_first("#detail")
+    assert "hidden" not in detail.attributes
+    assert len(detail.css("table.members tbody tr")) == with_removals["size"]
+    assert detail.css("svg.timeline circle")
+    assert detail.css(".text.member mark") and detail.css(".text.canonical")
+    assert detail.css("del"), "what cleaning removed is shown struck out"
