@@ -404,6 +404,7 @@ $("outlet").addEventListener("change", filter);
 $("more").addEventListener("click", more);
 $("clusters").addEventListener("click", (e) => { const tr = e.target.closest("tr.cluster"); if (tr) showCluster(tr.dataset.id); });
 readHash();
+document.body.dataset.readyMs = String(Math.round(performance.now()));
 document.body.dataset.ready = "1";
 </script>
 </body>
