@@ -255,7 +255,7 @@ def _spark_scan(dirs: list[str], output: str | None, min_size: int, rejects_path
     except ImportError as missing:  # pragma: no cover - pyspark is in the test extra
         raise click.UsageError(f"--engine spark needs pyspark: pip install 'dedup[spark]' ({missing})") from None
     if output_format == "parquet" and not output:
-        raise click.BadParameter("Parquet output needs -o DIRECTORY", param_hint="--output-format")
+        raise click.BadParameter("Parquet output needs -o DIRECTORY", param_hint="--format")
     parts = bool(output) and writes_part_files(output or "", output_format)
     if parts and output and not is_hadoop_path(output) and os.path.exists(output) and os.listdir(output):
         raise click.BadParameter(f"{output!r} is a directory that is not empty; name a new one", param_hint="-o")

@@ -1,6 +1,6 @@
 """The file ``spark-submit`` runs: ``dedup scan --engine spark`` on the session spark-submit made.
 
-Its arguments are those of ``dedup scan`` (inputs, ``-o``, ``--partitions``, ``--output-format``,
+Its arguments are those of ``dedup scan`` (inputs, ``-o``, ``--partitions``, ``--format``,
 the detector's options); the master, executors and memory come from spark-submit. Ship dedup to
 the executors as a wheel (``--py-files dedup-*.whl``) when they have its dependencies, or a packed
 environment (``--archives``) when they do not; see the README::
