@@ -53,6 +53,23 @@ class _PeakSize:
         self._thread.join()
 
 
+def _spark_run(args: argparse.Namespace, corpus: Path, spark_out: Path, n: int) -> dict[str, Any]:
+    """``dedup scan --engine spark`` of the corpus, measured, with the peak size of its scratch."""
+    scratch = args.data / f"spark-scratch-{n}"
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    command = [sys.executable, "-m", "dedup.cli", "-v", "scan", str(corpus), "-o", str(spark_out), "--engine", "spark",
+               "--spark-master", args.master, "--spark-conf", f"spark.driver.memory={args.driver_memory}",
+               "--spark-conf", f"spark.local.dir={scratch}"]
+    if args.partitions:
+        command += ["--partitions", str(args.partitions)]
+    with _PeakSize(scratch) as disk:
+        spark = run_measured(command)
+    spark["peak_scratch_mib"] = disk.peak / 2**20
+    shutil.rmtree(scratch, ignore_errors=True)
+    return spark
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="100000")
@@ -75,34 +92,25 @@ def main(argv: list[str] | None = None) -> int:
         engines = args.engines.split(",")
         local = (run_measured([sys.executable, "-m", "dedup.cli", "-v", "scan", str(corpus), "-o", str(local_out)])
                  if "local" in engines else None)
-        scratch = args.data / f"spark-scratch-{n}"
-        shutil.rmtree(scratch, ignore_errors=True)
-        scratch.mkdir(parents=True)
-        command = [sys.executable, "-m", "dedup.cli", "-v", "scan", str(corpus), "-o", str(spark_out), "--engine", "spark",
-                   "--spark-master", args.master, "--spark-conf", f"spark.driver.memory={args.driver_memory}",
-                   "--spark-conf", f"spark.local.dir={scratch}"]
-        if args.partitions:
-            command += ["--partitions", str(args.partitions)]
-        with _PeakSize(scratch) as disk:
-            spark = run_measured(command)
-        spark["peak_scratch_mib"] = disk.peak / 2**20
-        shutil.rmtree(scratch, ignore_errors=True)
-        same = local_out.exists() and local_out.read_bytes() == spark_out.read_bytes()
-        same_everywhere &= same
+        spark = _spark_run(args, corpus, spark_out, n) if "spark" in engines else None
+        same = spark is not None and local_out.exists() and local_out.read_bytes() == spark_out.read_bytes()
+        same_everywhere &= same or spark is None
         run = {"documents": n, "local": local, "spark": spark, "identical": same}
         report["runs"].append(run)
-        print(f"\n## N = {n:,}: identical output: {same}")
+        print(f"\n## N = {n:,}: identical output: {same if spark is not None else '-'}")
         print("| engine | wall s | peak RSS MiB: all (main process, JVM, workers) | stages (s) |")
         print("|---|---|---|---|")
-        for name in ("local", "spark") if local else ("spark",):
-            stages = ", ".join(f"{k} {v:.1f}" for k, v in run[name].get("stages", {}).items())
-            roles = run[name]["peak_rss_by_role_mib"]
-            print(f"| {name} | {run[name]['seconds']:.1f} | {run[name]['peak_rss_mib']:.0f} ({roles['main']:.0f}, "
+        for name, measured in (("local", local), ("spark", spark)):
+            if measured is None:
+                continue
+            stages = ", ".join(f"{k} {v:.1f}" for k, v in measured.get("stages", {}).items())
+            roles = measured["peak_rss_by_role_mib"]
+            print(f"| {name} | {measured['seconds']:.1f} | {measured['peak_rss_mib']:.0f} ({roles['main']:.0f}, "
                   f"{roles['jvm']:.0f}, {roles['workers']:.0f}) | {stages} |")
-        ratio = f"spark / local: {spark['seconds'] / local['seconds']:.2f}x; " if local else ""
-        print(f"{ratio}Spark's scratch (shuffle files and "
-              f"spilled blocks) at its largest: {spark['peak_scratch_mib']:.0f} MiB, "
-              f"{spark['peak_scratch_mib'] * 2**20 / n / 1024:.1f} KiB per document")
+        if spark is not None:
+            ratio = f"spark / local: {spark['seconds'] / local['seconds']:.2f}x; " if local else ""
+            print(f"{ratio}Spark's scratch (shuffle files and spilled blocks) at its largest: "
+                  f"{spark['peak_scratch_mib']:.0f} MiB, {spark['peak_scratch_mib'] * 2**20 / n / 1024:.1f} KiB per document")
     if args.json:
         args.json.write_text(json.dumps(report, indent=2), encoding="utf-8")
     return 0 if same_everywhere else 1
