@@ -253,6 +253,7 @@ button{font:inherit;padding:4px 10px}
 <body>
 <header><h1>{{title}}</h1></header>
 <main>
+<section id="detail" hidden></section>
 <section id="overview"><div class="figures">
 <div class="figure"><b id="documents"></b>documents in clusters</div>
 <div class="figure"><b id="cluster-count"></b>clusters</div>
@@ -271,7 +272,6 @@ button{font:inherit;padding:4px 10px}
 <input id="site" placeholder="site" size="22"><span id="matching" class="muted"></span></div>
 <table id="clusters"><thead><tr><th>cluster</th><th>size</th><th>title</th><th>origin</th><th>canonical site</th><th>first</th><th>keywords</th></tr></thead><tbody></tbody></table>
 <button id="more">more</button></section>
-<section id="detail" hidden></section>
 </main>
 <script id="dedup-data" type="application/json">{{data}}</script>
 <script>
@@ -374,6 +374,7 @@ function showCluster(id) {
       `<h2>${esc(m[0])} beside the canonical copy</h2><div class="texts"><div class="text member">${textOf(m[0])}</div><div class="text canonical">${textOf(d.canonical)}</div></div>`).join("");
   }
   box.innerHTML = html;
+  box.scrollIntoView();
   writeHash(id);
 }
 
