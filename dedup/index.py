@@ -31,6 +31,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -63,6 +64,8 @@ from dedup.workers import ordered, start_pool
 
 log = logging.getLogger("dedup")
 
+SKETCH_CACHE = 4096
+"""Stored documents' sketches (made again from their bodies) kept in memory, most recently used."""
 CONFLICT_RETRIES = 8
 """How many times a batch that clashed with another writer's (a deadlock) is run again."""
 COMMON_REFRESH_GROWTH = 1.1
@@ -228,6 +231,8 @@ class Index:
         self._own_names: dict[str, str | None] = {}
         self._common: CommonShingles | None = None
         self._common_version = -1
+        self._sampled: dict[tuple[int, bytes], tuple[np.ndarray, np.ndarray]] = {}
+        self._sketches = lru_cache(maxsize=SKETCH_CACHE)(self._sketch_body)
 
     def _check_config(self, config: Config | None) -> Config:
         stored = self.store.stored_config()
@@ -277,9 +282,19 @@ class Index:
         counts = self.store.line_counts(sorted(set(line_keys.values())))
         drop_lines(doc, lambda key: key in line_keys and counts.get(line_keys[key], 0) + extra_docs >= needed)
 
+    def _sample_sketch(self, body: str) -> tuple[np.ndarray, np.ndarray]:
+        """A sampled document's shingle set and LSH keys, made from its stored body."""
+        shingles = self._sketch_body(body)[0]
+        signature = signature_of(shingles, self.config.num_perm, self.config.seed)
+        return shingles, keys_of(compact(body), signature, self.config)
+
     def _sketch_of(self, body: str) -> tuple[np.ndarray, np.ndarray]:
         """The shingle set and figures of a stored body (what :meth:`_sketch` made when it was added:
-        the compared text is the compacted body)."""
+        the compared text is the compacted body); the last few thousand are kept, since the
+        documents of a story being reposted are verified again and again."""
+        return self._sketches(body)
+
+    def _sketch_body(self, body: str) -> tuple[np.ndarray, np.ndarray]:
         compared = compact(body)
         return shingles_of(compared, self.config.shingle_size, self.config.tokens), figures(compared)
 
@@ -314,10 +329,13 @@ class Index:
             return self._common
         config = self.config
         sample = self.store.sample(config.common_sample)
-        # The sample's sets and LSH keys are made again from the stored bodies.
-        sets = [self._sketch_of(doc.body)[0] for doc in sample]
-        keys = np.array([keys_of(compact(doc.body), signature_of(shingles, config.num_perm, config.seed), config)
-                         for doc, shingles in zip(sample, sets, strict=True)],
+        # The sample's sets and LSH keys are made again from the stored bodies; the sample changes
+        # little from one learning to the next, so what was made last time is kept.
+        made = {(doc.number, doc.digest): self._sampled.get((doc.number, doc.digest)) or self._sample_sketch(doc.body)
+                for doc in sample}
+        self._sampled = made
+        sets = [made[doc.number, doc.digest][0] for doc in sample]
+        keys = np.array([made[doc.number, doc.digest][1] for doc in sample],
                         dtype=np.uint64).reshape(len(sample), config.total_keys)
         pairs = sample_pairs(np.repeat(np.arange(len(sample)), keys.shape[1]), keys.ravel(), config.max_bucket)
         self._common = CommonShingles.learn(sets, pairs, config)

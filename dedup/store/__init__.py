@@ -6,7 +6,7 @@ joins. A store only keeps and finds, through the verbs of :class:`Store`; any ba
 implements them (SQLite for one writer, PostgreSQL for many) runs the same engine.
 
 What a store holds, per document: its number (given by the store, increasing), id, content
-digest, cleaned record and body (compressed), site line keys, shingle count, sample rank and
+digest, cleaned record and body (compressed: :func:`pack_text`), site line keys, shingle count, sample rank and
 cluster label (a shingle set and its figures are made again from the body when a verdict needs
 them: a body compresses to less than half the bytes of its shingle set); the LSH buckets (band key to document numbers); verified edges between
 documents; site statistics (documents per site, counts per site line key, counts per site and
@@ -44,16 +44,29 @@ class StoredDocument:
 
 
 def pack_text(text: str) -> bytes:
-    """A text as a store keeps it: UTF-8, compressed (Chinese news text to about half).
+    """A text as a store keeps it, compressed: Chinese news text to about 40% of its UTF-8 bytes.
 
-    >>> unpack_text(pack_text("新华社北京电")) == "新华社北京电"
-    True
+    Encoded in GB18030 (a Unicode encoding that takes two bytes for a common Chinese character
+    where UTF-8 takes three; compressed, 15% smaller than UTF-8 on real news) when it gives the
+    text back unchanged, else UTF-8; one leading byte says which.
+
+    >>> [unpack_text(pack_text(t)) == t for t in ("新华社北京电", "naïve café", chr(0xD800) + " a lone surrogate", "")]
+    [True, True, True, True]
     """
-    return zlib.compress(text.encode("utf-8", "surrogatepass"), 6)
+    try:
+        data = text.encode("gb18030")
+        if data.decode("gb18030") == text:
+            return b"g" + zlib.compress(data, 9)
+    except UnicodeError:
+        pass
+    return b"u" + zlib.compress(text.encode("utf-8", "surrogatepass"), 9)
 
 
 def unpack_text(data: bytes) -> str:
-    return zlib.decompress(data).decode("utf-8", "surrogatepass") if data else ""
+    if not data:
+        return ""
+    raw = zlib.decompress(data[1:])
+    return raw.decode("gb18030") if data[:1] == b"g" else raw.decode("utf-8", "surrogatepass")
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 A writer holds an advisory lock on ``PATH.lock`` (a second writer waits up to ``timeout``
 seconds, then gets :class:`~dedup.errors.StoreError`); readers may read while a writer writes
 (WAL mode). Band keys live one row per (key, document), so a lookup is a few index probes and
-opening the file reads nothing up front. Bodies and records are kept compressed, shingle sets
+opening the file reads nothing up front. Bodies and records are kept compressed (:func:`dedup.store.pack_text`), shingle sets
 not at all (the engine makes them again from the body), band keys in 6 bytes: about 4 KB per
 document.
 """
@@ -26,7 +26,7 @@ from dedup.config import Config
 from dedup.errors import StoreError
 from dedup.store import CommonSet, Edge, Link, SiteDelta, StoredDocument, pack_text, unpack_text
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 PAGE_SIZE = 16384
 """Bytes per page: a document's row (about 3 KB) leaves little of a page unused (with 4 KB pages, one row each)."""
 CACHE_KIB = 65536
@@ -48,7 +48,6 @@ CREATE TABLE IF NOT EXISTS docs (
     cluster INTEGER NOT NULL,
     rank INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS docs_cluster ON docs (cluster);
 CREATE INDEX IF NOT EXISTS docs_rank ON docs (rank);
 CREATE TABLE IF NOT EXISTS common (hash INTEGER PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS bands (key INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (key, n)) WITHOUT ROWID;
