@@ -28,10 +28,9 @@ import math
 import os
 import random
 import time
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -232,7 +231,7 @@ class Index:
         self._common: CommonShingles | None = None
         self._common_version = -1
         self._sampled: dict[tuple[int, bytes], tuple[np.ndarray, np.ndarray]] = {}
-        self._sketches = lru_cache(maxsize=SKETCH_CACHE)(self._sketch_body)
+        self._sketches: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
 
     def _check_config(self, config: Config | None) -> Config:
         stored = self.store.stored_config()
@@ -288,11 +287,27 @@ class Index:
         signature = signature_of(shingles, self.config.num_perm, self.config.seed)
         return shingles, keys_of(compact(body), signature, self.config)
 
-    def _sketch_of(self, body: str) -> tuple[np.ndarray, np.ndarray]:
-        """The shingle set and figures of a stored body (what :meth:`_sketch` made when it was added:
-        the compared text is the compacted body); the last few thousand are kept, since the
-        documents of a story being reposted are verified again and again."""
-        return self._sketches(body)
+    def _stored_sketches(self, numbers: list[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """The shingle sets and figures of stored documents, made from their bodies (what
+        :meth:`_sketch` made when each was added: the compared text is the compacted body). The
+        last few thousand are kept by number, since the documents of a story being reposted are
+        verified again and again; their bodies are then not even read."""
+        out = {}
+        for n in numbers:
+            if n in self._sketches:
+                self._sketches.move_to_end(n)
+                out[n] = self._sketches[n]
+        for n, body in self.store.bodies([n for n in numbers if n not in out]).items():
+            out[n] = self._remember_sketch(n, body)
+        return out
+
+    def _remember_sketch(self, number: int, body: str) -> tuple[np.ndarray, np.ndarray]:
+        found = self._sketches.get(number)
+        if found is None:
+            found = self._sketches[number] = self._sketch_body(body)
+            if len(self._sketches) > SKETCH_CACHE:
+                self._sketches.popitem(last=False)
+        return found
 
     def _sketch_body(self, body: str) -> tuple[np.ndarray, np.ndarray]:
         compared = compact(body)
@@ -369,7 +384,7 @@ class Index:
         numbers = sorted({n for key, n in found if bucket_allowed(per_key[key] + (0 if stored else 1), cap[key])
                           and (only is None or n in only)} - {exclude})
         common = self.common_shingles()
-        sketches = {n: self._sketch_of(body) for n, body in self.store.bodies(numbers).items()}
+        sketches = self._stored_sketches(numbers)
         sketches[-1] = prepared.shingles, prepared.figures  # the incoming document is -1
         sketch_of = EvidenceReader(sketches.__getitem__, common, {})
         kept = verify_pairs([(-1, n) for n in numbers if n in sketches], sketch_of, self.config)
@@ -470,7 +485,12 @@ class Index:
             try:
                 with self.store.transaction():
                     return work()
-            except StoreConflict as exc:
+            except BaseException as exc:
+                # what was kept of this transaction's documents is gone with it (SQLite gives their
+                # numbers again)
+                self._sketches.clear()
+                if not isinstance(exc, StoreConflict):
+                    raise
                 self._own_names.clear()
                 if attempt == CONFLICT_RETRIES - 1:
                     raise
@@ -564,6 +584,7 @@ class Index:
             return True
 
     def _remove(self, n: int) -> None:
+        self._sketches.pop(n, None)
         stored = self.store.documents([n], texts=False)[n]
         doc = CleanDocument.from_record(stored.record)
         self.store.remove(n, SiteDelta(stored.site, tuple(stored.line_keys.tolist()), tuple(sorted(source_names(doc))),
@@ -616,7 +637,7 @@ class Index:
         def sketch(k: int) -> tuple[np.ndarray, np.ndarray]:
             if order[k] == -1 and query is not None:
                 return query.shingles, query.figures
-            return self._sketch_of(document(k).body)
+            return self._remember_sketch(order[k], document(k).body)
 
         def doc_of(k: int) -> CleanDocument:
             if order[k] == -1 and query is not None:
@@ -718,7 +739,7 @@ class Index:
         if stored is None:
             raise KeyError(doc_id)
         n, doc = stored.number, self._cleaned(stored)
-        evidence = len(self.common_shingles().evidence(self._sketch_of(stored.body)[0]))
+        evidence = len(self.common_shingles().evidence(self._sketch_body(stored.body)[0]))
         lines = describe_document(doc, compact(doc.body), stored.size, evidence, self.config, removals_kept=False)
         edges = self.store.edges(n, neighbours)
         ids = self.store.ids([e.b if e.a == n else e.a for e in edges])

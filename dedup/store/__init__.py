@@ -56,10 +56,10 @@ def pack_text(text: str) -> bytes:
     try:
         data = text.encode("gb18030")
         if data.decode("gb18030") == text:
-            return b"g" + zlib.compress(data, 9)
+            return b"g" + zlib.compress(data, 6)
     except UnicodeError:
         pass
-    return b"u" + zlib.compress(text.encode("utf-8", "surrogatepass"), 9)
+    return b"u" + zlib.compress(text.encode("utf-8", "surrogatepass"), 6)
 
 
 def unpack_text(data: bytes) -> str:
