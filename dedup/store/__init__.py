@@ -20,7 +20,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -60,6 +60,18 @@ def pack_text(text: str) -> bytes:
     except UnicodeError:
         pass
     return b"u" + zlib.compress(text.encode("utf-8", "surrogatepass"), 6)
+
+
+DOCUMENT_COLUMNS = "n, id, site, digest, record, {body}, line_keys, rank, size"
+"""The columns of the ``docs`` table a :class:`StoredDocument` is read from, in the order
+:func:`stored_document` takes them (``{body}``: the body column, or an empty value)."""
+
+
+def stored_document(row: tuple[Any, ...]) -> StoredDocument:
+    """A row of :data:`DOCUMENT_COLUMNS` (as either backend returns it) as a :class:`StoredDocument`."""
+    n, doc_id, site, digest, record, body, line_keys, rank, size = row
+    return StoredDocument(str(doc_id), str(site), bytes(digest), unpack_text(bytes(record)), unpack_text(bytes(body)),
+                          np.frombuffer(line_keys, dtype=np.uint64), int(rank), int(size), int(n))
 
 
 def unpack_text(data: bytes) -> str:
@@ -168,4 +180,5 @@ def open_store(location: str, readonly: bool = False, timeout: float = 30.0) -> 
     return SQLiteStore(path, readonly=readonly, timeout=timeout)
 
 
-__all__ = ["CommonSet", "Edge", "Link", "SiteDelta", "Store", "StoredDocument", "open_store", "pack_text", "unpack_text"]
+__all__ = ["CommonSet", "DOCUMENT_COLUMNS", "Edge", "Link", "SiteDelta", "Store", "StoredDocument", "open_store",
+           "pack_text", "stored_document", "unpack_text"]

@@ -33,7 +33,17 @@ import numpy as np
 
 from dedup.config import Config
 from dedup.errors import StoreConflict, StoreError
-from dedup.store import CommonSet, Edge, Link, SiteDelta, StoredDocument, pack_text, unpack_text
+from dedup.store import (
+    DOCUMENT_COLUMNS,
+    CommonSet,
+    Edge,
+    Link,
+    SiteDelta,
+    StoredDocument,
+    pack_text,
+    stored_document,
+    unpack_text,
+)
 
 SCHEMA_VERSION = 1
 _SCHEMA_LOCK = 0x6465647570  # "dedup": serialises the creation of the tables
@@ -280,18 +290,18 @@ class PostgresStore:
 
     def documents(self, numbers: list[int], texts: bool = True) -> dict[int, StoredDocument]:
         body = "body" if texts else "''::bytea"
-        rows = self.db.execute(f"SELECT n, id, site, digest, record, {body}, line_keys, rank, size "
-                               "FROM docs WHERE n = ANY(%s)", (list(numbers),)).fetchall()
-        return {int(row[0]): _stored(row) for row in rows}
+        rows = self.db.execute(f"SELECT {DOCUMENT_COLUMNS.format(body=body)} FROM docs WHERE n = ANY(%s)",
+                               (list(numbers),)).fetchall()
+        return {int(row[0]): stored_document(row) for row in rows}
 
     def bodies(self, numbers: list[int]) -> dict[int, str]:
         rows = self.db.execute("SELECT n, body FROM docs WHERE n = ANY(%s)", (list(numbers),)).fetchall()
         return {int(n): unpack_text(body) for n, body in rows}
 
     def sample(self, limit: int) -> list[StoredDocument]:
-        rows = self.db.execute("SELECT n, id, site, digest, record, body, line_keys, rank, size "
-                               "FROM docs ORDER BY rank LIMIT %s", (limit,)).fetchall()
-        return [_stored(row) for row in rows]
+        rows = self.db.execute(f"SELECT {DOCUMENT_COLUMNS.format(body='body')} FROM docs ORDER BY rank LIMIT %s",
+                               (limit,)).fetchall()
+        return [stored_document(row) for row in rows]
 
     def numbers(self) -> Iterator[tuple[int, str, int]]:
         with self.db.cursor() as cursor:
@@ -394,12 +404,6 @@ class _Pending:
         self.lines: Counter[int] = Counter()
         self.sources: Counter[tuple[str, str]] = Counter()
         self.labels: dict[int, int] = {}
-
-
-def _stored(row: tuple[Any, ...]) -> StoredDocument:
-    n, doc_id, site, digest, record, body, line_keys, rank, size = row
-    return StoredDocument(doc_id, site, bytes(digest), unpack_text(record), unpack_text(body),
-                          np.frombuffer(line_keys, dtype=np.uint64), int(rank), int(size), int(n))
 
 
 def _safe(url: str) -> str:

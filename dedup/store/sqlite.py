@@ -24,7 +24,17 @@ import numpy as np
 
 from dedup.config import Config
 from dedup.errors import StoreError
-from dedup.store import CommonSet, Edge, Link, SiteDelta, StoredDocument, pack_text, unpack_text
+from dedup.store import (
+    DOCUMENT_COLUMNS,
+    CommonSet,
+    Edge,
+    Link,
+    SiteDelta,
+    StoredDocument,
+    pack_text,
+    stored_document,
+    unpack_text,
+)
 
 SCHEMA_VERSION = 5
 PAGE_SIZE = 16384
@@ -269,9 +279,9 @@ class SQLiteStore:
         out: dict[int, StoredDocument] = {}
         for start in range(0, len(numbers), _CHUNK):
             part = numbers[start : start + _CHUNK]
-            for row in self.db.execute(f"SELECT n, id, site, digest, record, {body}, line_keys, rank, size "
-                                       f"FROM docs WHERE n IN ({_marks(part)})", part):
-                out[row[0]] = self._stored(row)
+            for row in self.db.execute(f"SELECT {DOCUMENT_COLUMNS.format(body=body)} FROM docs "
+                                       f"WHERE n IN ({_marks(part)})", part):
+                out[row[0]] = stored_document(row)
         return out
 
     def bodies(self, numbers: list[int]) -> dict[int, str]:
@@ -283,17 +293,11 @@ class SQLiteStore:
                 out[n] = unpack_text(body)
         return out
 
-    @staticmethod
-    def _stored(row: tuple[Any, ...]) -> StoredDocument:
-        n, doc_id, site, digest, record, body, line_keys, rank, size = row
-        return StoredDocument(doc_id, site, bytes(digest), unpack_text(record), unpack_text(body),
-                              np.frombuffer(line_keys, dtype=np.uint64), int(rank), int(size), int(n))
-
     def sample(self, limit: int) -> list[StoredDocument]:
         """The ``limit`` stored documents of lowest sample rank."""
-        rows = self.db.execute("SELECT n, id, site, digest, record, body, line_keys, rank, size "
-                               "FROM docs ORDER BY rank LIMIT ?", (limit,)).fetchall()
-        return [self._stored(row) for row in rows]
+        rows = self.db.execute(f"SELECT {DOCUMENT_COLUMNS.format(body='body')} FROM docs ORDER BY rank LIMIT ?",
+                               (limit,)).fetchall()
+        return [stored_document(row) for row in rows]
 
     def numbers(self) -> Iterator[tuple[int, str, int]]:
         """``(number, id, size)`` of every stored document."""
