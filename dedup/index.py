@@ -12,8 +12,11 @@
 The engine runs the detector's stages on each document (prepare, site templates, sketch,
 candidates, verification) and, for a verdict, star-clusters the document's connected component
 exactly as a scan clusters a corpus, so a verdict names the canonical copy that :meth:`Index.clusters`
-gives. What it knows lives in a store (:mod:`dedup.store`; a SQLite file by default): the
-configuration is stored there, and opening with different hashing or normalisation settings fails.
+gives. What it knows lives in a store (:mod:`dedup.store`; a SQLite file by default, or a
+PostgreSQL database shared by many writers): the configuration is stored there, and opening with
+different hashing or normalisation settings fails. With a shared store, each writer looks in its
+buckets again after every commit, so that two near-duplicates added at the same moment by two
+writers are matched (:meth:`Index._look_again`).
 
 Every ``add`` or ``add_many`` batch is one transaction: a crash loses at most the batch in flight,
 and adding the same documents again finishes the job.
@@ -206,8 +209,9 @@ def _labels(order: list[int], result: ScanResult) -> list[tuple[int, int]]:
 
 
 class Index:
-    """Open (or create) the index at ``location``: a SQLite file's path (or ``sqlite:///path``),
-    or an open :class:`~dedup.store.Store`.
+    """Open (or create) the index at ``location``: a SQLite file's path (or ``sqlite:///path``;
+    one writer at a time), a PostgreSQL URL (``postgresql://user@host:port/db``; any number of
+    writers at once, in any number of processes), or an open :class:`~dedup.store.Store`.
 
     ``config`` defaults to the stored one (or :class:`Config` for a new index); a config whose
     hashing or normalisation settings differ from the stored ones raises
