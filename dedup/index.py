@@ -178,9 +178,8 @@ def _prepare(doc: Document | dict[str, Any], config: Config, outlets: OutletTabl
 
 def _sketch_prepared(prepared: _Prepared, config: Config) -> None:
     compared = prepared.doc.compared
-    shingles, signature, figures = sketch_with_figures(compared, config.shingle_size, config.num_perm, config.seed,
-                                                       config.tokens)
-    prepared.shingles, prepared.figures = shingles, figures
+    prepared.shingles, signature, prepared.figures = sketch_with_figures(compared, config.shingle_size, config.num_perm,
+                                                                         config.seed, config.tokens)
     prepared.band_keys = keys_of(compared, signature, config).tolist()
     prepared.sketched = compared
 
