@@ -7,7 +7,6 @@ import logging
 import os
 import sys
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, nullcontext
 from pathlib import Path
@@ -390,7 +389,11 @@ def _index_exists(location: str) -> bool:
 @cli.command("index")
 @click.argument("dirs", nargs=-1, required=True, type=click.Path(exists=True))
 @_index_options
-@click.option("--batch", type=int, default=500, show_default=True, help="Documents per transaction.")
+@click.option("--batch", type=int, default=500, show_default=True,
+              help="Documents per transaction when adding one by one.")
+@click.option("--bulk/--one-by-one", "bulk", default=None,
+              help="Scan the corpus whole and load it at once (the default for an empty SQLite index; several times "
+                   "faster), or add its documents one by one (the default otherwise).")
 @click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False), default=None,
               help="Write every rejected input as JSON Lines here.")
 @click.option("--outlets", "outlet_file", type=click.Path(exists=True, dir_okay=False), default=None,
@@ -399,44 +402,30 @@ def _index_exists(location: str) -> bool:
 @click.option("--tokens", type=click.Choice(["chars", "words"]), default=None,
               help="Shingles of characters (the default) or of jieba's words, for a new index; an existing index "
                    "keeps the tokens it was built with and refuses others.")
-def index_command(dirs: tuple[str, ...], db_path: str, timeout: float, batch: int, rejects_path: str | None,
-                  outlet_file: str | None, workers: int | None, tokens: str | None) -> None:
+def index_command(dirs: tuple[str, ...], db_path: str, timeout: float, batch: int, bulk: bool | None,
+                  rejects_path: str | None, outlet_file: str | None, workers: int | None, tokens: str | None) -> None:
     """Add every supported file under DIRS to the index at --db (resumable: stored documents are skipped)."""
     from dedup.index import Index
-    from dedup.io.readers import read_file, walk
 
     if batch < 1:
         raise click.BadParameter("must be at least 1", param_hint="--batch")
     started = time.perf_counter()
-    walked = walk(dirs)
-    rejects: list[InputError] = list(walked.errors)
-    statuses: Counter[str] = Counter()
     config = Config(tokens=tokens) if tokens else None
     with Index(db_path, config, outlets=_outlets(outlet_file), timeout=timeout) as index:
-
-        def documents() -> Iterator[Document]:
-            for path, rel in walked.files:
-                for item in read_file(path, rel, index.config.max_file_bytes):
-                    if isinstance(item, InputError):
-                        rejects.append(item)
-                    else:
-                        yield item
-
+        if bulk and len(index):
+            raise click.BadParameter(f"{db_path} holds documents already: only an empty index is loaded at once",
+                                     param_hint="--bulk")
         bars = _StageBars()
-        processes = workers if workers is not None else min(os.cpu_count() or 1, 8)
-        for count, verdict in enumerate(index.add_many(documents(), batch=batch, workers=processes, detail=False), start=1):
-            statuses[verdict.status] += 1
-            if verdict.status == "rejected":
-                rejects.append(InputError(verdict.id, verdict.reason or "rejected", kind="empty"))
-            if count % 100 == 0:
-                bars("indexing", count, max(count, len(walked.files)))
-        bars.close()
+        try:
+            added = index.add_corpus(list(dirs), workers=workers, bulk=bulk, batch=batch, progress=bars)
+        finally:
+            bars.close()
         total = len(index)
+    statuses, rejects = added.statuses, added.rejects
     _report_rejects(rejects, rejects_path)
-    click.echo(f"dedup index: {sum(statuses.values())} documents seen: {statuses['new']} new, {statuses['repost']} "
-               f"reposts, {statuses['unchanged']} already stored, {statuses['rejected']} rejected; "
-               f"{len(rejects)} inputs rejected in all; the index holds {total} documents; "
-               f"{time.perf_counter() - started:.1f} s", err=True)
+    click.echo(f"dedup index: {statuses['new']} new, {statuses['repost']} reposts, {statuses['unchanged']} already "
+               f"stored, {len(rejects)} inputs rejected{' (scanned and loaded at once)' if added.bulk else ''}; "
+               f"the index holds {total} documents; {time.perf_counter() - started:.1f} s", err=True)
     if rejects:
         sys.exit(EXIT_REJECTED)
 

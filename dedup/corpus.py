@@ -169,9 +169,10 @@ def _documents(unit: _Unit, max_bytes: int) -> Iterator[Document | InputError]:
 _STATE: dict[str, Any] = {}
 
 
-def _init_worker(config: Config, outlets: OutletTable, scratch: str | None = None, keep: Keep = False) -> None:
+def _init_worker(config: Config, outlets: OutletTable, scratch: str | None = None, keep: Keep = False,
+                 for_index: bool = False) -> None:
     _STATE.clear()
-    _STATE.update(config=config, outlets=outlets, options=clean_options(config), keep=keep,
+    _STATE.update(config=config, outlets=outlets, options=clean_options(config), keep=keep, for_index=for_index,
                   spool=Spool(Path(scratch) / f"{os.getpid()}.spool") if scratch else None, reader=SpoolReader())
 
 
@@ -216,6 +217,8 @@ class _UnitOut:
     """per document: body offset, body length, entry offset, entry length, sketch offset, shingles, figures,
     sample rank"""
     band_keys: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.uint64))
+    digests: bytearray = field(default_factory=bytearray)
+    """each document's :meth:`~dedup.document.Document.digest` (16 bytes each; only for an index)"""
     whole: list[CleanDocument] = field(default_factory=list)
     """the documents asked for whole (texts and removals, for explanations and in-memory results)"""
 
@@ -246,6 +249,8 @@ def _clean_unit(unit: _Unit) -> _UnitOut:
         entry = spool.append(cleaned.to_record().encode("utf-8", "surrogatepass"))
         if _kept_whole(cleaned.id):
             out.whole.append(cleaned)
+        if _STATE["for_index"]:
+            out.digests += cleaned.doc.digest()
         out.ids.append(cleaned.id)
         out.sites.append(cleaned.site)
         out.names.append(tuple(source_names(cleaned)))
@@ -408,6 +413,44 @@ class _Columns:
 
 
 @dataclass
+class IndexTables:
+    """What building an index from a scan needs beyond its result, per document by scan index
+    (``scan_corpus(..., for_index=True)``; read them before the scan is closed)."""
+
+    digests: np.ndarray
+    """``(n, 16)`` bytes: each document's :meth:`~dedup.document.Document.digest`"""
+    line_keys: np.ndarray
+    """every document's distinct site line keys, document after document"""
+    line_owners: np.ndarray
+    """the document of each of ``line_keys`` (increasing)"""
+    redone: np.ndarray
+    """the documents whose site template lines were cut (their stored body is cut too)"""
+    valid: np.ndarray
+    """False for the documents site templates left too short (rejected)"""
+    ranks: np.ndarray
+    shingle_counts: np.ndarray
+    """the size of each document's shingle set as compared (after its template lines were cut)"""
+    common: CommonShingles
+    keys_path: Path | None
+    """the band keys, ``(config.total_keys, n)`` uint64 in this file (None below two documents)"""
+    columns: _Columns
+    files: list[str]
+
+    def texts(self, index: int) -> tuple[str, int, int, str, int, int]:
+        """Where document ``index``'s cleaned body and its record (``CleanDocument.to_record``)
+        lie in the scratch files: ``(file, offset, length)`` for each."""
+        c = self.columns
+        return (self.files[c.body_file[index]], c.body_off[index], c.body_len[index],
+                self.files[c.entry_file[index]], c.entry_off[index], c.entry_len[index])
+
+    def band_keys(self) -> np.ndarray:
+        """The band key table, mapped from its scratch file (``(config.total_keys, n)``)."""
+        if self.keys_path is None:
+            raise ValueError("a scan of fewer than two documents keeps no band key table")
+        return np.memmap(self.keys_path, dtype=np.uint64, mode="r").reshape(-1, len(self.valid))
+
+
+@dataclass
 class CorpusScan:
     """The outcome of :func:`scan_corpus`; close it (or use ``with``) to delete the scratch files.
 
@@ -430,6 +473,8 @@ class CorpusScan:
     whole: dict[str, CleanDocument] = field(default_factory=dict)
     """the documents asked for whole (``keep``), as compared: template lines out, own name marked"""
     body_of: Callable[[int], str] | None = None
+    tables: IndexTables | None = None
+    """what an index built from the scan needs (only with ``for_index``)"""
 
     def body(self, index: int) -> str:
         """Document ``index``'s cleaned body (before its site's template lines were cut)."""
@@ -460,14 +505,16 @@ class CorpusScan:
 def scan_corpus(roots: Sequence[str | os.PathLike[str]], config: Config | None = None,
                 outlets: OutletTable | None = None, outlet_file: str | None = None, workers: int | None = None,
                 progress: Progress | None = None, scratch_dir: str | None = None,
-                walked: Walk | None = None, strict: bool = False, keep: Keep = False) -> CorpusScan:
+                walked: Walk | None = None, strict: bool = False, keep: Keep = False,
+                for_index: bool = False) -> CorpusScan:
     """Read, clean and cluster every supported file under ``roots`` on ``workers`` processes.
 
     Inputs that cannot be used (unreadable, undecodable, malformed, too large, empty or too short
     after cleaning) are collected in ``rejects`` and the scan goes on; with ``strict`` the first
     one is raised as an :class:`~dedup.errors.InputError` instead. Documents are kept as records
     in scratch files; those whose ids are in ``keep`` (all, with ``True``) are also kept whole,
-    with their texts and what cleaning removed (for explanations).
+    with their texts and what cleaning removed (for explanations). With ``for_index`` the outcome
+    also carries what an index built from it needs (:class:`IndexTables`, ``outcome.tables``).
 
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -482,17 +529,18 @@ def scan_corpus(roots: Sequence[str | os.PathLike[str]], config: Config | None =
     started = time.perf_counter()
     walked = walked if walked is not None else walk(roots)
     return _run(_walk_source(walked, config.max_file_bytes), config, _outlet_table(outlets, outlet_file), workers,
-                progress, scratch_dir, strict, keep, started)
+                progress, scratch_dir, strict, keep, started, for_index)
 
 
 def scan_documents(docs: Iterable[Document | dict[str, Any]], config: Config | None = None,
                    outlets: OutletTable | None = None, workers: int | None = 1, progress: Progress | None = None,
-                   scratch_dir: str | None = None, strict: bool = False, keep: Keep = False) -> CorpusScan:
+                   scratch_dir: str | None = None, strict: bool = False, keep: Keep = False,
+                   for_index: bool = False) -> CorpusScan:
     """:func:`scan_corpus` over documents given one by one (``Document`` or its dict form)
     instead of files: the same engine, the same result."""
     config = config or Config()
     return _run(_document_source(docs), config, _outlet_table(outlets, None), workers, progress, scratch_dir,
-                strict, keep, time.perf_counter())
+                strict, keep, time.perf_counter(), for_index)
 
 
 def scan(docs: Iterable[Document | dict[str, Any]], config: Config | None = None, outlets: OutletTable | None = None,
@@ -518,12 +566,12 @@ def _outlet_table(outlets: OutletTable | None, outlet_file: str | None) -> Outle
 
 
 def _run(source: _Source, config: Config, outlets: OutletTable, workers: int | None, progress: Progress | None,
-         scratch_dir: str | None, strict: bool, keep: Keep, started: float) -> CorpusScan:
+         scratch_dir: str | None, strict: bool, keep: Keep, started: float, for_index: bool = False) -> CorpusScan:
     workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
     scratch = Path(tempfile.mkdtemp(prefix="dedup-scan-", dir=scratch_dir))
     reader = SpoolReader()
     try:
-        return _scan(source, config, outlets, workers, progress, scratch, reader, started, strict, keep)
+        return _scan(source, config, outlets, workers, progress, scratch, reader, started, strict, keep, for_index)
     except BaseException:
         reader.close()
         shutil.rmtree(scratch, ignore_errors=True)
@@ -583,8 +631,9 @@ class _Collected:
     """What the coordinator keeps of the documents read (stage 1): compact columns, site numbers
     and statistics, band keys by unit, site line keys with their owners, rejects."""
 
-    def __init__(self, rejects: _Rejects) -> None:
+    def __init__(self, rejects: _Rejects, for_index: bool = False) -> None:
         self.rejects = rejects
+        self.for_index = for_index
         self.files: list[str] = []
         self._file_number: dict[str, int] = {}
         self.columns = _Columns()
@@ -597,6 +646,11 @@ class _Collected:
         self.line_keys: list[np.ndarray] = []
         self.line_owners: list[np.ndarray] = []
         self.whole: dict[str, CleanDocument] = {}
+        self.digests: list[np.ndarray] = []
+        self.all_lines = (np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64))
+        """every document's site line keys and the document of each (kept for an index)"""
+        self.redone = np.zeros(0, dtype=np.int64)
+        """the documents whose site template lines were cut"""
 
     def __len__(self) -> int:
         return len(self.columns.site)
@@ -640,6 +694,8 @@ class _Collected:
                 unit_owners.append(np.full(len(keys), index, dtype=np.int64))
         self.columns.extend(file, numbers[accepted])
         self.key_chunks.append(outcome.band_keys[accepted])
+        if outcome.digests:
+            self.digests.append(np.frombuffer(bytes(outcome.digests), dtype=np.uint8).reshape(-1, 16)[accepted])
         if unit_keys:
             self.line_keys.append(np.concatenate(unit_keys))
             self.line_owners.append(np.concatenate(unit_owners))
@@ -650,17 +706,17 @@ class _Collected:
 
 def _scan(source: _Source, config: Config, outlets: OutletTable, workers: int,
           progress: Progress | None, scratch: Path, reader: SpoolReader, started: float,
-          strict: bool, keep: Keep) -> CorpusScan:
+          strict: bool, keep: Keep, for_index: bool) -> CorpusScan:
     report = progress or (lambda stage, done, total: None)
     seconds: dict[str, float] = {}
     rejects = _Rejects(strict)
     rejects.extend(source.errors)
-    collected = _Collected(rejects)
+    collected = _Collected(rejects, for_index)
     pool: ProcessPoolExecutor | None = None
     if workers > 1:
-        pool = start_pool(workers, _init_worker, (config, outlets, str(scratch), keep))
+        pool = start_pool(workers, _init_worker, (config, outlets, str(scratch), keep, for_index))
     else:
-        _init_worker(config, outlets, str(scratch), keep)
+        _init_worker(config, outlets, str(scratch), keep, for_index)
     try:
         # Stage 1: read, clean, sketch.
         done = 0
@@ -771,9 +827,15 @@ def _match(source: _Source, collected: _Collected, config: Config, outlets: Outl
         return reader.read(files[columns.body_file[index]], columns.body_off[index],
                            columns.body_len[index]).decode("utf-8", "surrogatepass")
 
+    tables = None
+    if collected.for_index:
+        tables = IndexTables(
+            digests=np.concatenate(collected.digests) if collected.digests else np.zeros((0, 16), dtype=np.uint8),
+            line_keys=collected.all_lines[0], line_owners=collected.all_lines[1], redone=collected.redone, valid=valid,
+            ranks=ranks, shingle_counts=n_shingles, common=common, keys_path=key_table, columns=columns, files=files)
     return CorpusScan(result=result, rejects=result.rejects, files=source.files, unsupported=source.unsupported,
                       documents=n, duplicate_ids=collected.duplicate_ids, seconds=seconds, scratch=scratch, reader=reader,
-                      sizes=sizes, outlets=outlets, whole=whole, body_of=body_of)
+                      sizes=sizes, outlets=outlets, whole=whole, body_of=body_of, tables=tables)
 
 
 def _candidates(config: Config, pool: ProcessPoolExecutor | None, workers: int, scratch: Path, n: int,
@@ -887,6 +949,8 @@ def _templates(collected: _Collected, pool: ProcessPoolExecutor | None, workers:
     owners = np.concatenate(line_owners)
     line_keys.clear()  # the coordinator's largest lists while reading: free them now
     line_owners.clear()
+    if collected.for_index:  # building an index: it keeps every document's line keys
+        collected.all_lines = keys, owners
     distinct, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
     frequent = counts >= profiles.min_count
     profiles.lines.update(dict(zip(distinct[frequent].tolist(), counts[frequent].tolist(), strict=True)))
@@ -919,7 +983,8 @@ def _templates(collected: _Collected, pool: ProcessPoolExecutor | None, workers:
         position += len(items)
         report("site templates", position, len(tasks))
     log.info("templates: %d documents carried site template lines and were sketched again", len(tasks))
-    return docs.astype(np.int64), new_keys
+    collected.redone = docs.astype(np.int64)
+    return collected.redone, new_keys
 
 
-__all__ = ["CorpusScan", "scan", "scan_corpus", "scan_documents", "stream"]
+__all__ = ["CorpusScan", "IndexTables", "scan", "scan_corpus", "scan_documents", "stream"]

@@ -24,15 +24,13 @@ and adding the same documents again finishes the job.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import math
 import os
 import random
 import time
 from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -43,6 +41,7 @@ from dedup.common import CommonShingles, EvidenceReader, sample_pairs, sample_ra
 from dedup.config import Config
 from dedup.document import CleanDocument, Document
 from dedup.errors import ConfigMismatchError, InputError, StoreConflict
+from dedup.io.readers import Walk
 from dedup.lsh import bucket_allowed, keys_of
 from dedup.normalize import compact
 from dedup.outlets import OutletTable
@@ -65,6 +64,9 @@ from dedup.verify import VerifiedPairs, verify_pairs
 from dedup.workers import ordered, start_pool
 
 log = logging.getLogger("dedup")
+
+Progress = Callable[[str, int, int], None]
+"""``progress(stage, done, total)``, as for a scan."""
 
 SKETCH_CACHE = 4096
 """Stored documents' sketches (made again from their bodies) kept in memory, most recently used."""
@@ -143,13 +145,19 @@ class _Added:
     """the stored documents in its buckets when it was added"""
 
 
+@dataclass(frozen=True)
+class CorpusAdded:
+    """What :meth:`Index.add_corpus` did: how many documents got each status (``new``,
+    ``repost``, ``unchanged``; ``rejected`` counts every rejected input), the rejected inputs, and
+    whether the corpus was scanned and loaded at once (``bulk``)."""
+
+    statuses: Counter[str]
+    rejects: list[InputError]
+    bulk: bool
+
+
 def _best(neighbours: list[Link]) -> Link | None:
     return max(neighbours, key=lambda v: (v.containment, v.jaccard, -v.number)) if neighbours else None
-
-
-def _digest(doc: Document) -> bytes:
-    parts = [doc.text, doc.title or "", doc.url or "", doc.site, doc.published_at or "", json.dumps(doc.meta, sort_keys=True)]
-    return hashlib.blake2b("\x00".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 def _id_of(doc: Document | dict[str, Any]) -> str:
@@ -169,7 +177,7 @@ def _prepare(doc: Document | dict[str, Any], config: Config, outlets: OutletTabl
     cleaned = prepare(doc, config, outlets, options)
     if isinstance(cleaned, InputError):
         return cleaned
-    prepared = _Prepared(cleaned, _digest(doc), np.zeros(0, np.uint32), np.zeros(0, np.uint64), [],
+    prepared = _Prepared(cleaned, doc.digest(), np.zeros(0, np.uint32), np.zeros(0, np.uint64), [],
                          sorted(document_line_keys(cleaned)), sorted(source_names(cleaned)))
     if sketch:
         _sketch_prepared(prepared, config)
@@ -436,6 +444,74 @@ class Index:
                 pending = []
         if pending:
             yield from self._add_batch(pending, detail)
+
+    def add_corpus(self, roots: Sequence[str | os.PathLike[str]], workers: int | None = None,
+                   bulk: bool | None = None, batch: int = 500, progress: Progress | None = None,
+                   walked: Walk | None = None) -> CorpusAdded:
+        """Add every supported file under ``roots`` (what ``dedup index`` does); returns how many
+        documents got each status and the rejected inputs (naming file and line).
+
+        With ``bulk`` (the default for an empty SQLite index), the corpus is scanned whole on
+        ``workers`` processes and the scan's outcome loaded at once (:mod:`dedup.bulk`: several
+        times faster; the index then holds what ``dedup scan`` finds). Otherwise the documents are
+        added one by one (:meth:`add_many`, committing every ``batch``; stored documents with the
+        same content are skipped, so running it again after a crash finishes the job). ``bulk=True``
+        on an index that holds documents raises :class:`ValueError`.
+
+        >>> import tempfile, pathlib
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> text = "新华社北京9月23日电 工信部表示将加快培育一批有国际竞争力的先进制造业集群，推动区域协调发展。"
+        >>> for name in ("a", "b"):
+        ...     _ = (folder / "news" / name).mkdir(parents=True)
+        ...     _ = (folder / "news" / name / "1.txt").write_text("标题\\n" + text, encoding="utf-8")
+        >>> with Index(folder / "news.db") as index:
+        ...     added = index.add_corpus([folder / "news"], workers=1)
+        >>> added.bulk, added.statuses["new"], added.statuses["repost"]
+        (True, 1, 1)
+        """
+        from dedup.bulk import load_scan
+        from dedup.corpus import scan_corpus
+        from dedup.io.readers import read_file, walk
+
+        processes = workers if workers is not None else min(os.cpu_count() or 1, 8)
+        report = progress or (lambda stage, done, total: None)
+        empty = self.store.count() == 0
+        if bulk and not empty:
+            raise ValueError(f"{self.store.location} holds documents already: only an empty index is loaded at once "
+                             "(add to it without bulk)")
+        if bulk is None:
+            bulk = empty and not self.store.shared
+        walked = walked if walked is not None else walk(roots)
+        if bulk and not self.readonly:
+            with scan_corpus(roots, self.config, self.outlets, workers=processes, progress=report, walked=walked,
+                             for_index=True) as outcome:
+                counts = load_scan(self.store, outcome, self.config, processes, report)
+                rejects = list(outcome.rejects)
+            self._common, self._common_version = None, -1
+            self._own_names.clear()
+            self._sketches.clear()
+            return CorpusAdded(Counter({"new": counts.new, "repost": counts.reposts, "rejected": len(rejects)}),
+                               rejects, True)
+        rejects = list(walked.errors)
+        statuses: Counter[str] = Counter()
+
+        def documents() -> Iterator[Document]:
+            for path, rel in walked.files:
+                for item in read_file(path, rel, self.config.max_file_bytes):
+                    if isinstance(item, InputError):
+                        rejects.append(item)
+                    else:
+                        yield item
+
+        for count, verdict in enumerate(self.add_many(documents(), batch=batch, workers=processes, detail=False),
+                                        start=1):
+            statuses[verdict.status] += 1
+            if verdict.status == "rejected":
+                rejects.append(InputError(verdict.id, verdict.reason or "rejected", kind="empty", doc_id=verdict.id))
+            if count % 100 == 0:
+                report("indexing", count, max(count, len(walked.files)))
+        statuses["rejected"] = len(rejects)
+        return CorpusAdded(statuses, rejects, False)
 
     def _prepared(self, docs: Iterable[Document | dict[str, Any]], workers: int,
                   ) -> Iterator[tuple[Document | dict[str, Any], _Prepared | InputError | ValueError | None]]:
@@ -759,4 +835,4 @@ class Index:
         return "\n".join(lines)
 
 
-__all__ = ["Index", "Verdict", "Match"]
+__all__ = ["CorpusAdded", "Index", "Match", "Verdict"]

@@ -113,6 +113,35 @@ class SiteDelta:
 
 
 @dataclass(frozen=True)
+class PackedDocument:
+    """A document row ready for :meth:`Store.load`: texts already packed (:func:`pack_text`),
+    its number and cluster label given by the loader."""
+
+    number: int
+    id: str
+    site: str
+    digest: bytes
+    record: bytes
+    body: bytes
+    line_keys: bytes
+    size: int
+    rank: int
+    label: int
+
+
+@dataclass(frozen=True)
+class SiteCounts:
+    """Site statistics of many documents at once, for :meth:`Store.load`: documents per site,
+    documents per site line key (``keys`` and ``counts``, arrays of equal length) and per site
+    and credited name."""
+
+    docs: dict[str, int]
+    keys: np.ndarray
+    counts: np.ndarray
+    sources: dict[tuple[str, str], int]
+
+
+@dataclass(frozen=True)
 class CommonSet:
     """The common shingles and the number of stored documents when they were learned (their version)."""
 
@@ -139,6 +168,8 @@ class Store(Protocol):
     def remove(self, number: int, delta: SiteDelta) -> None: ...
     def save_common(self, common: CommonSet) -> None: ...
     def set_labels(self, labels: Iterable[tuple[int, int]]) -> None: ...
+    def load(self, documents: Iterable[PackedDocument], bands: Iterable[tuple[np.ndarray, np.ndarray]],
+             edges: Iterable[Edge], sites: SiteCounts, common: CommonSet) -> None: ...
 
     # documents
     def lookup(self, doc_id: str) -> tuple[int, bytes] | None: ...
@@ -180,5 +211,5 @@ def open_store(location: str, readonly: bool = False, timeout: float = 30.0) -> 
     return SQLiteStore(path, readonly=readonly, timeout=timeout)
 
 
-__all__ = ["CommonSet", "DOCUMENT_COLUMNS", "Edge", "Link", "SiteDelta", "Store", "StoredDocument", "open_store",
-           "pack_text", "stored_document", "unpack_text"]
+__all__ = ["CommonSet", "DOCUMENT_COLUMNS", "Edge", "Link", "PackedDocument", "SiteCounts", "SiteDelta", "Store",
+           "StoredDocument", "open_store", "pack_text", "stored_document", "unpack_text"]

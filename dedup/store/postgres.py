@@ -38,6 +38,8 @@ from dedup.store import (
     CommonSet,
     Edge,
     Link,
+    PackedDocument,
+    SiteCounts,
     SiteDelta,
     StoredDocument,
     pack_text,
@@ -278,6 +280,49 @@ class PostgresStore:
     def set_labels(self, labels: Iterable[tuple[int, int]]) -> None:
         """``(document, label)`` pairs: the cluster each document was last put in (written at commit)."""
         self._pending.labels.update(labels)
+
+    def load(self, documents: Iterable[PackedDocument], bands: Iterable[tuple[np.ndarray, np.ndarray]],
+             edges: Iterable[Edge], sites: SiteCounts, common: CommonSet) -> None:
+        """Fill an empty index at once, in one transaction, with ``COPY``: the documents (with the
+        numbers given), their band keys, the verified edges, the site statistics and the common
+        shingles. Other writers' inserts wait until it commits (readers do not); their documents
+        are numbered after the loaded ones.
+
+        Raises :class:`~dedup.errors.StoreError` when the index holds documents already.
+        """
+        with self.transaction(), self.db.cursor() as cursor:
+            cursor.execute("LOCK TABLE docs IN SHARE ROW EXCLUSIVE MODE")
+            if cursor.execute("SELECT 1 FROM docs LIMIT 1").fetchone() is not None:
+                raise StoreError(f"{_safe(self.location)} holds documents already: only an empty index is loaded "
+                                 "at once")
+            top = 0
+            with cursor.copy("COPY docs (n, id, site, digest, record, body, line_keys, size, cluster, rank) "
+                             "FROM STDIN") as copy:
+                for d in documents:
+                    copy.write_row((d.number, d.id, d.site, d.digest, d.record, d.body, d.line_keys, d.size, d.label,
+                                    d.rank))
+                    top = max(top, d.number)
+            if top:
+                cursor.execute("SELECT setval(pg_get_serial_sequence('docs', 'n'), %s)", (top,))
+            with cursor.copy("COPY bands (key, n) FROM STDIN") as copy:
+                for keys, numbers in bands:
+                    pairs = np.unique(np.stack([keys.astype(np.uint64).view(np.int64), numbers.astype(np.int64)],
+                                               axis=1), axis=0)
+                    for key, n in pairs.tolist():
+                        copy.write_row((key, n))
+            with cursor.copy("COPY edges (a, b, inter, jaccard, containment) FROM STDIN") as copy:
+                for e in edges:
+                    copy.write_row((e.a, e.b, e.inter, e.jaccard, e.containment))
+            cursor.executemany("INSERT INTO site_docs VALUES (%s, %s)", sorted(sites.docs.items()))
+            with cursor.copy("COPY site_lines (key, count) FROM STDIN") as copy:
+                for key, count in zip(sites.keys.astype(np.uint64).view(np.int64).tolist(), sites.counts.tolist(),
+                                      strict=True):
+                    copy.write_row((key, count))
+            cursor.executemany("INSERT INTO site_sources VALUES (%s, %s, %s)",
+                               [(site, name, count) for (site, name), count in sorted(sites.sources.items())])
+            cursor.execute("INSERT INTO common_sets VALUES (%s, %s) ON CONFLICT (version) DO UPDATE "
+                           "SET hashes = EXCLUDED.hashes", (common.version, common.hashes.astype(np.uint32).tobytes()))
+            cursor.execute("DELETE FROM common_sets WHERE version <> %s", (common.version,))
 
     # --- documents -----------------------------------------------------------------------------
 

@@ -29,6 +29,8 @@ from dedup.store import (
     CommonSet,
     Edge,
     Link,
+    PackedDocument,
+    SiteCounts,
     SiteDelta,
     StoredDocument,
     pack_text,
@@ -263,6 +265,38 @@ class SQLiteStore:
     def set_labels(self, labels: Iterable[tuple[int, int]]) -> None:
         """``(document, label)`` pairs: the cluster each document was last put in."""
         self.db.executemany("UPDATE docs SET cluster = ? WHERE n = ?", [(label, n) for n, label in labels])
+
+    def load(self, documents: Iterable[PackedDocument], bands: Iterable[tuple[np.ndarray, np.ndarray]],
+             edges: Iterable[Edge], sites: SiteCounts, common: CommonSet) -> None:
+        """Fill an empty index at once, in one transaction: the documents (in number order), their
+        band keys (chunks of ``(keys, numbers)``, each in key order, so the rows go in as B-tree
+        appends), the verified edges, the site statistics and the common shingles.
+
+        Raises :class:`~dedup.errors.StoreError` when the index holds documents already.
+        """
+        with self.transaction():
+            if self.db.execute("SELECT 1 FROM docs LIMIT 1").fetchone() is not None:
+                raise StoreError(f"{self.path} holds documents already: only an empty index is loaded at once")
+            self.db.executemany(
+                "INSERT INTO docs (n, id, site, digest, record, body, line_keys, size, cluster, rank) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                ((d.number, d.id, d.site, d.digest, d.record, d.body, d.line_keys, d.size, d.label, d.rank)
+                 for d in documents))
+            shift = np.uint64(64 - BAND_KEY_BITS)
+            for keys, numbers in bands:
+                self.db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)",
+                                    zip((keys >> shift).astype(np.int64).tolist(), numbers.tolist(), strict=True))
+            self.db.executemany("INSERT INTO edges VALUES (?, ?, ?, ?, ?)",
+                                ((e.a, e.b, e.inter, e.jaccard, e.containment) for e in edges))
+            self.db.executemany("INSERT INTO site_docs VALUES (?, ?)", sorted(sites.docs.items()))
+            signed = sites.keys.astype(np.uint64).view(np.int64)
+            order = np.argsort(signed, kind="stable")
+            self.db.executemany("INSERT INTO site_lines VALUES (?, ?)",
+                                zip(signed[order].tolist(), sites.counts[order].tolist(), strict=True))
+            self.db.executemany("INSERT INTO site_sources VALUES (?, ?, ?)",
+                                [(site, name, count) for (site, name), count in sorted(sites.sources.items())])
+            self.save_common(common)
+            self._top = None
 
     # --- documents -----------------------------------------------------------------------------
 

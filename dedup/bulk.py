@@ -1,0 +1,216 @@
+"""Building an index from a scan: how ``dedup index`` fills an empty index.
+
+Adding a corpus document by document costs a bucket lookup, the candidates' bodies and a few
+dozen B-tree inserts at random places for every document. Into an empty index the whole corpus
+is known at once, so the scan engine (:mod:`dedup.corpus`) does the matching, on all cores, and
+its outcome is loaded in one transaction (:meth:`dedup.store.Store.load`): each document's row,
+its band keys sorted by key (appends, not random inserts), the verified edges, the site
+statistics and the common shingles. The index then holds what a scan of the corpus found (the
+clusters of :meth:`dedup.index.Index.clusters` are the scan's), and later documents are added
+against it one by one as usual.
+
+Differences from adding the same documents one by one: site templates are learned from the
+whole corpus at once (as a scan learns them), not as pages arrive; a second document with an id
+already read is rejected (as in a scan) instead of replacing the first.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from dedup.config import Config
+from dedup.corpus import CorpusScan, IndexTables
+from dedup.document import CleanDocument
+from dedup.lsh import keys_of
+from dedup.normalize import compact
+from dedup.sketch import shingles_of, signature_of
+from dedup.spool import SpoolReader
+from dedup.store import CommonSet, Edge, PackedDocument, SiteCounts, Store, pack_text
+from dedup.templates import SiteProfiles, source_names
+from dedup.workers import ordered, start_pool
+
+log = logging.getLogger("dedup")
+
+DOCS_PER_TASK = 256
+PART_BITS = 4
+"""The band keys are sorted and loaded in 2**PART_BITS parts of the key space (bounded memory)."""
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class LoadCounts:
+    """What a load stored: documents, and among them those verified against an earlier one
+    (reposts, as :meth:`dedup.index.Index.add` would have said of each) and the rest (new)."""
+
+    stored: int
+    reposts: int
+
+    @property
+    def new(self) -> int:
+        return self.stored - self.reposts
+
+
+@dataclass
+class _TextTask:
+    spans: list[tuple[str, int, int, str, int, int]]
+    cut: list[bool]
+
+
+_PACKER: dict[str, Any] = {}
+
+
+def _init_packer(profiles: SiteProfiles) -> None:
+    _PACKER.update(profiles=profiles, reader=SpoolReader())
+
+
+def _stored_texts(spans: tuple[str, int, int, str, int, int], cut: bool, profiles: SiteProfiles,
+                  reader: SpoolReader) -> tuple[CleanDocument, str]:
+    """A scanned document as the index stores it (its site's template lines cut from the body
+    when the scan cut them) and its record."""
+    body_path, body_off, body_len, entry_path, entry_off, entry_len = spans
+    record = reader.read(entry_path, entry_off, entry_len).decode("utf-8", "surrogatepass")
+    body = reader.read(body_path, body_off, body_len).decode("utf-8", "surrogatepass")
+    doc = CleanDocument.from_record(record, body)
+    if cut:
+        profiles.drop_templates(doc)
+    return doc, record
+
+
+def _pack_unit(task: _TextTask) -> list[tuple[str, str, bytes, bytes]]:
+    """Each document's id, site, packed record and packed (template-cut) body."""
+    out = []
+    for spans, cut in zip(task.spans, task.cut, strict=True):
+        doc, record = _stored_texts(spans, cut, _PACKER["profiles"], _PACKER["reader"])
+        out.append((doc.id, doc.site, pack_text(record), pack_text(doc.body)))
+    return out
+
+
+def load_scan(store: Store, outcome: CorpusScan, config: Config, workers: int = 1,
+              progress: Progress | None = None) -> LoadCounts:
+    """Load a scan made with ``for_index=True`` into the empty ``store``; the documents are
+    numbered 1, 2, ... in scan order (those site templates left too short are not stored).
+
+    >>> import tempfile, os
+    >>> from dedup.corpus import scan_documents
+    >>> from dedup.store.sqlite import SQLiteStore
+    >>> text = "新华社北京9月23日电 工信部表示将加快培育一批有国际竞争力的先进制造业集群，推动区域协调发展。"
+    >>> docs = [{"id": "a", "text": text, "site": "a.cn"}, {"id": "b", "text": text, "site": "b.cn"}]
+    >>> store = SQLiteStore(os.path.join(tempfile.mkdtemp(), "news.db"))
+    >>> with scan_documents(docs, for_index=True) as outcome:
+    ...     load_scan(store, outcome, Config())
+    LoadCounts(stored=2, reposts=1)
+    >>> store.close()
+    """
+    tables = outcome.tables
+    if tables is None:
+        raise ValueError("the scan keeps no tables for an index: scan with for_index=True")
+    report = progress or (lambda stage, done, total: None)
+    result = outcome.result
+    valid = tables.valid
+    numbers = np.cumsum(valid, dtype=np.int64)  # document k's number, where valid[k]
+    stored = np.flatnonzero(valid)
+    top = int(numbers[-1]) if len(numbers) else 0
+    labels = numbers.copy()
+    for cluster in result.clusters:
+        labels[np.asarray(cluster.members, dtype=np.int64)] = numbers[cluster.canonical]
+    cut = np.zeros(len(valid), dtype=bool)
+    cut[tables.redone] = True
+    profiles = result.profiles
+    reader = outcome.reader
+
+    pairs = result.pairs
+    edges = [Edge(int(numbers[a]), int(numbers[b]), int(inter), float(j), float(c))
+             for a, b, inter, j, c in zip(pairs.left.tolist(), pairs.right.tolist(), pairs.inter.tolist(),
+                                          pairs.jaccard.tolist(), pairs.containment.tolist(), strict=True)]
+    reposts = len(np.unique(np.maximum(pairs.left, pairs.right))) if len(pairs) else 0
+
+    sites = _site_counts(tables, profiles, reader)
+    line_bounds = np.searchsorted(tables.line_owners, np.arange(len(valid) + 1))
+
+    def documents() -> Iterator[PackedDocument]:
+        tasks = [_TextTask([tables.texts(k) for k in part], cut[part].tolist())
+                 for part in (stored[start : start + DOCS_PER_TASK].tolist()
+                              for start in range(0, len(stored), DOCS_PER_TASK))]
+        # cutting only needs the sites' document counts and frequent lines
+        lean = SiteProfiles(profiles.docs, profiles.lines, {}, profiles.min_share, profiles.min_count)
+        pool = start_pool(workers, _init_packer, (lean,)) if workers > 1 and len(tasks) > 1 else None
+        if pool is None:
+            _init_packer(lean)
+        done = 0
+        try:
+            position = 0
+            for _, rows in ordered(pool, _pack_unit, tasks, 4 * max(workers, 1)):
+                for doc_id, site, record, body in rows:
+                    k = int(stored[position])
+                    position += 1
+                    yield PackedDocument(int(numbers[k]), doc_id, site, tables.digests[k].tobytes(), record, body,
+                                         tables.line_keys[line_bounds[k]:line_bounds[k + 1]].tobytes(),
+                                         int(tables.shingle_counts[k]), int(tables.ranks[k]), int(labels[k]))
+                done += len(rows)
+                report("loading documents", done, len(stored))
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
+
+    store.load(documents(), _band_rows(tables, numbers, config, cut, profiles, reader, report), edges, sites,
+               CommonSet(tables.common.hashes, top))
+    log.info("load: %d documents stored, %d verified edges", len(stored), len(edges))
+    return LoadCounts(len(stored), reposts)
+
+
+def _site_counts(tables: IndexTables, profiles: SiteProfiles, reader: SpoolReader) -> SiteCounts:
+    """The site statistics of the documents stored: the scan counted every document read, so
+    those left too short by site templates are taken off again."""
+    docs = Counter(profiles.docs)
+    sources = Counter({(site, name): count for site, names in profiles.sources.items()
+                       for name, count in names.items()})
+    for k in np.flatnonzero(~tables.valid).tolist():
+        doc, _ = _stored_texts(tables.texts(k), False, profiles, reader)
+        docs[doc.site] -= 1
+        for name in source_names(doc):
+            sources[doc.site, name] -= 1
+    kept = tables.valid[tables.line_owners] if len(tables.line_owners) else np.zeros(0, dtype=bool)
+    keys, counts = np.unique(tables.line_keys[kept], return_counts=True)
+    return SiteCounts({site: count for site, count in docs.items() if count > 0}, keys, counts.astype(np.int64),
+                      {key: count for key, count in sources.items() if count > 0})
+
+
+def _band_rows(tables: IndexTables, numbers: np.ndarray, config: Config, cut: np.ndarray, profiles: SiteProfiles,
+               reader: SpoolReader, report: Progress) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The stored documents' band keys and numbers, in parts of the key space, each sorted by
+    key and number."""
+    valid = tables.valid
+    if tables.keys_path is None:  # fewer than two documents: no key table was made
+        for k in np.flatnonzero(valid).tolist():
+            doc, _ = _stored_texts(tables.texts(k), bool(cut[k]), profiles, reader)
+            compared = compact(doc.body)
+            signature = signature_of(shingles_of(compared, config.shingle_size, config.tokens), config.num_perm,
+                                     config.seed)
+            keys = np.unique(keys_of(compared, signature, config))
+            yield keys, np.full(len(keys), numbers[k], dtype=np.int64)
+        return
+    table = tables.band_keys()
+    shift, parts = np.uint64(64 - PART_BITS), 1 << PART_BITS
+    for part in range(parts):
+        keys_found: list[np.ndarray] = []
+        numbers_found: list[np.ndarray] = []
+        for row in range(table.shape[0]):
+            keys = np.asarray(table[row])
+            chosen = valid & ((keys >> shift) == part)
+            keys_found.append(keys[chosen])
+            numbers_found.append(numbers[chosen])
+        keys = np.concatenate(keys_found)
+        nums = np.concatenate(numbers_found)
+        order = np.lexsort((nums, keys))
+        report("loading band keys", part + 1, parts)
+        yield keys[order], nums[order]
+
+
+__all__ = ["LoadCounts", "load_scan"]
