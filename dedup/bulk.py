@@ -151,7 +151,7 @@ def load_scan(store: Store, outcome: CorpusScan, config: Config, workers: int = 
                     k = int(stored[position])
                     position += 1
                     yield PackedDocument(int(numbers[k]), doc_id, site, tables.digests[k].tobytes(), record, body,
-                                         tables.line_keys[line_bounds[k]:line_bounds[k + 1]].tobytes(),
+                                         np.sort(tables.line_keys[line_bounds[k]:line_bounds[k + 1]]).tobytes(),
                                          int(tables.shingle_counts[k]), int(tables.ranks[k]), int(labels[k]))
                 done += len(rows)
                 report("loading documents", done, len(stored))

@@ -631,8 +631,9 @@ class _Collected:
     """What the coordinator keeps of the documents read (stage 1): compact columns, site numbers
     and statistics, band keys by unit, site line keys with their owners, rejects."""
 
-    def __init__(self, rejects: _Rejects, for_index: bool = False) -> None:
+    def __init__(self, rejects: _Rejects, reader: SpoolReader, for_index: bool = False) -> None:
         self.rejects = rejects
+        self.reader = reader
         self.for_index = for_index
         self.files: list[str] = []
         self._file_number: dict[str, int] = {}
@@ -678,7 +679,9 @@ class _Collected:
             if doc_id in self._seen:
                 self.duplicate_ids += 1
                 accepted[row] = False
-                self.rejects.append(_duplicate(doc_id))
+                # its record says which file and line it came from
+                entry = self.reader.read(outcome.spool, int(numbers[row, 2]), int(numbers[row, 3]))
+                self.rejects.append(_duplicate(doc_id, CleanDocument.from_record(entry).doc))
                 continue
             self._seen.add(doc_id)
             index = len(self)
@@ -711,7 +714,7 @@ def _scan(source: _Source, config: Config, outlets: OutletTable, workers: int,
     seconds: dict[str, float] = {}
     rejects = _Rejects(strict)
     rejects.extend(source.errors)
-    collected = _Collected(rejects, for_index)
+    collected = _Collected(rejects, reader, for_index)
     pool: ProcessPoolExecutor | None = None
     if workers > 1:
         pool = start_pool(workers, _init_worker, (config, outlets, str(scratch), keep, for_index))

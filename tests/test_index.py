@@ -113,9 +113,9 @@ def test_one_writer_at_a_time_and_readers_meanwhile(tmp_path, article):
         assert len(again) == 2
 
 
-def _index_process(corpus: Path, db: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "dedup.cli", "index", str(corpus), "--db", str(db), "--batch", "50"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+def _index_process(corpus: Path, db: Path, *options: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "dedup.cli", "index", str(corpus), "--db", str(db), "--batch", "50",
+                             *options], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
 def _descendants(pid: int) -> list[int]:
@@ -143,17 +143,18 @@ def _running(pid: int) -> bool:
         return False
 
 
-def test_kill_during_indexing_loses_nothing_and_doubles_nothing(tmp_path, labelled):
+@pytest.mark.parametrize("how", ["--bulk", "--one-by-one"])
+def test_kill_during_indexing_loses_nothing_and_doubles_nothing(tmp_path, labelled, how):
     corpus = labelled / "corpus"
     expected = {d.id for d in _documents(corpus)}
     reference = tmp_path / "reference.db"
-    assert _index_process(corpus, reference).wait() == 0
+    assert _index_process(corpus, reference, how).wait() == 0
     with Index(reference) as index:
         reference_clusters = list(index.clusters())
     rng = random.Random(7)
     for attempt in range(3):
         db = tmp_path / f"crash{attempt}.db"
-        process = _index_process(corpus, db)
+        process = _index_process(corpus, db, how)
         # Kill at a random moment once the writer has started committing.
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and not Path(f"{db}-wal").exists():
@@ -171,8 +172,10 @@ def test_kill_during_indexing_loses_nothing_and_doubles_nothing(tmp_path, labell
         assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         stored = connection.execute("SELECT COUNT(*), COUNT(DISTINCT id) FROM docs").fetchone()
         connection.close()
-        assert stored[0] == stored[1] <= len(expected)
-        assert _index_process(corpus, db).wait() == 0
+        # a load is one transaction: all of the corpus or nothing
+        assert stored[0] == stored[1] <= len(expected) and (how == "--one-by-one" or stored[0] in (0, len(expected)))
+        # run again: one by one it finishes the job; after a load (or none) it finds all stored (or loads)
+        assert _index_process(corpus, db, *([how] if how == "--one-by-one" else [])).wait() == 0
         with Index(db) as index:
             assert {row[0] for row in index.store.db.execute("SELECT id FROM docs")} == expected
             # every document's keys are stored once (band keys differ by band, passage keys by passage)

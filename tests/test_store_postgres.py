@@ -75,6 +75,25 @@ def test_the_postgresql_index_gives_the_sqlite_indexs_verdicts_and_clusters(pg_u
         assert shared.explain(docs[0].id) == embedded.explain(docs[0].id)
 
 
+def test_a_corpus_is_loaded_at_once_into_an_empty_postgresql_index(pg_url, labelled, tmp_path):
+    outlets = OutletTable.default()
+    with scan_corpus([labelled / "corpus"], Config(), outlets, workers=1) as outcome:
+        scanned = records(outcome.result, 2, outlets)
+    with Index(tmp_path / "loaded.db") as embedded:
+        embedded_added = embedded.add_corpus([labelled / "corpus"], workers=1)
+        embedded_edges = embedded.stats()["verified_edges"]
+    with Index(pg_url) as shared:
+        loaded = shared.add_corpus([labelled / "corpus"], workers=2, bulk=True)
+        assert loaded.bulk and loaded.statuses == embedded_added.statuses
+        assert list(shared.clusters()) == scanned and shared.stats()["verified_edges"] == embedded_edges
+        stored = len(shared)
+        assert shared.common_version == stored
+        canonical = shared.get(scanned[0]["canonical_id"])
+        verdict = shared.add({"id": "late", "site": "late.cn", "text": "来源：晚报\n" + canonical.body})
+        assert verdict.status == "repost" and verdict.canonical_id == scanned[0]["canonical_id"]
+        assert shared.store.lookup("late")[0] == stored + 1  # numbered after the loaded documents
+
+
 def test_a_different_configuration_or_schema_is_refused(pg_url):
     text = "记者从市统计局获悉，今年前三季度全市规模以上工业增加值同比增长百分之六点二，增速比上半年加快零点四个百分点。"
     with Index(pg_url, Config(shingle_size=5)) as index:
