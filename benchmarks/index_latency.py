@@ -2,17 +2,20 @@
 
     python -m benchmarks.index_latency [--sizes 10000,100000,1000000] [--data /tmp/dedup-bench]
                                        [--probes 1000] [--workers 2] [--scan]
+                                       [--build bulk|one-by-one]
     python -m benchmarks.index_latency --postgres postgresql://postgres@127.0.0.1:5432/postgres
                                        [--writers 1,2,4] [--sizes 100000] [--probes 1000]
 
 SQLite (the default): for each size N, the seeded speed corpus of N documents
-(:mod:`benchmarks.generate`) is added to a fresh index with ``Index.add_many`` (cleaning on
-``--workers`` processes); then the index is closed and opened again (open time: constructor plus
+(:mod:`benchmarks.generate`) is added to a fresh index with ``dedup index`` (on ``--workers``
+processes; see ``--build`` below); then the index is opened (open time: constructor plus
 the first query), and ``--probes`` documents are added one at a time, each its own transaction,
 half of them new stories (from another seed) and half reposts of stored documents under new ids;
 ``add`` and ``query`` latencies are reported as p50/p99 in milliseconds, with the database size
 per document and the peak resident memory. ``--scan`` also times ``dedup scan`` of the corpus, for
-the ratio of building an index to scanning.
+the ratio of building an index to scanning. The index is built by ``dedup index`` in a process of its
+own: scanned and loaded at once (``--build bulk``, what it does with an empty index) or one
+document after another (``--build one-by-one``).
 
 PostgreSQL (``--postgres``, a database on the server; a fresh database is made beside it for each
 run): for each number of writer processes W, the corpus files are dealt among W processes that
@@ -75,7 +78,8 @@ def _scan_seconds(corpus: Path, data: Path) -> float:
     return time.perf_counter() - started
 
 
-def measure(n: int, data: Path, probe_count: int, workers: int, seed: int, scan: bool = False) -> dict[str, Any]:
+def measure(n: int, data: Path, probe_count: int, workers: int, seed: int, scan: bool = False,
+            build_with: str = "--bulk") -> dict[str, Any]:
     corpus = data / f"speed-{n}-seed{seed}"
     write_speed_corpus(corpus, n, seed)
     scan_s = _scan_seconds(corpus, data) if scan else None
@@ -83,10 +87,10 @@ def measure(n: int, data: Path, probe_count: int, workers: int, seed: int, scan:
     for stale in data.glob(f"index-{n}.db*"):
         stale.unlink()
     started = time.perf_counter()
-    with Index(path) as index:
-        for _ in index.add_many(_documents(corpus), batch=1000, workers=workers, detail=False):
-            pass
+    subprocess.run([sys.executable, "-m", "dedup.cli", "index", str(corpus), "--db", str(path), "--workers",
+                    str(workers), "--batch", "1000", build_with], check=True, capture_output=True)
     build = time.perf_counter() - started
+    build_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     docs = probes(corpus, probe_count, seed)
     started = time.perf_counter()
     index = Index(path)
@@ -107,6 +111,7 @@ def measure(n: int, data: Path, probe_count: int, workers: int, seed: int, scan:
         "query_ms_p99": round(float(np.percentile(query_ms, 99)), 2),
         "bytes_per_document": stats["bytes_per_document"], "database_mib": round(stats["bytes"] / 2**20),
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "build_peak_rss_mib": round(build_rss / 1024),
         "probe_reposts_found": f"{reposts_found}/{sum(1 for d in docs if d['id'].startswith('probe-repost'))}",
     }
 
@@ -188,6 +193,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--scan", action="store_true", help="also time `dedup scan` of each corpus")
+    parser.add_argument("--build", choices=["bulk", "one-by-one"], default="bulk",
+                        help="how `dedup index` fills the SQLite index (--bulk or --one-by-one)")
     parser.add_argument("--postgres", default=None, metavar="URL",
                         help="measure PostgreSQL instead (a database on the server; fresh ones are made beside it)")
     parser.add_argument("--writers", default="1,2,4", help="numbers of writer processes (with --postgres)")
@@ -207,15 +214,16 @@ def main(argv: list[str] | None = None) -> None:
         if args.json:
             args.json.write_text(json.dumps(rows, indent=2), encoding="utf-8")
         return
-    print("| N | build s | scan s | docs/s | open s | add p50 ms | add p99 ms | query p50 ms | query p99 ms | bytes/doc "
-          "| DB MiB | peak RSS MiB | reposts found |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| N | build | build s | scan s | docs/s | open s | add p50 ms | add p99 ms | query p50 ms | query p99 ms "
+          "| bytes/doc | DB MiB | peak RSS MiB build / probes | reposts found |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for n in (int(s) for s in args.sizes.split(",") if s):
-        row = measure(n, args.data, args.probes, args.workers, args.seed, args.scan)
+        row = measure(n, args.data, args.probes, args.workers, args.seed, args.scan, f"--{args.build}")
         rows.append(row)
-        print(f"| {n:,} | {row['build_s']} | {row['scan_s'] or '-'} | {row['build_docs_per_s']} | {row['open_s']} | {row['add_ms_p50']} | "
-              f"{row['add_ms_p99']} | {row['query_ms_p50']} | {row['query_ms_p99']} | {row['bytes_per_document']} | "
-              f"{row['database_mib']} | {row['peak_rss_mib']} | {row['probe_reposts_found']} |", flush=True)
+        print(f"| {n:,} | {args.build} | {row['build_s']} | {row['scan_s'] or '-'} | {row['build_docs_per_s']} | "
+              f"{row['open_s']} | {row['add_ms_p50']} | {row['add_ms_p99']} | {row['query_ms_p50']} | "
+              f"{row['query_ms_p99']} | {row['bytes_per_document']} | {row['database_mib']} | "
+              f"{row['build_peak_rss_mib']} / {row['peak_rss_mib']} | {row['probe_reposts_found']} |", flush=True)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2), encoding="utf-8")
 
