@@ -312,10 +312,12 @@ class Index:
             out[n] = self._remember_sketch(n, body)
         return out
 
-    def _remember_sketch(self, number: int, body: str) -> tuple[np.ndarray, np.ndarray]:
+    def _remember_sketch(self, number: int, body: str,
+                         made: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The sketch of stored document ``number`` (``made``: already made from ``body``)."""
         found = self._sketches.get(number)
         if found is None:
-            found = self._sketches[number] = self._sketch_body(body)
+            found = self._sketches[number] = made or self._sketch_body(body)
             if len(self._sketches) > SKETCH_CACHE:
                 self._sketches.popitem(last=False)
         return found
@@ -643,6 +645,7 @@ class Index:
                                 prepared.doc.body, np.array(prepared.line_keys, dtype=np.uint64), sample_rank(doc_id),
                                 len(prepared.shingles))
         n = self.store.add(stored, prepared.band_keys, neighbours, prepared.delta(+1))
+        self._remember_sketch(n, prepared.doc.body, (prepared.shingles, prepared.figures))
         if added is not None:
             added.append(_Added(position, n, prepared, neighbours, seen))
         self._own_names.pop(prepared.doc.site, None)
@@ -688,16 +691,18 @@ class Index:
     # --- verdicts: star clusters of a connected component ----------------------------------------
 
     def _star_result(self, numbers: list[int], edges: Iterable[tuple[int, int]], common: CommonShingles,
-                     query: _Prepared | None = None, query_links: Iterable[int] = ()) -> tuple[list[int], ScanResult]:
+                     query: _Prepared | None = None, query_links: Iterable[int] = (),
+                     texts: bool = True) -> tuple[list[int], ScanResult]:
         """Star clusters of the stored documents ``numbers`` (and of a queried document, not stored,
         whose verified neighbours are ``query_links``), exactly as a scan of them clusters: the
         stored edges are judged again on ``common``, documents are ordered by id.
 
-        Returns the document numbers in result order (``-1`` for the queried document) and the result.
+        Returns the document numbers in result order (``-1`` for the queried document) and the
+        result (without ``texts``, its documents' bodies are empty: a verdict needs none).
         """
         # A component (a verdict) is read at once; the whole index (clusters()) document by document.
         small = len(numbers) <= 2000
-        stored = self.store.documents(numbers) if small else {}
+        stored = self.store.documents(numbers, texts=texts) if small else {}
         wanted = set(numbers)
         rows = [(n, doc.id, doc.size) for n, doc in stored.items()] if small else \
             [row for row in self.store.numbers() if row[0] in wanted]
@@ -716,7 +721,9 @@ class Index:
         def sketch(k: int) -> tuple[np.ndarray, np.ndarray]:
             if order[k] == -1 and query is not None:
                 return query.shingles, query.figures
-            return self._remember_sketch(order[k], document(k).body)
+            if texts or not small:
+                return self._remember_sketch(order[k], document(k).body)
+            return self._stored_sketches([order[k]])[order[k]]
 
         def doc_of(k: int) -> CleanDocument:
             if order[k] == -1 and query is not None:
@@ -745,7 +752,7 @@ class Index:
         if n >= 0 and len(numbers) == 1:
             return Verdict(doc_id, status, canonical_id=doc_id, is_canonical=True, replaced=replaced)
         order, result = self._star_result(numbers, edges, self.common_shingles(), query,
-                                          [m.number for m in neighbours] if query is not None else ())
+                                          [m.number for m in neighbours] if query is not None else (), texts=False)
         if query is None and status == "repost":  # a document just added: its component's labels change
             self.store.set_labels(_labels(order, result))
         me = order.index(n)
