@@ -492,7 +492,8 @@ def duplicate_id(doc_id: str, where: tuple[str, int | None] | None = None) -> In
     """The reject for a second document with an id already seen (the first is kept); ``where``:
     the file and line it came from (:meth:`dedup.document.Document.where`)."""
     path, line = where or (doc_id, None)
-    return InputError(path, f"duplicate document id {doc_id!r}; kept the first", line=line, kind="duplicate_id")
+    return InputError(path, f"duplicate document id {doc_id!r}; kept the first", line=line, kind="duplicate_id",
+                      doc_id=doc_id)
 
 
 def rejected_after_cleaning(doc: CleanDocument, shingles: int, min_shingles: int, stage: str = "cleaning",

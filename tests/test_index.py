@@ -278,3 +278,24 @@ def test_verdicts_name_the_canonical_copy_that_clusters_gives(labelled, tmp_path
     for doc in docs:
         assert verdicts[doc.id].status == "unchanged"
         assert (verdicts[doc.id].canonical_id, verdicts[doc.id].cluster_size) == clustered.get(doc.id, (doc.id, 1))
+
+
+def test_a_document_queried_then_added_is_stored_as_if_only_added(tmp_path, article, other_article):
+    # The fifth page of a site makes its repeated lines template when it is added (it counts
+    # itself), not when it is only queried: the add after the query must cut them all the same.
+    pages = [_doc(f"p{k}", [f"本站提示：转载请注明出处{k % 1}", article[k % 4], f"第{k}篇"], site="s.cn") for k in range(4)]
+    fifth = _doc("p4", ["本站提示：转载请注明出处0", *other_article, "来源：某某网"], site="s.cn")
+    outcomes = []
+    for name, query_first in (("plain", False), ("queried", True)):
+        with Index(tmp_path / f"{name}.db") as index:
+            for page in pages:
+                index.add(page)
+            if query_first:
+                asked = index.query(fifth)
+                assert asked.status == "new"
+            verdict = index.add(fifth)
+            stored = index.get("p4")
+            assert stored is not None
+            outcomes.append((verdict, stored.body, stored.compared_lines, index.store.document(5).record))
+    assert outcomes[0] == outcomes[1]
+    assert "本站提示" not in outcomes[0][1]

@@ -3,12 +3,24 @@ in PostgreSQL (a database of its own per test: the server of the development mac
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
 from dedup.config import Config
 from dedup.errors import StoreError
-from dedup.store import CommonSet, Link, SiteDelta, StoredDocument, open_store
+from dedup.store import (
+    CommonSet,
+    Edge,
+    Link,
+    PackedDocument,
+    SiteCounts,
+    SiteDelta,
+    StoredDocument,
+    open_store,
+    pack_text,
+)
 from dedup.store.sqlite import SQLiteStore
 
 
@@ -108,3 +120,51 @@ def test_band_keys_that_agree_in_their_high_bits_share_a_bucket_in_sqlite(tmp_pa
         a = store.add(_doc("a"), [KEY_3 | 1], [], SiteDelta("a.cn", (), (), +1))
     assert store.buckets([KEY_3 | 2]) == [(KEY_3 | 2, a)] and store.buckets([KEY_4]) == []
     store.close()
+
+
+def test_an_empty_store_is_loaded_at_once(location):
+    store = open_store(location)
+    store.save_config(Config())
+    docs = [PackedDocument(n, f"d{n}", "a.cn" if n < 3 else "b.cn", bytes([n]) * 16, pack_text(f'{{"id": "d{n}"}}'),
+                           pack_text(f"正文{n}"), np.array([11, 10 + n], dtype=np.uint64).tobytes(), 9, 100 - n, label)
+            for n, label in ((1, 1), (2, 1), (3, 3))]
+    # band keys in parts of the key space, each sorted by key and number
+    bands = [(np.array([KEY_3, KEY_3, KEY_4], dtype=np.uint64), np.array([1, 2, 3])),
+             (np.array([BIG_KEY, BIG_KEY], dtype=np.uint64), np.array([1, 3]))]
+    sites = SiteCounts({"a.cn": 2, "b.cn": 1}, np.array([11, 12, 13], dtype=np.uint64), np.array([3, 1, 1]),
+                       {("a.cn", "某网"): 2})
+    store.load(iter(docs), iter(bands), [Edge(1, 2, 5, 0.8, 0.9)], sites, CommonSet(np.array([7, 9], np.uint32), 3))
+    assert store.count() == store.top() == 3 and store.lookup("d2") == (2, bytes([2]) * 16)
+    assert sorted(store.buckets([KEY_3, BIG_KEY])) == sorted([(KEY_3, 1), (KEY_3, 2), (BIG_KEY, 1), (BIG_KEY, 3)])
+    assert store.component([2]) == ([1, 2], [(1, 2)]) and store.component([3]) == ([3], [])
+    stored = store.document(3)
+    assert stored is not None and stored.body == "正文3" and stored.line_keys.tolist() == [11, 13]
+    assert store.site_docs("a.cn") == 2 and store.line_counts([11, 12, 99]) == {11: 3, 12: 1}
+    assert store.top_source("a.cn") == ("某网", 2)
+    common = store.common()
+    assert common is not None and common.version == 3 and common.hashes.tolist() == [7, 9]
+    assert [d.id for d in store.sample(2)] == ["d3", "d2"]
+    # documents added later are numbered after the loaded ones
+    with store.transaction():
+        assert store.add(_doc("later"), [KEY_9], [], SiteDelta("b.cn", (), (), +1)) == 4
+    with pytest.raises(StoreError, match="holds documents already"):
+        store.load(iter(docs), iter(bands), [], sites, CommonSet(np.zeros(0, np.uint32), 3))
+    assert store.count() == 4
+    store.close()
+
+
+def test_sqlite_copies_its_log_into_the_file_while_the_writer_keeps_it_open(tmp_path):
+    path = tmp_path / "s.db"
+    store = SQLiteStore(path)
+    store.save_config(Config())
+    size = path.stat().st_size
+    with store.transaction():
+        for k in range(200):
+            store.add(_doc(f"d{k}", body="正文" * 400), [KEY_3 + k], [], SiteDelta("a.cn", (11,), (), +1))
+    # the pages committed reach the database file itself, with no add waiting for it
+    deadline = time.monotonic() + 10
+    while path.stat().st_size <= size and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert path.stat().st_size > size
+    store.close()
+    assert not (tmp_path / "s.db-wal").exists()  # closed: everything copied, the log removed

@@ -49,11 +49,11 @@ documents (add p50; bytes per document): 4 KiB 1.93 ms, 5,313 B; 8 KiB 2.00 ms, 
 2.36 ms, 3,890 B."""
 CACHE_KIB = 65536
 MMAP_BYTES = 1 << 31
-CHECKPOINT_SECONDS = 0.25
-"""The checkpointer copies committed pages into the file at most this often (after a commit)."""
-WAL_BACKSTOP_PAGES = 100_000
-"""Should the checkpointer fall behind (a long reader holds old pages), the writer checkpoints
-itself once the write-ahead log holds this many pages."""
+WAL_RESTART_PAGES = 16384
+"""When the write-ahead log holds this many pages (128 MiB), the writer's own commit copies what
+the checkpointer has not yet copied (little: a commit or two) so that the log can start again from
+its beginning; under a steady stream of adds the checkpointer alone never finds it all copied at
+the moment the writer begins, and the log would grow without end."""
 BAND_KEY_BITS = 48
 """Band keys are kept to their high 48 bits (6 bytes in a row, not 8): two keys that agree there
 only add a candidate, which verification turns down (about one in 10^7 lookups at 1M documents)."""
@@ -94,9 +94,9 @@ class _Checkpointer:
     SQLite's automatic checkpoint runs inside the commit that crosses its threshold: at a million
     documents each ``add`` writes about 90 pages to the log, a checkpoint every few adds copies
     them and syncs the file, and that add takes tens of milliseconds (the p99 of ``add``). Here
-    the writer only signals each commit; a passive checkpoint (which never blocks the writer) runs
-    at most every ``CHECKPOINT_SECONDS``, and the log starts again from its beginning at the next
-    commit once everything in it was copied.
+    the writer only signals each commit, and a passive checkpoint (which never blocks the writer)
+    copies what was committed since the last one (see ``WAL_RESTART_PAGES`` for how the log is
+    kept short).
     """
 
     def __init__(self, path: Path) -> None:
@@ -112,8 +112,6 @@ class _Checkpointer:
     def _run(self) -> None:
         while True:
             self._wake.wait()
-            if not self._closing:
-                time.sleep(CHECKPOINT_SECONDS)  # gather the commits of the next moments into one checkpoint
             self._wake.clear()
             if self._closing:  # read after the clear: a close signalled later wakes the next wait
                 return
@@ -179,7 +177,7 @@ class SQLiteStore:
                 self.db.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # takes effect only in a new file
                 self.db.execute("PRAGMA journal_mode = WAL")
                 self.db.execute("PRAGMA synchronous = NORMAL")
-                self.db.execute(f"PRAGMA wal_autocheckpoint = {WAL_BACKSTOP_PAGES}")
+                self.db.execute(f"PRAGMA wal_autocheckpoint = {WAL_RESTART_PAGES}")
                 self.db.executescript(_SCHEMA)
                 self._checkpointer = _Checkpointer(self.path)
         except sqlite3.DatabaseError as exc:
