@@ -9,9 +9,11 @@
 SQLite (the default): for each size N, the seeded speed corpus of N documents
 (:mod:`benchmarks.generate`) is added to a fresh index with ``dedup index`` (on ``--workers``
 processes; see ``--build`` below); then the index is opened (open time: constructor plus
-the first query), and ``--probes`` documents are added one at a time, each its own transaction,
-half of them new stories (from another seed) and half reposts of stored documents under new ids;
-``add`` and ``query`` latencies are reported as p50/p99 in milliseconds, with the database size
+the first query), and ``--probes`` documents are queried and then added one at a time, each add its
+own transaction, half of them new stories (from another seed) and half reposts of stored documents
+under new ids; then as many others are added with no query first ("add alone": the query before an
+add leaves the add less to do, the document's cleaning above all). ``add`` and ``query`` latencies
+are reported as p50/p99 in milliseconds, with the database size
 per document and the peak resident memory. ``--scan`` also times ``dedup scan`` of the corpus, for
 the ratio of building an index to scanning. The index is built by ``dedup index`` in a process of its
 own: scanned and loaded at once (``--build bulk``, what it does with an empty index) or one
@@ -98,6 +100,8 @@ def measure(n: int, data: Path, probe_count: int, workers: int, seed: int, scan:
     opened = time.perf_counter() - started
     try:
         query_ms, add_ms, statuses = _latencies(index, docs)
+        alone = [{**doc, "id": f"alone-{doc['id']}"} for doc in probes(corpus, probe_count, seed + 1)]
+        alone_ms = _add_latencies(index, alone)
         stats = index.stats()
     finally:
         index.close()
@@ -107,6 +111,8 @@ def measure(n: int, data: Path, probe_count: int, workers: int, seed: int, scan:
         "scan_s": round(scan_s, 1) if scan_s else None,
         "open_s": round(opened, 3),
         "add_ms_p50": round(float(np.percentile(add_ms, 50)), 2), "add_ms_p99": round(float(np.percentile(add_ms, 99)), 2),
+        "add_alone_ms_p50": round(float(np.percentile(alone_ms, 50)), 2),
+        "add_alone_ms_p99": round(float(np.percentile(alone_ms, 99)), 2),
         "query_ms_p50": round(float(np.percentile(query_ms, 50)), 2),
         "query_ms_p99": round(float(np.percentile(query_ms, 99)), 2),
         "bytes_per_document": stats["bytes_per_document"], "database_mib": round(stats["bytes"] / 2**20),
@@ -114,6 +120,16 @@ def measure(n: int, data: Path, probe_count: int, workers: int, seed: int, scan:
         "build_peak_rss_mib": round(build_rss / 1024),
         "probe_reposts_found": f"{reposts_found}/{sum(1 for d in docs if d['id'].startswith('probe-repost'))}",
     }
+
+
+def _add_latencies(index: Index, docs: list[dict[str, str]]) -> list[float]:
+    """Each document added with no query before it (nothing of it is known to the index)."""
+    add_ms = []
+    for doc in docs:
+        mark = time.perf_counter()
+        index.add(doc)
+        add_ms.append(1000 * (time.perf_counter() - mark))
+    return add_ms
 
 
 def _latencies(index: Index, docs: list[dict[str, str]]) -> tuple[list[float], list[float], list[str]]:
@@ -214,14 +230,15 @@ def main(argv: list[str] | None = None) -> None:
         if args.json:
             args.json.write_text(json.dumps(rows, indent=2), encoding="utf-8")
         return
-    print("| N | build | build s | scan s | docs/s | open s | add p50 ms | add p99 ms | query p50 ms | query p99 ms "
-          "| bytes/doc | DB MiB | peak RSS MiB build / probes | reposts found |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| N | build | build s | scan s | docs/s | open s | add p50 ms | add p99 ms | add alone p50 / p99 ms "
+          "| query p50 ms | query p99 ms | bytes/doc | DB MiB | peak RSS MiB build / probes | reposts found |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for n in (int(s) for s in args.sizes.split(",") if s):
         row = measure(n, args.data, args.probes, args.workers, args.seed, args.scan, f"--{args.build}")
         rows.append(row)
         print(f"| {n:,} | {args.build} | {row['build_s']} | {row['scan_s'] or '-'} | {row['build_docs_per_s']} | "
-              f"{row['open_s']} | {row['add_ms_p50']} | {row['add_ms_p99']} | {row['query_ms_p50']} | "
+              f"{row['open_s']} | {row['add_ms_p50']} | {row['add_ms_p99']} | "
+              f"{row['add_alone_ms_p50']} / {row['add_alone_ms_p99']} | {row['query_ms_p50']} | "
               f"{row['query_ms_p99']} | {row['bytes_per_document']} | {row['database_mib']} | "
               f"{row['build_peak_rss_mib']} / {row['peak_rss_mib']} | {row['probe_reposts_found']} |", flush=True)
     if args.json:

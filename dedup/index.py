@@ -131,6 +131,9 @@ class _Prepared:
     names: list[str]
     sketched: str | None = None
     """the compared text ``shingles``, ``figures`` and ``band_keys`` were made from (None: not yet)"""
+    queried: tuple[tuple[int, int, int], str, list[Link], set[int]] | None = None
+    """what a query found for it: the index's state then (:meth:`Index._state`), the compared
+    text, the verified neighbours and every document its buckets held"""
 
     def delta(self, sign: int) -> SiteDelta:
         return SiteDelta(self.doc.site, tuple(self.line_keys), tuple(self.names), sign)
@@ -260,6 +263,7 @@ class Index:
         self._sampled: dict[tuple[int, bytes], tuple[np.ndarray, np.ndarray]] = {}
         self._sketches: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._queried: OrderedDict[tuple[str, bytes], _Prepared] = OrderedDict()
+        self._removals = 0
 
     def _check_config(self, config: Config | None) -> Config:
         stored = self.store.stored_config()
@@ -455,7 +459,10 @@ class Index:
         refused = rejected_after_cleaning(prepared.doc, len(prepared.shingles), self.config.min_shingles)
         if refused is not None:
             return Verdict(prepared.doc.id, "rejected", reason=str(refused))
-        neighbours = self._neighbours(prepared, existing[0] if existing is not None else None)
+        seen: set[int] = set()
+        neighbours = self._neighbours(prepared, existing[0] if existing is not None else None, seen=seen)
+        if kept is not None and prepared.sketched == compared and existing is None:
+            kept.queried = (self._state(), compared, neighbours, seen)
         if not neighbours:
             return Verdict(prepared.doc.id, "new", canonical_id=prepared.doc.id, is_canonical=True,
                            replaced=existing is not None, common_version=self._common_version)
@@ -676,8 +683,14 @@ class Index:
         refused = rejected_after_cleaning(prepared.doc, len(prepared.shingles), self.config.min_shingles)
         if refused is not None:
             return Verdict(doc_id, "rejected", reason=str(refused), replaced=existing is not None)
-        seen: set[int] = set()
-        neighbours = self._neighbours(prepared, seen=seen)
+        queried = prepared.queried
+        if queried is not None and queried[0] == self._state() and queried[1] == prepared.sketched:
+            # queried just before, with nothing added or removed since: its neighbours stand (on a
+            # shared index, what other writers commit meanwhile is found by the look after the commit)
+            neighbours, seen = list(queried[2]), set(queried[3])
+        else:
+            seen = set()
+            neighbours = self._neighbours(prepared, seen=seen)
         stored = StoredDocument(doc_id, prepared.doc.site, prepared.digest, prepared.doc.to_record(),
                                 prepared.doc.body, np.array(prepared.line_keys, dtype=np.uint64), sample_rank(doc_id),
                                 len(prepared.shingles))
@@ -702,7 +715,13 @@ class Index:
             self._remove(found[0])
             return True
 
+    def _state(self) -> tuple[int, int, int]:
+        """What a document's neighbours depend on besides itself: the last number given, the
+        removals and the common shingles' version."""
+        return self.store.top(), self._removals, self._common_version
+
     def _remove(self, n: int) -> None:
+        self._removals += 1
         self._sketches.pop(n, None)
         stored = self.store.documents([n], texts=False)[n]
         doc = CleanDocument.from_record(stored.record)

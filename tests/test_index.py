@@ -299,3 +299,24 @@ def test_a_document_queried_then_added_is_stored_as_if_only_added(tmp_path, arti
             outcomes.append((verdict, stored.body, stored.compared_lines, index.store.document(5).record))
     assert outcomes[0] == outcomes[1]
     assert "本站提示" not in outcomes[0][1]
+
+
+def test_what_a_query_found_is_not_used_once_the_index_changed(tmp_path, article, other_article):
+    with Index(tmp_path / "i.db") as index:
+        index.add(_doc("other", other_article, site="b.cn"))
+        first = _doc("x", article, site="c.cn")
+        assert index.query(first).status == "new"
+        # a near-duplicate arrives between the query and the add: the add must see it
+        index.add(_doc("y", article[:3], site="d.cn"))
+        verdict = index.add(first)
+        assert verdict.status == "repost" and {m.id for m in verdict.matches} == {"y"}
+        # and with nothing in between, the add after a query answers what the query said
+        second = _doc("z", article, site="e.cn")
+        asked = index.query(second)
+        added = index.add(second)
+        assert (asked.status, asked.canonical_id, asked.cluster_size) == (added.status, added.canonical_id,
+                                                                           added.cluster_size) == ("repost", "x", 3)
+        # a removal in between counts too
+        assert index.query(_doc("w", other_article, site="f.cn")).status == "repost"
+        index.remove("other")
+        assert index.add(_doc("w", other_article, site="f.cn")).status == "new"
