@@ -19,7 +19,9 @@ buckets again after every commit, so that two near-duplicates added at the same 
 writers are matched (:meth:`Index._look_again`).
 
 Every ``add`` or ``add_many`` batch is one transaction: a crash loses at most the batch in flight,
-and adding the same documents again finishes the job.
+and adding the same documents again finishes the job. A whole corpus goes into an empty index at
+once (:meth:`Index.add_corpus`, :mod:`dedup.bulk`): scanned by the scan engine and loaded in one
+transaction.
 """
 
 from __future__ import annotations
