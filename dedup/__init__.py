@@ -12,7 +12,7 @@ __version__ = "0.1.0"
 from dedup.config import Config
 from dedup.corpus import scan, scan_corpus, scan_documents
 from dedup.document import CleanDocument, Document
-from dedup.errors import ConfigError, ConfigMismatchError, DedupError, InputError, StoreError
+from dedup.errors import ConfigError, ConfigMismatchError, DedupError, InputError, NotEmptyError, StoreError
 from dedup.index import Index, Match, Verdict
 from dedup.outlets import Outlet, OutletTable
 from dedup.result import ScanResult
@@ -27,6 +27,7 @@ __all__ = [
     "Index",
     "InputError",
     "Match",
+    "NotEmptyError",
     "Outlet",
     "OutletTable",
     "ScanResult",

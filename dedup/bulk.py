@@ -18,18 +18,17 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from dedup.config import Config
-from dedup.corpus import CorpusScan, IndexTables
+from dedup.corpus import CorpusScan, IndexTables, Progress
 from dedup.document import CleanDocument
-from dedup.lsh import keys_of
+from dedup.lsh import text_keys
 from dedup.normalize import compact
-from dedup.sketch import shingles_of, signature_of
 from dedup.spool import SpoolReader
 from dedup.store import CommonSet, Edge, PackedDocument, SiteCounts, Store, pack_text
 from dedup.templates import SiteProfiles, source_names
@@ -40,9 +39,6 @@ log = logging.getLogger("dedup")
 DOCS_PER_TASK = 256
 PART_BITS = 4
 """The band keys are sorted and loaded in 2**PART_BITS parts of the key space (bounded memory)."""
-
-Progress = Callable[[str, int, int], None]
-
 
 @dataclass(frozen=True)
 class LoadCounts:
@@ -135,12 +131,12 @@ def load_scan(store: Store, outcome: CorpusScan, config: Config, workers: int = 
     line_bounds = np.searchsorted(tables.line_owners, np.arange(len(valid) + 1))
 
     def documents() -> Iterator[PackedDocument]:
-        tasks = [_TextTask([tables.texts(k) for k in part], cut[part].tolist())
+        tasks = (_TextTask([tables.texts(k) for k in part], cut[part].tolist())
                  for part in (stored[start : start + DOCS_PER_TASK].tolist()
-                              for start in range(0, len(stored), DOCS_PER_TASK))]
+                              for start in range(0, len(stored), DOCS_PER_TASK)))
         # cutting only needs the sites' document counts and frequent lines
         lean = SiteProfiles(profiles.docs, profiles.lines, {}, profiles.min_share, profiles.min_count)
-        pool = start_pool(workers, _init_packer, (lean,)) if workers > 1 and len(tasks) > 1 else None
+        pool = start_pool(workers, _init_packer, (lean,)) if workers > 1 and len(stored) > DOCS_PER_TASK else None
         if pool is None:
             _init_packer(lean)
         done = 0
@@ -190,10 +186,7 @@ def _band_rows(tables: IndexTables, numbers: np.ndarray, config: Config, cut: np
     if tables.keys_path is None:  # fewer than two documents: no key table was made
         for k in np.flatnonzero(valid).tolist():
             doc, _ = _stored_texts(tables.texts(k), bool(cut[k]), profiles, reader)
-            compared = compact(doc.body)
-            signature = signature_of(shingles_of(compared, config.shingle_size, config.tokens), config.num_perm,
-                                     config.seed)
-            keys = np.unique(keys_of(compared, signature, config))
+            keys = np.unique(text_keys(compact(doc.body), config)[1])
             yield keys, np.full(len(keys), numbers[k], dtype=np.int64)
         return
     table = tables.band_keys()

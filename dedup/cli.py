@@ -18,7 +18,7 @@ from dedup import __version__
 from dedup.config import Config
 from dedup.corpus import CorpusScan, scan_corpus, stream
 from dedup.document import Document
-from dedup.errors import ConfigError, ConfigMismatchError, DedupError, InputError
+from dedup.errors import ConfigError, ConfigMismatchError, DedupError, InputError, NotEmptyError
 from dedup.html_report import DETAIL, WITH_TEXTS, build_report, read_records
 from dedup.io.writers import ClusterWriter
 from dedup.keywords import document_keywords, keywords
@@ -412,12 +412,11 @@ def index_command(dirs: tuple[str, ...], db_path: str, timeout: float, batch: in
     started = time.perf_counter()
     config = Config(tokens=tokens) if tokens else None
     with Index(db_path, config, outlets=_outlets(outlet_file), timeout=timeout) as index:
-        if bulk and len(index):
-            raise click.BadParameter(f"{db_path} holds documents already: only an empty index is loaded at once",
-                                     param_hint="--bulk")
         bars = _StageBars()
         try:
             added = index.add_corpus(list(dirs), workers=workers, bulk=bulk, batch=batch, progress=bars)
+        except NotEmptyError as exc:
+            raise click.BadParameter(str(exc), param_hint="--bulk") from exc
         finally:
             bars.close()
         total = len(index)

@@ -13,6 +13,10 @@ class ConfigError(DedupError, ValueError):
     """A configuration value is out of range or inconsistent."""
 
 
+class NotEmptyError(DedupError, ValueError):
+    """A whole corpus was to be loaded at once into an index that holds documents already."""
+
+
 class ConfigMismatchError(DedupError):
     """An index was built under different hashing or normalisation settings."""
 

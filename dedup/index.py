@@ -41,16 +41,17 @@ import numpy as np
 from dedup.clean import CleanOptions, rejected_after_cleaning
 from dedup.common import CommonShingles, EvidenceReader, sample_pairs, sample_rank
 from dedup.config import Config
+from dedup.corpus import Progress
 from dedup.document import CleanDocument, Document
-from dedup.errors import ConfigMismatchError, InputError, StoreConflict
+from dedup.errors import ConfigMismatchError, InputError, NotEmptyError, StoreConflict
 from dedup.io.readers import Walk
-from dedup.lsh import bucket_allowed, keys_of
+from dedup.lsh import bucket_allowed, keys_of, text_keys
 from dedup.normalize import compact
 from dedup.outlets import OutletTable
 from dedup.prepare import clean_options, prepare
 from dedup.report import cluster_record, describe_cluster, describe_digest, describe_document
 from dedup.result import LazySequence, ScanResult, build_clusters, lone_cluster_maker
-from dedup.sketch import figures, shingles_of, signature_of, sketch_with_figures
+from dedup.sketch import figures, shingles_of, sketch_with_figures
 from dedup.store import CommonSet, Link, SiteDelta, Store, StoredDocument, open_store
 from dedup.templates import (
     SiteProfiles,
@@ -66,9 +67,6 @@ from dedup.verify import VerifiedPairs, verify_pairs
 from dedup.workers import ordered, start_pool
 
 log = logging.getLogger("dedup")
-
-Progress = Callable[[str, int, int], None]
-"""``progress(stage, done, total)``, as for a scan."""
 
 QUERIED_KEPT = 64
 """Documents :meth:`Index.query` cleaned, kept (by id and content digest) for the :meth:`Index.add`
@@ -182,7 +180,7 @@ def _as_document(doc: Document | dict[str, Any]) -> Document:
 
 
 def _prepare(doc: Document | dict[str, Any], config: Config, outlets: OutletTable,
-             options: CleanOptions, sketch: bool = False) -> _Prepared | InputError:
+             options: CleanOptions, sketch: bool = False, digest: bytes | None = None) -> _Prepared | InputError:
     """Clean a document (the part of adding that needs no index; worker processes run it), and
     with ``sketch`` sketch it too: unless the site's template lines are cut from it when it is
     added, that sketch is the one it is stored with."""
@@ -190,7 +188,7 @@ def _prepare(doc: Document | dict[str, Any], config: Config, outlets: OutletTabl
     cleaned = prepare(doc, config, outlets, options)
     if isinstance(cleaned, InputError):
         return cleaned
-    prepared = _Prepared(cleaned, doc.digest(), np.zeros(0, np.uint32), np.zeros(0, np.uint64), [],
+    prepared = _Prepared(cleaned, digest or doc.digest(), np.zeros(0, np.uint32), np.zeros(0, np.uint64), [],
                          sorted(document_line_keys(cleaned)), sorted(source_names(cleaned)))
     if sketch:
         _sketch_prepared(prepared, config)
@@ -317,9 +315,7 @@ class Index:
 
     def _sample_sketch(self, body: str) -> tuple[np.ndarray, np.ndarray]:
         """A sampled document's shingle set and LSH keys, made from its stored body."""
-        shingles = self._sketch_body(body)[0]
-        signature = signature_of(shingles, self.config.num_perm, self.config.seed)
-        return shingles, keys_of(compact(body), signature, self.config)
+        return text_keys(compact(body), self.config)
 
     def _stored_sketches(self, numbers: list[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
         """The shingle sets and figures of stored documents, made from their bodies (what
@@ -436,7 +432,7 @@ class Index:
         kept = self._queried.pop(key, None)
         if kept is not None and not keep:
             return kept
-        prepared = kept or _prepare(document, self.config, self.outlets, self._options)
+        prepared = kept or _prepare(document, self.config, self.outlets, self._options, digest=key[1])
         if keep and not isinstance(prepared, InputError):
             self._queried[key] = _copy_prepared(prepared)
             while len(self._queried) > QUERIED_KEPT:
@@ -504,7 +500,7 @@ class Index:
         times faster; the index then holds what ``dedup scan`` finds). Otherwise the documents are
         added one by one (:meth:`add_many`, committing every ``batch``; stored documents with the
         same content are skipped, so running it again after a crash finishes the job). ``bulk=True``
-        on an index that holds documents raises :class:`ValueError`.
+        on an index that holds documents raises :class:`~dedup.errors.NotEmptyError` (a ``ValueError``).
 
         >>> import tempfile, pathlib
         >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -525,8 +521,8 @@ class Index:
         report = progress or (lambda stage, done, total: None)
         empty = self.store.count() == 0
         if bulk and not empty:
-            raise ValueError(f"{self.store.location} holds documents already: only an empty index is loaded at once "
-                             "(add to it without bulk)")
+            raise NotEmptyError(f"{self.store.location} holds documents already: only an empty index is loaded at "
+                                "once (add to it without bulk)")
         if bulk is None:
             bulk = empty and not self.store.shared
         walked = walked if walked is not None else walk(roots)

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from dedup.config import Config
-from dedup.sketch import band_keys_one, passage_keys, sketch
+from dedup.sketch import band_keys_one, passage_keys, shingles_of, signature_of, sketch
 
 _EMPTY_PAIRS = np.zeros((0, 2), dtype=np.int64)
 
@@ -67,6 +67,19 @@ def keys_of(compared: str, signature: np.ndarray, config: Config) -> np.ndarray:
         return keys
     return np.concatenate([keys, passage_keys(compared, config.shingle_size, config.passage_span, config.passage_keys,
                                               keys[0], config.tokens)])
+
+
+def text_keys(compared: str, config: Config) -> tuple[np.ndarray, np.ndarray]:
+    """A compared text's shingle set and its keys (:func:`keys_of`): for a document whose
+    signature was not kept (a stored one, made again from its body).
+
+    >>> from dedup.config import Config
+    >>> shingles, keys = text_keys("工信部表示将加快培育一批有国际竞争力的先进制造业集群", Config())
+    >>> len(keys) == Config().total_keys and len(shingles) > 0
+    True
+    """
+    shingles = shingles_of(compared, config.shingle_size, config.tokens)
+    return shingles, keys_of(compared, signature_of(shingles, config.num_perm, config.seed), config)
 
 
 def document_keys(compared: str, signature: np.ndarray, bands: int, rows: int, lead_chars: int, lead_bands: int,
