@@ -2,9 +2,13 @@
 
     python -m benchmarks.speed [--sizes 10000,100000,1000000] [--data /tmp/dedup-bench]
                                [--baseline-up-to 100000] [--sample 2000] [--json results.json]
+                               [--corpus speed|stress] [--datatrove-up-to 100000]
 
 For each size N it generates (once, seeded, kept under ``--data``) N documents of about 1,500
-characters with a share of reposts (:mod:`benchmarks.generate`), then:
+characters: with ``--corpus speed`` (the default) generated text with a share of reposts
+(:mod:`benchmarks.generate`); with ``--corpus stress`` sentences of the real news in
+``../shared/corpora`` reused across unrelated documents, 10% partial copies
+(:mod:`benchmarks.stress`: the cost stress test). Then:
 
 * signature throughput on the same documents' compared texts: dedup's compiled path, datasketch
   ``MinHash.update_batch`` with its default hash (SHA-1 of each shingle), and rensa's ``RMinHash``;
@@ -12,6 +16,11 @@ characters with a share of reposts (:mod:`benchmarks.generate`), then:
 * ``dedup scan`` wall time and peak resident memory (summed over the process and its workers,
   sampled every 0.1 s) and the same for the plain datasketch pipeline (``benchmarks.baseline``) up
   to ``--baseline-up-to`` documents;
+* the candidate pairs ``dedup scan`` verified (per document, and which keys proposed them) and
+  how many it kept;
+* with ``--datatrove-up-to N``: datatrove's MinHash pipeline on the same files, same cores
+  (:mod:`benchmarks.datatrove_minhash`), timed the same way; on the stress corpus both outputs
+  are scored against the generator's gold (copies found with their source, pairwise precision);
 * the local engine's clusters with one process against two (every stage on the workers) on the dev
   corpus when ``../shared`` is there, else on a generated labelled corpus: they must be identical.
 """
@@ -22,6 +31,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -33,6 +43,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.generate import write_speed_corpus
+from benchmarks.stress import copy_recall, write_stress_corpus
 from dedup.clean import CleanOptions, clean
 from dedup.config import Config
 from dedup.document import Document
@@ -81,6 +92,11 @@ def _tree_rss_by_role(root: int) -> dict[str, int]:
     return roles
 
 
+CANDIDATES_LINE = re.compile(r"(?P<candidates>\d+) candidate pairs \([\d.]+ per document(; bands (?P<bands>\d+), "
+                             r"passage partners (?P<passages>\d+), \d+ of them also banded; (?P<scored>\d+) pairs "
+                             r"sharing passages scored)?\), (?P<verified>\d+) verified")
+
+
 def run_measured(command: list[str]) -> dict[str, Any]:
     """Run a command; return its wall time and the peak RSS of its process tree (and, for
     ``dedup -v scan``, the stage times it printed)."""
@@ -113,6 +129,12 @@ def run_measured(command: list[str]) -> dict[str, Any]:
     measured: dict[str, Any] = {"seconds": wall, "peak_rss_mib": peak / 2**20,
                                 "peak_rss_by_role_mib": {role: rss / 2**20 for role, rss in peaks.items()}}
     for line in stderr.decode(errors="replace").splitlines():
+        found = CANDIDATES_LINE.search(line)
+        if found:
+            measured["candidates"], measured["verified"] = int(found["candidates"]), int(found["verified"])
+            if found["bands"]:
+                measured.update(candidates_bands=int(found["bands"]), candidates_passages=int(found["passages"]),
+                                passage_pairs_scored=int(found["scored"]))
         if line.strip().startswith("stages (s): "):
             measured["stages"] = {name: float(value) for name, value in
                                   (part.rsplit(" ", 1) for part in line.strip()[len("stages (s): "):].split(", "))}
@@ -202,6 +224,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sample", type=int, default=2000, help="documents for the signature throughput test")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    parser.add_argument("--corpus", choices=("speed", "stress"), default="speed",
+                        help="generated text (speed) or reused real sentences (stress, needs ../shared/corpora)")
+    parser.add_argument("--datatrove-up-to", type=int, default=0,
+                        help="also run datatrove's MinHash pipeline up to this many documents (bench extra)")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes of both dedup and datatrove")
     parser.add_argument("--stage-workers", type=lambda text: [int(v) for v in text.split(",") if v], default=[],
                         help="also scan with each of these worker counts (e.g. 1,2) and compare the stage times")
     args = parser.parse_args(argv)
@@ -213,20 +240,37 @@ def main(argv: list[str] | None = None) -> None:
     }
     print(f"# dedup speed benchmark, {report['date']}, {report['machine']}")
     for n in sizes:
-        corpus = args.data / f"speed-{n}-seed{args.seed}"
-        write_speed_corpus(corpus, n, args.seed)
-        run: dict[str, Any] = {"documents": n}
+        if args.corpus == "stress":
+            folder = args.data / f"stress-{n}-seed{args.seed}"
+            corpus = write_stress_corpus(folder, n, args.seed)
+        else:
+            folder = corpus = args.data / f"speed-{n}-seed{args.seed}"
+            write_speed_corpus(corpus, n, args.seed)
+        run: dict[str, Any] = {"documents": n, "corpus": args.corpus}
         texts = compared_texts(corpus, args.sample, config)
         rates = signature_throughput(texts, config)
         run["signature_docs_per_s"] = rates
-        out = args.data / f"out-{n}.jsonl"
-        run["dedup_scan"] = run_measured([sys.executable, "-m", "dedup.cli", "-v", "scan", str(corpus), "-o", str(out)])
+        out = args.data / f"out-{args.corpus}-{n}.jsonl"
+        scan = [sys.executable, "-m", "dedup.cli", "-v", "scan", str(corpus), "-o", str(out), "--workers",
+                str(args.workers)]
+        run["dedup_scan"] = run_measured(scan)
         for workers in args.stage_workers:
-            run[f"dedup_scan_{workers}_workers"] = run_measured(
-                [sys.executable, "-m", "dedup.cli", "-v", "scan", str(corpus), "-o", str(out), "--workers", str(workers)])
+            run[f"dedup_scan_{workers}_workers"] = run_measured(scan[:-1] + [str(workers)])
+        if args.corpus == "stress":
+            run["dedup_scan"]["quality"] = copy_recall(folder, out)
+        if n <= args.datatrove_up_to:
+            work = args.data / f"datatrove-{args.corpus}-{n}"
+            run["datatrove_minhash"] = run_measured([sys.executable, "-m", "benchmarks.datatrove_minhash", str(corpus),
+                                                     str(work), "--workers", str(args.workers)])
+            if args.corpus == "stress":
+                labelled = args.data / f"datatrove-{args.corpus}-{n}.jsonl"
+                subprocess.run([sys.executable, "-m", "benchmarks.datatrove_minhash", str(corpus), str(work),
+                                "--workers", str(args.workers), "--labels", str(labelled)], check=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                run["datatrove_minhash"]["quality"] = copy_recall(folder, labelled)
         if n <= args.baseline_up_to:
             run["datasketch_pipeline"] = run_measured([sys.executable, "-m", "benchmarks.baseline", str(corpus),
-                                                       "-o", str(args.data / f"baseline-{n}.jsonl")])
+                                                       "-o", str(args.data / f"baseline-{args.corpus}-{n}.jsonl")])
         report["runs"].append(run)
         _print_run(run)
     reference = DEV if DEV.is_dir() else None
@@ -241,11 +285,21 @@ def main(argv: list[str] | None = None) -> None:
     report["fast_equals_reference"] = {"corpus": str(reference), "identical": same, "clusters": count}
     print(f"\none process vs two on {reference}: {'identical' if same else 'DIFFERENT'} ({count} clusters)")
     if len(report["runs"]) > 1:
-        print("\n| N | scan s | s per 1k docs |")
-        print("|---|---|---|")
+        print("\n| N | system | wall s | peak MiB (process tree) | candidates (per document) | verified | copies found | pair precision |")
+        print("|---|---|---|---|---|---|---|---|")
         for run in report["runs"]:
-            seconds = run["dedup_scan"]["seconds"]
-            print(f"| {run['documents']:,} | {seconds:.1f} | {1000 * seconds / run['documents']:.2f} |")
+            for name in ("dedup_scan", "datatrove_minhash"):
+                if name not in run:
+                    continue
+                measured, quality = run[name], run[name].get("quality", {})
+                candidates = (f"{measured['candidates']:,} ({measured['candidates'] / run['documents']:.2f})"
+                              if "candidates" in measured else "-")
+                print(f"| {run['documents']:,} | {name} | {measured['seconds']:.1f} | {measured['peak_rss_mib']:.0f} | "
+                      f"{candidates} | {measured.get('verified', '-')} | {quality.get('all', float('nan')):.4f} | "
+                      f"{quality.get('precision', float('nan')):.4f} |")
+        first, last = report["runs"][0], report["runs"][-1]
+        growth = last["dedup_scan"]["seconds"] / first["dedup_scan"]["seconds"]
+        print(f"dedup scan time grew {growth:.1f}x for {last['documents'] / first['documents']:.0f}x the documents")
     if args.json:
         args.json.write_text(json.dumps(report, indent=2), encoding="utf-8")
     if not same:
@@ -261,11 +315,15 @@ def _print_run(run: dict[str, Any]) -> None:
         print(f"| {name} | {rate:,.0f} | {rate / rates['datasketch']:.1f} |")
     if "rensa" in rates:
         print(f"dedup / rensa: {rates['dedup'] / rates['rensa']:.2f}x")
-    print("| end to end | wall s | peak RSS MiB |")
-    print("|---|---|---|")
-    for name in ("dedup_scan", "datasketch_pipeline"):
+    print("| end to end | wall s | peak RSS MiB | candidates | verified |")
+    print("|---|---|---|---|---|")
+    for name in ("dedup_scan", "datatrove_minhash", "datasketch_pipeline"):
         if name in run:
-            print(f"| {name} | {run[name]['seconds']:.1f} | {run[name]['peak_rss_mib']:.0f} |")
+            print(f"| {name} | {run[name]['seconds']:.1f} | {run[name]['peak_rss_mib']:.0f} | "
+                  f"{run[name].get('candidates', '-')} | {run[name].get('verified', '-')} |")
+    if "datatrove_minhash" in run:
+        print(f"dedup scan is {run['datatrove_minhash']['seconds'] / run['dedup_scan']['seconds']:.2f}x as fast as "
+              "datatrove's MinHash pipeline")
     if "datasketch_pipeline" in run:
         ratio = run["datasketch_pipeline"]["seconds"] / run["dedup_scan"]["seconds"]
         print(f"dedup scan is {ratio:.1f}x faster than the datasketch pipeline")

@@ -46,6 +46,9 @@ def _config_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--common-share", type=float, default=defaults.common_share, show_default=True,
                      help="Shingles held by this share of the corpus's documents (copies of one story counted "
                           "once) are no evidence of copying and are left out of comparisons; 0 turns this off."),
+        click.option("--passage-partners", type=int, default=defaults.passage_partners, show_default=True,
+                     help="Of the documents sharing passages with a document, verify this many (those whose "
+                          "passages suggest the most of one inside the other): candidates stay linear in the corpus."),
         click.option("--max-file-bytes", type=int, default=defaults.max_file_bytes, show_default=True,
                      help="Reject pages and single JSON records larger than this (JSON Lines files are streamed)."),
         click.option("--max-doc-chars", type=int, default=defaults.max_doc_chars, show_default=True,
@@ -60,14 +63,15 @@ def _config_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _make_config(threshold: float, shingle_size: int, num_perm: int, no_t2s: bool, common_share: float,
-                 max_file_bytes: int, max_doc_chars: int, tokens: str = "chars") -> Config:
+                 max_file_bytes: int, max_doc_chars: int, tokens: str = "chars",
+                 passage_partners: int = Config().passage_partners) -> Config:
     bands, rows = Config().lsh_bands, Config().lsh_rows
     if bands * rows > num_perm:
         bands = max(1, num_perm // rows)
     lead_bands = min(Config().lead_bands, num_perm // Config().lead_rows)
     return Config(threshold=threshold, shingle_size=shingle_size, num_perm=num_perm, to_simplified=not no_t2s,
                   max_file_bytes=max_file_bytes, max_doc_chars=max_doc_chars, lsh_bands=bands, lsh_rows=rows,
-                  lead_bands=lead_bands, common_share=common_share, tokens=tokens)
+                  lead_bands=lead_bands, common_share=common_share, tokens=tokens, passage_partners=passage_partners)
 
 
 def _outlets(outlet_file: str | None) -> OutletTable:
@@ -131,9 +135,25 @@ def _summary(outcome: CorpusScan, written: int, seconds: float) -> str:
         f"({outcome.unsupported} unsupported files skipped; {rejected} inputs rejected, {empty} of them empty or too short after cleaning)",
         f"  {sum(1 for c in result.clusters if len(c.members) > 1)} clusters of 2+ holding {in_clusters} documents; "
         f"cluster sizes {{{hist}}}",
-        f"  {int(result.stats.get('candidates', 0))} candidate pairs, {int(result.stats.get('verified', 0))} verified; "
-        f"{written} lines written; {seconds:.1f} s",
+        f"  {_candidates_line(result.stats, outcome.documents)}; {written} lines written; {seconds:.1f} s",
     ])
+
+
+def _candidates_line(stats: dict[str, float], documents: int) -> str:
+    """How many pairs were verified, and which keys proposed them (the speed benchmark reads it).
+
+    >>> _candidates_line({"candidates": 12, "verified": 5, "candidates_bands": 9, "candidates_passages": 4,
+    ...                   "candidates_both": 1, "passage_pairs_scored": 40}, 10)
+    '12 candidate pairs (1.20 per document; bands 9, passage partners 4, 1 of them also banded; 40 pairs sharing passages scored), 5 verified'
+    """
+    candidates = int(stats.get("candidates", 0))
+    kinds = ""
+    if "candidates_bands" in stats:
+        kinds = (f"; bands {int(stats['candidates_bands'])}, passage partners {int(stats['candidates_passages'])}, "
+                 f"{int(stats['candidates_both'])} of them also banded; "
+                 f"{int(stats['passage_pairs_scored'])} pairs sharing passages scored")
+    return (f"{candidates} candidate pairs ({candidates / max(documents, 1):.2f} per document{kinds}), "
+            f"{int(stats.get('verified', 0))} verified")
 
 
 def stage_line(seconds: dict[str, float]) -> str:
@@ -181,13 +201,13 @@ def cli(ctx: click.Context, verbose: int) -> None:
 def scan_command(dirs: tuple[str, ...], output: str | None, min_size: int, rejects_path: str | None, strict: bool,
                  engine: str, spark_master: str, partitions: int | None, spark_conf: tuple[str, ...],
                  output_format: str, with_keywords: bool, threshold: float, tokens: str, shingle_size: int, num_perm: int, no_t2s: bool, common_share: float,
-                 max_file_bytes: int, max_doc_chars: int, outlet_file: str | None, workers: int | None) -> None:
+                 passage_partners: int, max_file_bytes: int, max_doc_chars: int, outlet_file: str | None, workers: int | None) -> None:
     """Cluster every supported file under DIRS and write one JSON line per cluster."""
     if min_size < 1:
         raise click.BadParameter("must be at least 1", param_hint="--min-size")
     started = time.perf_counter()
     config = _make_config(threshold, shingle_size, num_perm, no_t2s, common_share, max_file_bytes, max_doc_chars,
-                          tokens)
+                          tokens, passage_partners)
     outlets = _outlets(outlet_file)
     if engine == "spark":
         if output_format == "csv" or with_keywords:
@@ -285,13 +305,13 @@ def _spark_scan(dirs: list[str], output: str | None, min_size: int, rejects_path
 @_config_options
 def extract_command(dirs: tuple[str, ...], output: str | None, rejects_path: str | None, strict: bool,
                     threshold: float, tokens: str, shingle_size: int, num_perm: int, no_t2s: bool, common_share: float,
-                    max_file_bytes: int, max_doc_chars: int, outlet_file: str | None, workers: int | None) -> None:
+                    passage_partners: int, max_file_bytes: int, max_doc_chars: int, outlet_file: str | None, workers: int | None) -> None:
     """Write the article text each document holds, with its metadata and what cleaning removed."""
     from dedup.extract import Article
     from dedup.io.readers import walk
 
     config = _make_config(threshold, shingle_size, num_perm, no_t2s, common_share, max_file_bytes, max_doc_chars,
-                          tokens)
+                          tokens, passage_partners)
     walked = walk(dirs)
     show = sys.stderr.isatty() and len(walked.files) > 200
     bar_context = click.progressbar(length=walked.total_bytes(), label="extracting", file=sys.stderr) if show \
@@ -329,8 +349,8 @@ def extract_command(dirs: tuple[str, ...], output: str | None, rejects_path: str
               help="Explain documents stored in this index (a SQLite file or postgresql://...) instead of scanning DIRS.")
 @_config_options
 def explain_command(dirs: tuple[str, ...], doc_ids: tuple[str, ...], db_path: str | None, threshold: float,
-                    tokens: str, shingle_size: int, num_perm: int, no_t2s: bool, common_share: float, max_file_bytes: int,
-                    max_doc_chars: int, outlet_file: str | None, workers: int | None) -> None:
+                    tokens: str, shingle_size: int, num_perm: int, no_t2s: bool, common_share: float, passage_partners: int,
+                    max_file_bytes: int, max_doc_chars: int, outlet_file: str | None, workers: int | None) -> None:
     """Show what was compared for a document, what was removed and why, its nearest matches and its cluster."""
     outlets = _outlets(outlet_file)
     if db_path is not None:
@@ -351,7 +371,7 @@ def explain_command(dirs: tuple[str, ...], doc_ids: tuple[str, ...], db_path: st
     if not dirs:
         raise click.UsageError("give the directories to scan, or --db for an index")
     config = _make_config(threshold, shingle_size, num_perm, no_t2s, common_share, max_file_bytes, max_doc_chars,
-                          tokens)
+                          tokens, passage_partners)
     bars = _StageBars()
     try:
         with scan_corpus(dirs, config, outlets, workers=workers, progress=bars, keep=frozenset(doc_ids)) as outcome:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from hashlib import blake2b
 
 import numpy as np
@@ -172,6 +172,14 @@ class CommonShingles:
 
 
 
+def _evidence(read: Callable[[int], tuple[np.ndarray, np.ndarray]], common: CommonShingles,
+              sizes: MutableMapping[int, int] | np.ndarray, index: int) -> tuple[np.ndarray, np.ndarray]:
+    shingles, figures = read(index)
+    evidence = common.evidence(shingles)
+    sizes[index] = len(evidence)
+    return evidence, figures
+
+
 class EvidenceReader:
     """Documents' compared shingle sets and figures, read on demand (``read(k)`` gives the whole
     set and the figures) with the common shingles left out; each document's evidence size is
@@ -186,14 +194,11 @@ class EvidenceReader:
 
     def __init__(self, read: Callable[[int], tuple[np.ndarray, np.ndarray]], common: CommonShingles,
                  sizes: MutableMapping[int, int] | np.ndarray, cache: int = 8192) -> None:
-        self._read, self.common, self.sizes = read, common, sizes
-        self._cached = lru_cache(maxsize=cache)(self._load)
-
-    def _load(self, index: int) -> tuple[np.ndarray, np.ndarray]:
-        shingles, figures = self._read(index)
-        evidence = self.common.evidence(shingles)
-        self.sizes[index] = len(evidence)
-        return evidence, figures
+        self.common, self.sizes = common, sizes
+        # The cache holds a function of its own, not a method: a method would tie the reader and
+        # its cache in a cycle that outlives the last reference until a full collection (a
+        # verification worker held one reader's cache per chunk it had checked, 40 MB each).
+        self._cached = lru_cache(maxsize=cache)(partial(_evidence, read, common, sizes))
 
     def __call__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         return self._cached(index)

@@ -54,6 +54,12 @@ class Config:
     max_passage_bucket: int = 200
     """A passage held by more documents than this is boilerplate (or a story so widely copied that
     its whole-text bands find the copies): it proposes no pairs."""
+    passage_partners: int = 6
+    """Each document keeps this many of the documents it shares passages with, those of highest
+    containment estimated from the passage keys (see :mod:`dedup.partners`): the pairs passages
+    propose stay linear in the corpus, whatever passages it reuses."""
+    passage_floor: float = 0.1
+    """Documents sharing passages whose estimated containment is below this are not partners."""
     to_simplified: bool = True
     """Convert Traditional characters to Simplified before comparing."""
     threshold: float = 0.5
@@ -103,6 +109,11 @@ class Config:
             raise ConfigError(f"passage_span must be a power of two of at least 2; got {self.passage_span}")
         if self.max_passage_bucket < 2:
             raise ConfigError(f"max_passage_bucket must be at least 2; got {self.max_passage_bucket}")
+        if self.passage_partners < 1:
+            raise ConfigError(f"passage_partners must be at least 1 (passage_keys=0 turns passages off); "
+                              f"got {self.passage_partners}")
+        if not 0.0 <= self.passage_floor <= 1.0:
+            raise ConfigError(f"passage_floor must be in [0, 1]; got {self.passage_floor}")
         if self.lsh_bands * self.lsh_rows > self.num_perm:
             raise ConfigError(
                 f"lsh_bands * lsh_rows = {self.lsh_bands * self.lsh_rows} exceeds num_perm = {self.num_perm}; "

@@ -40,8 +40,9 @@ from dedup.config import Config
 from dedup.document import CleanDocument, Document
 from dedup.errors import InputError
 from dedup.io.readers import Walk, parse_record_line, read_file, record_lines, walk, whole_file_records
-from dedup.lsh import band_pairs, decode_pairs, keys_of, merge_pairs, passage_pairs
+from dedup.lsh import CandidateCounts, band_pairs, decode_pairs, keys_of, merge_pairs
 from dedup.outlets import OutletTable
+from dedup.partners import PartnerHeaps, part_partners, passage_rows_of
 from dedup.prepare import clean_options, prepare
 from dedup.result import LazySequence, ScanResult, build_clusters, lone_cluster_maker
 from dedup.sketch import shingles_of, sketch_with_figures
@@ -321,23 +322,34 @@ def _band_unit(task: _BandTask) -> np.ndarray:
 
 @dataclass
 class _PassageTask:
-    keys: str
-    rows: int
+    passages: str
+    """the documents' passage rows, ``(n, config.passage_keys)`` (see :func:`dedup.partners.passage_rows`)"""
     n: int
-    first: int
-    """the first row of passage keys in the key table"""
+    width: int
     part: int
     parts: int
     index: str
-    max_bucket: int
+    config: Config
 
 
-def _passage_unit(task: _PassageTask) -> np.ndarray:
-    """The distinct candidate pairs proposed by the passage keys of one part of the key space."""
-    table = np.memmap(task.keys, dtype=np.uint64, mode="r", shape=(task.rows, task.n))
+PASSAGE_DOCS_PER_STEP = 200_000
+
+
+def _passage_unit(task: _PassageTask) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """The best passage partners of every document, from the passage keys of one part of the key
+    space (``key % parts == part``): what :meth:`PartnerHeaps.kept` gives, and the pairs scored."""
+    rows = np.memmap(task.passages, dtype=np.uint64, mode="r", shape=(task.n, task.width))
     index = np.load(task.index)
-    rows = (np.asarray(table[row])[index] for row in range(task.first, task.rows))  # a slot at a time
-    return passage_pairs(rows, index, task.n, task.max_bucket, task.part, task.parts)
+    keys, owners = [], []
+    for start in range(0, len(index), PASSAGE_DOCS_PER_STEP):  # a slice of the documents at a time
+        docs = index[start : start + PASSAGE_DOCS_PER_STEP]
+        block = np.asarray(rows[docs])
+        mine = (block % np.uint64(task.parts) == np.uint64(task.part)) & (block != 0)
+        keys.append(block[mine])
+        owners.append(np.repeat(docs, task.width).reshape(block.shape)[mine])
+    heaps = part_partners(np.concatenate(keys), np.concatenate(owners), rows, task.config,
+                          PartnerHeaps(task.n, task.config.passage_partners))
+    return (*heaps.kept(), heaps.scored)
 
 
 @dataclass
@@ -771,8 +783,8 @@ def _match(source: _Source, collected: _Collected, config: Config, outlets: Outl
         rejects.append(rejected_after_templates(emptied, int(n_shingles[index]), config.min_shingles,
                                                 whole.get(emptied.id)))
 
-    candidates, key_table = _candidates(config, pool, workers, scratch, n, valid, key_chunks, redo_index, redo_keys,
-                                        report)
+    candidates, key_table, proposed = _candidates(config, pool, workers, scratch, n, valid, key_chunks, redo_index,
+                                                  redo_keys, report)
     key_chunks.clear()
     seconds["lsh"] = time.perf_counter() - mark
     if pool is not None and len(candidates):  # the workers load verification's kernels while common shingles are learned here
@@ -815,12 +827,12 @@ def _match(source: _Source, collected: _Collected, config: Config, outlets: Outl
     lone = lone[valid[lone]]  # documents that site templates left too short are rejects, not singletons
     seconds["cluster"] = time.perf_counter() - mark
     seconds["total"] = time.perf_counter() - started
-    log.info("scan: %d documents, %d candidate pairs, %d verified, %d clusters", n, len(candidates), len(pairs),
-             len(clusters))
+    log.info("scan: %d documents, %d candidate pairs (%s), %d verified, %d clusters", n, len(candidates),
+             proposed.describe(), len(pairs), len(clusters))
     result = ScanResult(
         docs=LazySequence(n, doc_of), shingles=LazySequence(n, sketch_of.shingles), labels=labels, clusters=clusters,
         candidates=candidates, pairs=pairs, profiles=profiles, config=config,
-        stats={"candidates": float(len(candidates)), "verified": float(len(pairs)),
+        stats={"candidates": float(len(candidates)), "verified": float(len(pairs)), **proposed.stats(),
                "too_short": float((~valid).sum()), "common_shingles": float(len(common))},
         lone=lone, lone_cluster=lone_cluster_maker(doc_of, sizes, outlets), digests=digests,
     )
@@ -843,23 +855,31 @@ def _match(source: _Source, collected: _Collected, config: Config, outlets: Outl
 
 def _candidates(config: Config, pool: ProcessPoolExecutor | None, workers: int, scratch: Path, n: int,
                 valid: np.ndarray, key_chunks: list[np.ndarray], redo_index: np.ndarray, redo_keys: np.ndarray,
-                report: Progress) -> tuple[np.ndarray, Path | None]:
-    """Candidate pairs, and the table of band keys: the keys go to a scratch file, one row per
-    band, and each band's buckets are grouped on a worker (:func:`dedup.lsh.band_pairs`); pairs
-    merge here."""
+                report: Progress) -> tuple[np.ndarray, Path | None, CandidateCounts]:
+    """Candidate pairs, the table of band keys, and how many pairs each kind of key proposed: the
+    keys go to a scratch file, one row per band, and each band's buckets are grouped on a worker
+    (:func:`dedup.lsh.band_pairs`); each part of the passage key space gives every document's best
+    passage partners (:mod:`dedup.partners`); pairs and partners merge here."""
     index = np.flatnonzero(valid)
     if n < 2 or index.size < 2:
-        return np.zeros((0, 2), dtype=np.int64), None
+        return np.zeros((0, 2), dtype=np.int64), None, CandidateCounts()
     bands, rows = config.total_bands, config.total_keys
-    keys_path, index_path = scratch / "keys.u64", scratch / "valid.npy"
+    keys_path, index_path, passages_path = scratch / "keys.u64", scratch / "valid.npy", scratch / "passages.u64"
     table = np.memmap(keys_path, dtype=np.uint64, mode="w+", shape=(rows, n))
+    # Scoring passage partners reads a document's passage keys together: a second, document-major copy.
+    passages = np.memmap(passages_path, dtype=np.uint64, mode="w+", shape=(n, max(config.passage_keys, 1)))
     start = 0
     for position, chunk in enumerate(key_chunks):  # each unit's keys are freed once written
         table[:, start : start + len(chunk)] = chunk.T
+        if config.passage_keys:
+            passages[start : start + len(chunk)] = passage_rows_of(chunk, bands)
         start += len(chunk)
         key_chunks[position] = chunk[:0]
     if len(redo_index):
         table[:, redo_index] = redo_keys.T
+        if config.passage_keys:
+            passages[redo_index] = passage_rows_of(redo_keys, bands)
+    del passages
     # No flush: the workers map the same file, and a shared mapping is coherent through the page
     # cache; forcing the table to disk would cost the stage a write it never needs.
     del table
@@ -872,19 +892,28 @@ def _candidates(config: Config, pool: ProcessPoolExecutor | None, workers: int, 
         for first in range(0, bands, per_task)]
     # Passage keys match across slots: each task groups one share of the key space over all slots.
     parts = 2 * max(workers, 1) if config.passage_keys else 0
-    tasks += [_PassageTask(str(keys_path), rows, n, bands, part, parts, str(index_path), config.max_passage_bucket)
+    tasks += [_PassageTask(str(passages_path), n, config.passage_keys, part, parts, str(index_path), config)
               for part in range(parts)]
     encoded: list[np.ndarray] = []
+    heaps = PartnerHeaps(n if parts else 0, config.passage_partners)
     for done, (_, found) in enumerate(ordered(pool, _key_unit, tasks, 2 * max(workers, 1)), 1):
-        if found.size:
+        if isinstance(found, tuple):
+            heaps.take(*found[:3])
+            heaps.scored += found[3]
+        elif found.size:
             encoded.append(found)
         if len(encoded) > 8:
             encoded = [merge_pairs(encoded)]
         report("banding", done, len(tasks))
-    return decode_pairs(merge_pairs(encoded), n), keys_path
+    banded = merge_pairs(encoded)
+    passage = heaps.pairs()
+    passage_encoded = passage[:, 0] * n + passage[:, 1]
+    counts = CandidateCounts(bands=len(banded), passages=len(passage_encoded), scored=heaps.scored,
+                             both=int(np.isin(passage_encoded, banded, assume_unique=True).sum()))
+    return decode_pairs(merge_pairs([banded, passage_encoded]), n), keys_path, counts
 
 
-def _key_unit(task: _BandTask | _PassageTask) -> np.ndarray:
+def _key_unit(task: _BandTask | _PassageTask) -> np.ndarray | tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     return _band_unit(task) if isinstance(task, _BandTask) else _passage_unit(task)
 
 

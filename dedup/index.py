@@ -48,10 +48,11 @@ from dedup.io.readers import Walk
 from dedup.lsh import bucket_allowed, keys_of, text_keys
 from dedup.normalize import compact
 from dedup.outlets import OutletTable
+from dedup.partners import best_partners, passage_rows, passage_rows_of
 from dedup.prepare import clean_options, prepare
 from dedup.report import cluster_record, describe_cluster, describe_digest, describe_document
 from dedup.result import LazySequence, ScanResult, build_clusters, lone_cluster_maker
-from dedup.sketch import figures, shingles_of, sketch_with_figures
+from dedup.sketch import figures, passage_keys, shingles_of, sketch_with_figures
 from dedup.store import CommonSet, Link, SiteDelta, Store, StoredDocument, open_store
 from dedup.templates import (
     SiteProfiles,
@@ -262,6 +263,7 @@ class Index:
         self._common_version = -1
         self._sampled: dict[tuple[int, bytes], tuple[np.ndarray, np.ndarray]] = {}
         self._sketches: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._rows: OrderedDict[int, np.ndarray] = OrderedDict()
         self._queried: OrderedDict[tuple[str, bytes], _Prepared] = OrderedDict()
         self._removals = 0
 
@@ -341,6 +343,33 @@ class Index:
                 self._sketches.popitem(last=False)
         return found
 
+    def _passage_partners(self, prepared: _Prepared, sharing: list[int]) -> np.ndarray:
+        """Of the stored documents sharing a passage with this one, those it keeps as partners
+        (:func:`dedup.partners.best_partners`: the scan's rule seen from the incoming document)."""
+        if not sharing:
+            return np.zeros(0, dtype=np.int64)
+        rows = self._stored_passage_rows(sharing)
+        own = passage_rows_of(np.array(prepared.band_keys, dtype=np.uint64)[None, :], self.config.total_bands)[0]
+        return best_partners(own, np.stack([rows[n] for n in sharing]), np.array(sharing, dtype=np.int64),
+                             self.config.passage_partners, self.config.passage_floor)
+
+    def _stored_passage_rows(self, numbers: list[int]) -> dict[int, np.ndarray]:
+        """The passage rows of stored documents, made from their bodies (kept like their sketches)."""
+        out = {}
+        for n in numbers:
+            if n in self._rows:
+                self._rows.move_to_end(n)
+                out[n] = self._rows[n]
+        for n, body in self.store.bodies([n for n in numbers if n not in out]).items():
+            compared = compact(body)
+            keys = passage_keys(compared, self.config.shingle_size, self.config.passage_span,
+                                self.config.passage_keys, 0, self.config.tokens)
+            out[n] = self._rows[n] = passage_rows(keys[None, :], np.zeros(1, dtype=np.uint64))[0]
+            self._remember_sketch(n, body)  # verification will want it: the body is not read twice
+            if len(self._rows) > SKETCH_CACHE:
+                self._rows.popitem(last=False)
+        return out
+
     def _sketch_body(self, body: str) -> tuple[np.ndarray, np.ndarray]:
         compared = compact(body)
         return shingles_of(compared, self.config.shingle_size, self.config.tokens), figures(compared)
@@ -410,11 +439,19 @@ class Index:
             seen.update(n for _, n in found)
         per_key = Counter(key for key, _ in found)
         # Buckets holding more than max_bucket documents are template collisions, as in a scan
-        # (the stored members plus this document make the bucket's size); passages have their own cap.
+        # (the stored members plus this document make the bucket's size); passages have their own
+        # cap, and of the documents sharing passages only the best partners are verified.
         passages = set(prepared.band_keys[self.config.total_bands:])
-        cap = {key: self.config.max_passage_bucket if key in passages else self.config.max_bucket for key in per_key}
-        numbers = sorted({n for key, n in found if bucket_allowed(per_key[key] + (0 if stored else 1), cap[key])
-                          and (only is None or n in only)} - {exclude})
+        banded, sharing = set(), set()
+        for key, n in found:
+            if n == exclude or (only is not None and n not in only):
+                continue
+            if key in passages:
+                if bucket_allowed(per_key[key] + (0 if stored else 1), self.config.max_passage_bucket):
+                    sharing.add(n)
+            elif bucket_allowed(per_key[key] + (0 if stored else 1), self.config.max_bucket):
+                banded.add(n)
+        numbers = sorted(banded | set(self._passage_partners(prepared, sorted(sharing)).tolist()))
         common = self.common_shingles()
         sketches = self._stored_sketches(numbers)
         sketches[-1] = prepared.shingles, prepared.figures  # the incoming document is -1
@@ -534,6 +571,7 @@ class Index:
             self._common, self._common_version = None, -1
             self._own_names.clear()
             self._sketches.clear()
+            self._rows.clear()
             return CorpusAdded(Counter({"new": counts.new, "repost": counts.reposts, "rejected": len(rejects)}),
                                rejects, True)
         rejects = list(walked.errors)
@@ -612,6 +650,7 @@ class Index:
                 # what was kept of this transaction's documents is gone with it (SQLite gives their
                 # numbers again)
                 self._sketches.clear()
+                self._rows.clear()
                 if not isinstance(exc, StoreConflict):
                     raise
                 self._own_names.clear()
@@ -721,6 +760,7 @@ class Index:
     def _remove(self, n: int) -> None:
         self._removals += 1
         self._sketches.pop(n, None)
+        self._rows.pop(n, None)
         stored = self.store.documents([n], texts=False)[n]
         doc = CleanDocument.from_record(stored.record)
         self.store.remove(n, SiteDelta(stored.site, tuple(stored.line_keys.tolist()), tuple(sorted(source_names(doc))),

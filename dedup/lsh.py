@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from dedup.config import Config
+from dedup.partners import estimated_containment, passage_rows_of
 from dedup.sketch import band_keys_one, passage_keys, shingles_of, signature_of, sketch
 
 _EMPTY_PAIRS = np.zeros((0, 2), dtype=np.int64)
@@ -93,6 +94,31 @@ def document_keys(compared: str, signature: np.ndarray, bands: int, rows: int, l
     return np.concatenate([keys, lead])
 
 
+def proposed_by(keys_a: np.ndarray, keys_b: np.ndarray, config: Config) -> list[str]:
+    """Which keys two documents share (their :func:`keys_of`): the whole text's bands, the lead's,
+    passages (with the containment they estimate, :mod:`dedup.partners`). What explains a pair.
+
+    >>> text = "工信部表示将加快培育一批有国际竞争力的先进制造业集群，推动区域协调发展。" * 3
+    >>> _, keys = text_keys(text, Config())
+    >>> proposed_by(keys, keys, Config())[:2]
+    ['42 of 42 bands', '4 of 4 lead bands']
+    """
+    same = keys_a[: config.total_bands] == keys_b[: config.total_bands]
+    found = []
+    if same[: config.lsh_bands].any():
+        found.append(f"{int(same[: config.lsh_bands].sum())} of {config.lsh_bands} bands")
+    lead = same[config.lsh_bands :]
+    if lead.any():
+        found.append(f"{int(lead.sum())} of {len(lead)} lead bands")
+    if config.passage_keys:
+        rows = passage_rows_of(np.stack([keys_a, keys_b]), config.total_bands)
+        shared = len(set(rows[0][rows[0] != 0].tolist()) & set(rows[1][rows[1] != 0].tolist()))
+        if shared:
+            estimate = float(estimated_containment(rows[0], rows[1]))
+            found.append(f"{shared} passages (containment estimated {estimate:.2f})")
+    return found
+
+
 def band_pairs(keys: np.ndarray, index: np.ndarray, n: int, max_bucket: int) -> np.ndarray:
     """The pairs one band proposes, encoded as ``i * n + j`` (``i < j``): documents ``index`` (the
     ones that take part) whose keys in this band agree, buckets over ``max_bucket`` skipped.
@@ -121,27 +147,28 @@ def owner_pairs(keys: np.ndarray, owners: np.ndarray, max_bucket: int) -> np.nda
     return np.unique(ends, axis=0) if len(ends) else _EMPTY_PAIRS
 
 
-def passage_pairs(rows: Iterable[np.ndarray], index: np.ndarray, n: int, max_bucket: int, part: int = 0,
-                  parts: int = 1) -> np.ndarray:
-    """The pairs passage keys propose, encoded as in :func:`band_pairs`: documents ``index`` whose
-    passage keys (``rows``: one array per slot, one key per document of ``index``) share any value,
-    in any slots; passages held by more than ``max_bucket`` documents skipped. With ``parts``, only
-    the keys of one share of the key space (``key % parts == part``), so that the work (and its
-    memory) can be split.
+@dataclass(frozen=True)
+class CandidateCounts:
+    """How many candidate pairs each kind of key proposed: ``bands`` (the whole text's and the
+    lead's), ``passages`` (pairs kept as passage partners, :mod:`dedup.partners`), ``both`` (pairs
+    proposed by both), and ``scored`` (pairs that shared a passage and were scored to choose them).
+
+    >>> CandidateCounts(bands=10, passages=4, both=1, scored=90).describe()
+    'bands 10, passage partners 4 (1 also banded; 90 passage pairs scored)'
     """
-    chosen, owners = [], []
-    for row in rows:
-        row = np.asarray(row)
-        mine = np.flatnonzero(row % np.uint64(parts) == np.uint64(part)) if parts > 1 else np.arange(len(row))
-        chosen.append(row[mine])
-        owners.append(mine.astype(np.int32))
-    if not chosen:
-        return np.zeros(0, dtype=np.int64)
-    pairs = owner_pairs(np.concatenate(chosen), np.concatenate(owners), max_bucket)
-    if not len(pairs):
-        return np.zeros(0, dtype=np.int64)
-    # positions into ``index`` keep its order, so the pairs stay ordered and distinct once mapped
-    return index[pairs[:, 0]].astype(np.int64) * n + index[pairs[:, 1]]
+
+    bands: int = 0
+    passages: int = 0
+    both: int = 0
+    scored: int = 0
+
+    def describe(self) -> str:
+        return (f"bands {self.bands:,}, passage partners {self.passages:,} ({self.both:,} also banded; "
+                f"{self.scored:,} passage pairs scored)")
+
+    def stats(self) -> dict[str, float]:
+        return {"candidates_bands": float(self.bands), "candidates_passages": float(self.passages),
+                "candidates_both": float(self.both), "passage_pairs_scored": float(self.scored)}
 
 
 def merge_pairs(encoded: list[np.ndarray]) -> np.ndarray:

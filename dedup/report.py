@@ -9,6 +9,7 @@ from dedup.canonical import credits_other
 from dedup.config import Config
 from dedup.document import CleanDocument
 from dedup.errors import InputError
+from dedup.lsh import proposed_by, text_keys
 from dedup.outlets import OutletTable
 from dedup.result import Cluster, ScanResult
 from dedup.sketch import intersection_size, jaccard_containment, shingles_of
@@ -172,12 +173,16 @@ def explain(result: ScanResult, index: int, outlets: OutletTable, neighbours: in
     scored.sort(reverse=True)
     candidate_set = {tuple(p) for p in result.candidates.tolist()}
     lines.append(f"  nearest documents (threshold: containment >= {result.config.threshold}):")
+    config = result.config
+    own_keys = text_keys(doc.compared, config)[1]
     for cont, jac, other in scored[:neighbours]:
         pair = (min(index, other), max(index, other))
-        status = "verified" if cont >= result.config.threshold else "below threshold"
+        status = "verified" if cont >= config.threshold else "below threshold"
         if pair not in candidate_set:
             status += ", not an LSH candidate"
+        shared = proposed_by(own_keys, text_keys(result.docs[other].compared, config)[1], config)
         lines.append(f"    {result.docs[other].id}  jaccard={jac:.3f} containment={cont:.3f}  ({status})")
+        lines.append(f"      keys shared: {'; '.join(shared) or 'none'}")
     lines.extend(describe_digest(result, index))
     lines.extend(describe_cluster(result, result.cluster_of(index)))
     return "\n".join(lines)

@@ -25,12 +25,12 @@ from dedup.signature import EMPTY_VALUE, permutations
 
 # Numba keeps compiled kernels beside the source; imported from a zip (a wheel shipped to Spark
 # executors with --py-files) there is no such place, and asking for the cache would fail the import.
-_CACHE = os.path.isfile(__file__)
+NUMBA_CACHE = os.path.isfile(__file__)
 _POLY = np.uint64(0x100000001B3)
 _EMPTY_SHINGLES = np.zeros(0, dtype=np.uint32)
 
 
-@njit(cache=_CACHE, nogil=True)
+@njit(cache=NUMBA_CACHE, nogil=True)
 def _shingles(cps: np.ndarray, k: int) -> np.ndarray:  # pragma: no cover - compiled
     n = cps.shape[0]
     if n < k:
@@ -53,7 +53,7 @@ def _shingles(cps: np.ndarray, k: int) -> np.ndarray:  # pragma: no cover - comp
     return out
 
 
-@njit(cache=_CACHE, nogil=True)
+@njit(cache=NUMBA_CACHE, nogil=True)
 def _distinct(values: np.ndarray) -> int:  # pragma: no cover - compiled
     """Move the distinct values of a sorted array to its front; returns how many there are."""
     distinct = 0
@@ -64,7 +64,7 @@ def _distinct(values: np.ndarray) -> int:  # pragma: no cover - compiled
     return distinct
 
 
-@njit(cache=_CACHE, nogil=True)
+@njit(cache=NUMBA_CACHE, nogil=True)
 def _minhash(shingles: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover
     num_perm = a.shape[0]
     for p in range(num_perm):
@@ -84,7 +84,7 @@ def _minhash(shingles: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray
                 out[p] = value
 
 
-@njit(cache=_CACHE, nogil=True)
+@njit(cache=NUMBA_CACHE, nogil=True)
 def intersection_size(a: np.ndarray, b: np.ndarray) -> int:  # pragma: no cover - compiled
     """How many values two sorted arrays of distinct values share (a merge walk)."""
     i = j = count = 0
@@ -100,7 +100,7 @@ def intersection_size(a: np.ndarray, b: np.ndarray) -> int:  # pragma: no cover 
     return count
 
 
-@njit(cache=_CACHE, nogil=True)
+@njit(cache=NUMBA_CACHE, nogil=True)
 def difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
     """The values of sorted array ``a`` that sorted array ``b`` lacks (a merge walk)."""
     out = np.empty_like(a)
@@ -118,7 +118,7 @@ def difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:  # pragma: no cover 
     return out[:count]
 
 
-@njit(cache=_CACHE, nogil=True)
+@njit(cache=NUMBA_CACHE, nogil=True)
 def _figures(cps: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
     """Sorted distinct keys of the ASCII digit runs: the run's last 18 digits as an integer, its
     length (up to 15) in the top four bits, so that "081" and "81" differ."""
@@ -155,8 +155,8 @@ def figures(text: str) -> np.ndarray:
     return _figures(code_points(text))
 
 
-@njit(cache=_CACHE, nogil=True)
-def _mix64(x: np.uint64) -> np.uint64:  # pragma: no cover - compiled
+@njit(cache=NUMBA_CACHE, nogil=True)
+def mix64(x: np.uint64) -> np.uint64:  # pragma: no cover - compiled
     x = x ^ (x >> np.uint64(30))
     x = x * np.uint64(0xBF58476D1CE4E5B9)
     x = x ^ (x >> np.uint64(27))
@@ -164,7 +164,7 @@ def _mix64(x: np.uint64) -> np.uint64:  # pragma: no cover - compiled
     return x ^ (x >> np.uint64(31))
 
 
-@njit(cache=_CACHE, nogil=True)
+@njit(cache=NUMBA_CACHE, nogil=True)
 def band_keys_one(signature: np.ndarray, bands: int, rows: int, first_band: int) -> np.ndarray:  # pragma: no cover
     """:func:`dedup.lsh.band_keys` for one signature, compiled (the index keys one document at a time)."""
     out = np.empty(bands, dtype=np.uint64)
@@ -172,12 +172,12 @@ def band_keys_one(signature: np.ndarray, bands: int, rows: int, first_band: int)
         key = np.uint64(0)
         for r in range(rows):
             salt = np.uint64((r * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF)
-            key = _mix64(key ^ np.uint64(signature[band * rows + r]) ^ salt)
-        out[band] = _mix64(key + np.uint64(first_band + band))
+            key = mix64(key ^ np.uint64(signature[band * rows + r]) ^ salt)
+        out[band] = mix64(key + np.uint64(first_band + band))
     return out
 
 
-@njit(cache=_CACHE, nogil=True)
+@njit(cache=NUMBA_CACHE, nogil=True)
 def _passage_keys(hashes: np.ndarray, mask: int, min_length: int, count: int,
                   pad: np.uint64) -> np.ndarray:  # pragma: no cover - compiled
     """See :func:`dedup.sketch.passage_keys`; ``hashes`` are the text's shingle hashes in text order."""
@@ -190,13 +190,13 @@ def _passage_keys(hashes: np.ndarray, mask: int, min_length: int, count: int,
     for i in range(n + 1):
         if i == n or (i > 0 and (hashes[i] & np.uint32(mask)) == 0):
             if length:
-                keys[chunks] = _mix64(key + np.uint64(0x5A17A6E5C0DE))
+                keys[chunks] = mix64(key + np.uint64(0x5A17A6E5C0DE))
                 kept[chunks] = length >= min_length
                 chunks += 1
             key = np.uint64(0)
             length = 0
         if i < n:
-            key = _mix64(key ^ np.uint64(hashes[i]))
+            key = mix64(key ^ np.uint64(hashes[i]))
             length += 1
     out = np.empty(count, dtype=np.uint64)
     filled = 0
@@ -220,7 +220,7 @@ def _passage_keys(hashes: np.ndarray, mask: int, min_length: int, count: int,
             filled += 1
     for slot in range(filled, count):
         # Padding unique to the text (identical texts pad alike, and are candidates anyway).
-        out[slot] = _mix64(_mix64(pad) + np.uint64(slot + 1))
+        out[slot] = mix64(mix64(pad) + np.uint64(slot + 1))
     return out
 
 

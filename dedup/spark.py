@@ -45,6 +45,7 @@ from dedup.errors import InputError
 from dedup.io.readers import SUPPORTED_SUFFIXES, read_data, read_file, record_document, walk
 from dedup.lsh import keys_of, owner_pairs
 from dedup.outlets import OutletTable
+from dedup.partners import PartnerHeaps, part_partners, passage_rows_of
 from dedup.prepare import clean_options, prepare
 from dedup.report import cluster_record
 from dedup.result import LazySequence, ScanResult, build_clusters, lone_cluster_maker
@@ -415,32 +416,60 @@ def _redo(doc: _Doc, template: frozenset[int], config: Config) -> _Doc:
 
 
 def _key_chunks(blocks: Iterable[tuple[int, _Block]], config: Config,
-                parts: int) -> Iterator[tuple[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]]:
+                parts: int) -> Iterator[tuple[int, tuple[np.ndarray, ...]]]:
     """One partition's keys as arrays, split by the part of the key space each key falls in:
-    ``(part, (band keys, their documents, passage keys, their documents))``."""
+    ``(part, (band keys, their documents, passage keys, their documents, the passage rows of
+    those documents, their numbers))``: scoring a pair of passage partners reads both rows."""
+    bands = config.total_bands
     for _, block in blocks:
         if not len(block):
             continue
         assert block.keys is not None
         table, owners = block.keys, block.numbers
-        bands = config.total_bands
+        rows = passage_rows_of(table, bands)
         band_keys, band_owners = table[:, :bands].ravel(), np.repeat(owners, bands)
-        passage_keys, passage_owners = table[:, bands:].ravel(), np.repeat(owners, table.shape[1] - bands)
+        passage_keys, passage_owners = rows.ravel(), np.repeat(owners, rows.shape[1])
         band_part, passage_part = band_keys % np.uint64(parts), passage_keys % np.uint64(parts)
         for part in range(parts):
-            mine, theirs = band_part == part, passage_part == part
-            yield part, (band_keys[mine], band_owners[mine], passage_keys[theirs], passage_owners[theirs])
+            mine, theirs = band_part == part, (passage_part == part) & (passage_keys != 0)
+            holders = np.isin(owners, passage_owners[theirs])
+            yield part, (band_keys[mine], band_owners[mine], passage_keys[theirs], passage_owners[theirs],
+                         rows[holders], owners[holders])
 
 
-def _part_pairs(chunks: Iterable[tuple[int, tuple[np.ndarray, ...]]], config: Config) -> Iterator[tuple[int, ...]]:
-    """The distinct pairs one part of the key space proposes, through the shared bucket rule."""
+def _part_pairs(chunks: Iterable[tuple[int, tuple[np.ndarray, ...]]],
+                config: Config) -> Iterator[tuple[str, Any]]:
+    """What one part of the key space proposes: ``("pair", (a, b))`` for the distinct pairs its
+    band buckets hold (the shared bucket cap), and ``("partners", (number, partners, scores))``
+    for the best passage partners its passage buckets give each document (:mod:`dedup.partners`),
+    to be merged with the other parts'."""
     parts = [chunk for _, chunk in chunks]
     if not parts:
         return
-    found = [owner_pairs(np.concatenate([chunk[keys_at] for chunk in parts]),
-                         np.concatenate([chunk[owners_at] for chunk in parts]), cap)
-             for keys_at, owners_at, cap in ((0, 1, config.max_bucket), (2, 3, config.max_passage_bucket))]
-    yield from map(tuple, np.unique(np.concatenate(found), axis=0).tolist())
+    banded = owner_pairs(np.concatenate([chunk[0] for chunk in parts]), np.concatenate([chunk[1] for chunk in parts]),
+                         config.max_bucket)
+    for pair in banded.tolist():
+        yield "pair", tuple(pair)
+    numbers = np.concatenate([chunk[5] for chunk in parts])
+    if not len(numbers):
+        return
+    order = np.argsort(numbers)
+    numbers, rows = numbers[order], np.concatenate([chunk[4] for chunk in parts])[order]
+    owners = np.searchsorted(numbers, np.concatenate([chunk[3] for chunk in parts]))
+    heaps = part_partners(np.concatenate([chunk[2] for chunk in parts]), owners, rows, config,
+                          PartnerHeaps(len(numbers), config.passage_partners), numbers)
+    docs, partners, scores = heaps.kept()
+    for doc, partner, score in zip(numbers[docs].tolist(), partners.tolist(), scores.tolist(), strict=True):
+        yield "partners", (doc, partner, score)
+
+
+def _best_of(offers: Iterable[tuple[int, float]], config: Config) -> list[int]:
+    """A document's passage partners from every part's offers (the heaps' own order and cut)."""
+    offered = list(offers)
+    heaps = PartnerHeaps(1, config.passage_partners)
+    heaps.take(np.zeros(len(offered), dtype=np.int64), np.array([p for p, _ in offered], dtype=np.int64),
+               np.array([s for _, s in offered], dtype=np.float32))
+    return heaps.kept()[1].tolist()
 
 
 def _components(edges: Any, parts: int) -> Any:
@@ -666,10 +695,15 @@ def _scan(spark: Any, roots: Sequence[str], config: Config, outlets: OutletTable
     mark = time.perf_counter()
     # Two parts of the key space can propose one pair: pairs go to their first document's
     # partition (where verification needs them) and are made distinct there.
-    candidates = blocks.mapPartitions(lambda rows: _key_chunks(rows, config, slices)).partitionBy(slices).mapPartitions(
-        lambda chunks: _part_pairs(chunks, config)).partitionBy(slices).mapPartitions(
-        lambda pairs: iter(set(pairs)), preservesPartitioning=True).persist(_keep())
+    proposed = blocks.mapPartitions(lambda rows: _key_chunks(rows, config, slices)).partitionBy(slices).mapPartitions(
+        lambda chunks: _part_pairs(chunks, config)).persist(_keep())
+    partnered = proposed.filter(lambda item: item[0] == "partners").map(
+        lambda item: (item[1][0], (item[1][1], item[1][2]))).groupByKey(slices).flatMap(
+        lambda kv: [(min(kv[0], other), max(kv[0], other)) for other in _best_of(kv[1], config)])
+    candidates = proposed.filter(lambda item: item[0] == "pair").map(lambda item: item[1]).union(partnered) \
+        .partitionBy(slices).mapPartitions(lambda pairs: iter(set(pairs)), preservesPartitioning=True).persist(_keep())
     stats["candidates"] = candidates.count()
+    proposed.unpersist()
     _stage_done(seconds, "candidates", mark, stats)
 
     # The common set from the same order-independent sample as the local engine's.

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.config import Config
-from dedup.lsh import keys_of, passage_keys, passage_pairs
+from dedup.lsh import keys_of, passage_keys
 from dedup.normalize import compact
 from dedup.sketch import sketch
 
@@ -52,14 +52,3 @@ def test_keys_of_appends_the_passage_keys_after_the_bands():
     keys = keys_of(STORY, signature, config)
     assert keys.shape == (config.total_keys,)
     assert keys_of(STORY, signature, config.replace(passage_keys=0)).tolist() == keys[: config.total_bands].tolist()
-
-
-def test_passage_pairs_match_across_slots_and_skip_crowded_passages():
-    # Three documents (columns), two slots: 0 and 2 share key 7 in different slots; key 9 is in all three.
-    keys = np.array([[7, 9, 9], [9, 11, 7]], dtype=np.uint64)
-    index = np.array([0, 1, 2])
-    assert passage_pairs(keys, index, 3, max_bucket=3).tolist() == sorted([0 * 3 + 1, 0 * 3 + 2, 1 * 3 + 2])
-    assert passage_pairs(keys, index, 3, max_bucket=2).tolist() == [0 * 3 + 2]
-    # Split by key space, the parts give the same pairs.
-    parts = [passage_pairs(keys, index, 3, 2, part, 3) for part in range(3)]
-    assert sorted(np.concatenate(parts).tolist()) == [2]

@@ -1,0 +1,269 @@
+"""Passage partners: which documents that share a passage are worth verifying, a bounded number per document.
+
+Passage keys (:func:`dedup.sketch.passage_keys`) find a stub or an excerpt inside a longer page,
+whatever their Jaccard similarity. They also meet in every document that quotes one sentence, a
+disclaimer or a stock phrase: on a corpus that reuses passages, the pairs they propose grow with
+the square of the corpus. This stage bounds them, in every engine, with one rule:
+
+1. Each pair of documents that share a passage key is scored by the **containment estimated from
+   the passage keys themselves** (:func:`estimated_containment`): the keys are a bottom-k sample
+   of each text's passages (plus the two it starts and ends with), so the share of the shorter
+   text's sampled passages found among the other's estimates how much of it lies inside the
+   other. An excerpt scores about its share of the text; two reports that quote one sentence
+   score a key or two out of a dozen.
+2. Pairs scoring under ``config.passage_floor`` are dropped.
+3. Each document keeps its ``config.passage_partners`` best partners (by score, then the lower
+   document number), and a pair goes on to verification when either of its documents keeps it.
+   So at most ``passage_partners`` pairs per document come from passages, however many documents
+   share its sentences.
+
+Band keys are not ranked: a pair that shares a band is near in Jaccard and always a candidate.
+
+Engines call :class:`PartnerHeaps` (scans: the local engine per part of the key space, Spark per
+partition, merged with :meth:`PartnerHeaps.merge`) or :func:`best_partners` (the index: one
+incoming document against the stored documents its passage buckets hold).
+
+>>> from dedup.config import Config
+>>> from dedup.sketch import passage_keys
+>>> story = "国家统计局今日发布数据显示，十月份全国居民消费价格同比上涨百分之二点一，环比持平。" * 6
+>>> rows = passage_rows(np.stack([passage_keys(story, 5, 8, 8, 1), passage_keys(story[:70], 5, 8, 8, 2)]), np.array([1, 2], dtype=np.uint64))
+>>> bool(estimated_containment(rows[0], rows[1]) > 0.5)  # the stub's last passage is cut short
+True
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from dedup.config import Config
+from dedup.sketch import NUMBA_CACHE, mix64
+
+_NO_PARTNER = -1
+ENDS = 2
+"""The first two passage keys of a document are the passages it starts and ends with (kept
+whatever their hash); the others are the smallest hashes of the rest, in increasing order."""
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def _real_passages(keys: np.ndarray, pads: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    out = keys.copy()
+    for i in range(keys.shape[0]):
+        pad = mix64(pads[i])
+        for slot in range(keys.shape[1]):
+            if keys[i, slot] == mix64(pad + np.uint64(slot + 1)):
+                out[i, slot] = np.uint64(0)
+    return out
+
+
+def passage_rows(keys: np.ndarray, pads: np.ndarray) -> np.ndarray:
+    """Passage keys as :func:`estimated_containment` reads them: ``keys`` is ``(m, passage_keys)``
+    as :func:`dedup.lsh.keys_of` makes them, ``pads`` each document's pad (its first band key);
+    the padding slots of a short text become 0 (no passage).
+
+    >>> from dedup.sketch import passage_keys
+    >>> row = passage_rows(passage_keys("短讯一则", 1, 2, 4, 9)[None, :], np.array([9], dtype=np.uint64))[0]
+    >>> int((row != 0).sum()) < 4
+    True
+    """
+    keys = np.ascontiguousarray(keys, dtype=np.uint64)
+    if keys.ndim != 2 or len(pads) != keys.shape[0]:
+        raise ValueError(f"passage_rows needs an (m, k) key array and m pads; got {keys.shape} and {len(pads)}")
+    return _real_passages(keys, np.ascontiguousarray(pads, dtype=np.uint64))
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def _inside(a: np.ndarray, b: np.ndarray, shared: int) -> float:  # pragma: no cover - compiled
+    """The share of ``a``'s comparable passages that ``b`` holds: ``a``'s ends, and those of its
+    other passages that ``b`` would have sampled had it held them (hash at most ``b``'s largest
+    sampled one, when ``b``'s slots are full)."""
+    width = b.shape[0]
+    full = b[width - 1] != 0
+    limit = b[width - 1]
+    comparable = 0
+    for slot in range(a.shape[0]):
+        key = a[slot]
+        if key == 0:
+            continue
+        if slot < ENDS or not full or key <= limit:
+            comparable += 1
+    if comparable == 0:
+        return 0.0
+    return min(1.0, shared / comparable)
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def estimated_containment(a: np.ndarray, b: np.ndarray) -> np.float32:  # pragma: no cover - compiled
+    """How much of the smaller of two texts lies inside the other, estimated from their passage
+    rows (:func:`passage_rows`): the larger of the two directions' shares. 0 when they share no passage."""
+    shared = 0
+    for i in range(a.shape[0]):
+        if a[i] == 0:
+            continue
+        for j in range(b.shape[0]):
+            if a[i] == b[j]:
+                shared += 1
+                break
+    if shared == 0:
+        return np.float32(0.0)
+    return np.float32(max(_inside(a, b, shared), _inside(b, a, shared)))
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def _offer(scores: np.ndarray, partners: np.ndarray, doc: int, score: np.float32,
+           partner: int) -> None:  # pragma: no cover - compiled
+    """Put ``partner`` among ``doc``'s best, kept in order: higher score first, then lower number."""
+    width = scores.shape[1]
+    position = width
+    for k in range(width):
+        current = partners[doc, k]
+        if current == partner:
+            return
+        if current == _NO_PARTNER or score > scores[doc, k] or (score == scores[doc, k] and partner < current):
+            position = k
+            break
+    if position == width:
+        return
+    # A pair always scores the same, so a partner already kept sits at or before ``position``.
+    for m in range(width - 1, position, -1):
+        partners[doc, m] = partners[doc, m - 1]
+        scores[doc, m] = scores[doc, m - 1]
+    partners[doc, position] = partner
+    scores[doc, position] = score
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def _offer_buckets(keys: np.ndarray, owners: np.ndarray, rows: np.ndarray, numbers: np.ndarray, cap: int,
+                   floor: float, scores: np.ndarray, partners: np.ndarray) -> int:  # pragma: no cover - compiled
+    """Score every pair of every bucket (equal ``keys``; buckets over ``cap`` skipped) and offer
+    it to both documents; ``owners`` index ``rows``, the heaps' rows and ``numbers`` (the
+    documents' numbers, by which partners are named and ordered). Returns the pairs scored."""
+    order = np.argsort(keys)
+    n = keys.shape[0]
+    scored = 0
+    start = 0
+    while start < n:
+        end = start + 1
+        while end < n and keys[order[end]] == keys[order[start]]:
+            end += 1
+        size = end - start
+        if keys[order[start]] != 0 and 2 <= size <= cap:
+            for x in range(start, end):
+                a = owners[order[x]]
+                for y in range(x + 1, end):
+                    b = owners[order[y]]
+                    if a == b:
+                        continue
+                    scored += 1
+                    score = estimated_containment(rows[a], rows[b])
+                    if score >= floor:
+                        _offer(scores, partners, a, score, numbers[b])
+                        _offer(scores, partners, b, score, numbers[a])
+        start = end
+    return scored
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def _take(scores: np.ndarray, partners: np.ndarray, docs: np.ndarray, others: np.ndarray,
+          offered: np.ndarray) -> None:  # pragma: no cover - compiled
+    for k in range(docs.shape[0]):
+        _offer(scores, partners, docs[k], offered[k], others[k])
+
+
+class PartnerHeaps:
+    """Each document's best passage partners so far: ``(n, k)`` scores and partner numbers, best
+    first (partner -1: an empty slot). Offers from any part of the key space, in any order, give
+    the same heaps: the order of partners is total (score, then number).
+
+    >>> rows = np.array([[5, 6, 7, 0], [5, 6, 0, 0], [5, 9, 0, 0]], dtype=np.uint64)
+    >>> heaps = PartnerHeaps(3, 1)
+    >>> heaps.offer_buckets(np.array([5, 5, 5, 6, 6], dtype=np.uint64), np.array([0, 1, 2, 0, 1]), rows, floor=0.1)
+    4
+    >>> heaps.pairs().tolist()
+    [[0, 1], [0, 2]]
+    """
+
+    def __init__(self, n: int, k: int) -> None:
+        if k < 1:
+            raise ValueError(f"a document keeps at least one passage partner; got k={k}")
+        self.scores = np.zeros((n, k), dtype=np.float32)
+        self.partners = np.full((n, k), _NO_PARTNER, dtype=np.int64)
+        self.scored = 0
+        """pairs scored (the work done, whatever was kept)"""
+
+    def offer_buckets(self, keys: np.ndarray, owners: np.ndarray, rows: np.ndarray, cap: int = 200,
+                      floor: float = 0.0, numbers: np.ndarray | None = None) -> int:
+        """Score the pairs of documents whose passage ``keys`` agree (``keys[i]`` is held by
+        document ``owners[i]``: a row of ``rows`` and of the heaps, numbered ``numbers[owners[i]]``,
+        by default the row itself) and offer those scoring at least ``floor`` to both documents;
+        keys held by more than ``cap`` documents, and key 0 (no passage), propose nothing.
+        Returns the pairs scored."""
+        if len(keys) != len(owners):
+            raise ValueError(f"one owner per key: {len(keys)} keys, {len(owners)} owners")
+        numbers = np.arange(len(rows), dtype=np.int64) if numbers is None else numbers.astype(np.int64)
+        scored = int(_offer_buckets(np.ascontiguousarray(keys, dtype=np.uint64), owners.astype(np.int64),
+                                    np.ascontiguousarray(rows, dtype=np.uint64), numbers, cap, np.float32(floor),
+                                    self.scores, self.partners))
+        self.scored += scored
+        return scored
+
+    def take(self, docs: np.ndarray, partners: np.ndarray, scores: np.ndarray) -> None:
+        """Offer ``partners[i]`` (scored ``scores[i]``) to ``docs[i]``: what :meth:`kept` gave
+        of another part's heaps, so that parts found apart merge into the heaps of the whole."""
+        _take(self.scores, self.partners, np.asarray(docs, dtype=np.int64), np.asarray(partners, dtype=np.int64),
+              np.asarray(scores, dtype=np.float32))
+
+    def merge(self, other: PartnerHeaps) -> None:
+        """Take every offer another heap of the same documents kept."""
+        self.take(*other.kept())
+        self.scored += other.scored
+
+    def pairs(self) -> np.ndarray:
+        """The distinct pairs ``(i, j)``, ``i < j``, that either document keeps, sorted."""
+        docs, slots = np.nonzero(self.partners != _NO_PARTNER)
+        if not len(docs):
+            return np.zeros((0, 2), dtype=np.int64)
+        other = self.partners[docs, slots]
+        ends = np.stack((np.minimum(docs, other), np.maximum(docs, other)), axis=1).astype(np.int64)
+        return np.unique(ends, axis=0)
+
+    def kept(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(docs, partners, scores)`` of every kept slot (to ship a part's heaps between processes)."""
+        docs, slots = np.nonzero(self.partners != _NO_PARTNER)
+        return docs.astype(np.int64), self.partners[docs, slots], self.scores[docs, slots]
+
+
+def part_partners(keys: np.ndarray, owners: np.ndarray, rows: np.ndarray, config: Config, heaps: PartnerHeaps,
+                  numbers: np.ndarray | None = None) -> PartnerHeaps:
+    """The stage every scan engine runs on one part of the passage key space: offer the pairs of
+    documents whose keys agree (``owners[i]``: the row of ``rows`` and of ``heaps`` holding
+    ``keys[i]``; ``numbers``: the documents' numbers, by default their rows), with the caps of
+    ``config`` (``max_passage_bucket``, ``passage_floor``). Returns ``heaps``."""
+    heaps.offer_buckets(keys, owners, rows, config.max_passage_bucket, config.passage_floor, numbers)
+    return heaps
+
+
+def passage_rows_of(keys: np.ndarray, total_bands: int) -> np.ndarray:
+    """:func:`passage_rows` of documents' whole key rows (``(m, config.total_keys)``, as
+    :func:`dedup.lsh.keys_of` makes them: bands first, the first band key being the pad)."""
+    keys = np.asarray(keys, dtype=np.uint64).reshape(-1, keys.shape[-1])
+    return passage_rows(keys[:, total_bands:], keys[:, 0])
+
+
+def best_partners(row: np.ndarray, rows: np.ndarray, numbers: np.ndarray, k: int, floor: float) -> np.ndarray:
+    """The numbers of the (at most ``k``) documents of ``rows`` a document of passage row ``row``
+    keeps as partners: the rule of :class:`PartnerHeaps` seen from one document (the index's view
+    of an incoming document against stored ones).
+
+    >>> best_partners(np.array([5, 6, 0], dtype=np.uint64), np.array([[5, 6, 0], [5, 9, 0]], dtype=np.uint64), np.array([4, 3]), 1, 0.1).tolist()
+    [4]
+    """
+    if not len(rows):
+        return np.zeros(0, dtype=np.int64)
+    scores = np.array([estimated_containment(row, other) for other in rows], dtype=np.float32)
+    keep = np.flatnonzero(scores >= np.float32(floor))
+    order = np.lexsort((numbers[keep], -scores[keep]))[:k]
+    return np.asarray(numbers[keep][order], dtype=np.int64)
+
+
+__all__ = ["PartnerHeaps", "best_partners", "estimated_containment", "part_partners", "passage_rows", "passage_rows_of"]
