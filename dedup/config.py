@@ -60,6 +60,10 @@ class Config:
     propose stay linear in the corpus, whatever passages it reuses."""
     passage_floor: float = 0.1
     """Documents sharing passages whose estimated containment is below this are not partners."""
+    rare_passage: int = 2
+    """A passage held by at most this many documents (counted in order of arrival, up to the later
+    of a pair) is rare: the pairs sharing it are verified whatever else either document shares.
+    1 turns the rule off."""
     to_simplified: bool = True
     """Convert Traditional characters to Simplified before comparing."""
     threshold: float = 0.5
@@ -112,6 +116,8 @@ class Config:
         if self.passage_partners < 1:
             raise ConfigError(f"passage_partners must be at least 1 (passage_keys=0 turns passages off); "
                               f"got {self.passage_partners}")
+        if self.rare_passage < 1:
+            raise ConfigError(f"rare_passage must be at least 1 (1 turns the rule off); got {self.rare_passage}")
         if not 0.0 <= self.passage_floor <= 1.0:
             raise ConfigError(f"passage_floor must be in [0, 1]; got {self.passage_floor}")
         if self.lsh_bands * self.lsh_rows > self.num_perm:

@@ -42,7 +42,7 @@ from dedup.errors import InputError
 from dedup.io.readers import Walk, parse_record_line, read_file, record_lines, walk, whole_file_records
 from dedup.lsh import CandidateCounts, band_pairs, decode_pairs, keys_of, merge_pairs
 from dedup.outlets import OutletTable
-from dedup.partners import PartnerHeaps, part_partners, passage_rows_of
+from dedup.partners import PartnerHeaps, PartnerOffers, part_partners, passage_rows_of
 from dedup.prepare import clean_options, prepare
 from dedup.result import LazySequence, ScanResult, build_clusters, lone_cluster_maker
 from dedup.sketch import shingles_of, sketch_with_figures
@@ -335,9 +335,9 @@ class _PassageTask:
 PASSAGE_DOCS_PER_STEP = 200_000
 
 
-def _passage_unit(task: _PassageTask) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """The best passage partners of every document, from the passage keys of one part of the key
-    space (``key % parts == part``): what :meth:`PartnerHeaps.kept` gives, and the pairs scored."""
+def _passage_unit(task: _PassageTask) -> PartnerOffers:
+    """The passage partners of every document, from the passage keys of one part of the key
+    space (``key % parts == part``)."""
     rows = np.memmap(task.passages, dtype=np.uint64, mode="r", shape=(task.n, task.width))
     index = np.load(task.index)
     keys, owners = [], []
@@ -349,7 +349,7 @@ def _passage_unit(task: _PassageTask) -> tuple[np.ndarray, np.ndarray, np.ndarra
         owners.append(np.repeat(docs, task.width).reshape(block.shape)[mine])
     heaps = part_partners(np.concatenate(keys), np.concatenate(owners), rows, task.config,
                           PartnerHeaps(task.n, task.config.passage_partners))
-    return (*heaps.kept(), heaps.scored)
+    return heaps.offers()
 
 
 @dataclass
@@ -897,9 +897,8 @@ def _candidates(config: Config, pool: ProcessPoolExecutor | None, workers: int, 
     encoded: list[np.ndarray] = []
     heaps = PartnerHeaps(n if parts else 0, config.passage_partners)
     for done, (_, found) in enumerate(ordered(pool, _key_unit, tasks, 2 * max(workers, 1)), 1):
-        if isinstance(found, tuple):
-            heaps.take(*found[:3])
-            heaps.scored += found[3]
+        if isinstance(found, PartnerOffers):
+            heaps.merge(found)
         elif found.size:
             encoded.append(found)
         if len(encoded) > 8:
@@ -913,7 +912,7 @@ def _candidates(config: Config, pool: ProcessPoolExecutor | None, workers: int, 
     return decode_pairs(merge_pairs([banded, passage_encoded]), n), keys_path, counts
 
 
-def _key_unit(task: _BandTask | _PassageTask) -> np.ndarray | tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+def _key_unit(task: _BandTask | _PassageTask) -> np.ndarray | PartnerOffers:
     return _band_unit(task) if isinstance(task, _BandTask) else _passage_unit(task)
 
 

@@ -343,15 +343,20 @@ class Index:
                 self._sketches.popitem(last=False)
         return found
 
-    def _passage_partners(self, prepared: _Prepared, sharing: list[int]) -> np.ndarray:
-        """Of the stored documents sharing a passage with this one, those it keeps as partners
-        (:func:`dedup.partners.best_partners`: the scan's rule seen from the incoming document)."""
+    def _passage_partners(self, prepared: _Prepared, sharing: list[int], rare: set[int],
+                          crowded: set[int]) -> np.ndarray:
+        """Of the stored documents sharing a passage with this one (``rare``: a rare one;
+        ``crowded``: one that is not), those
+        it is verified against (:func:`dedup.partners.best_partners`: the scan's rule for the
+        document that arrives last)."""
         if not sharing:
             return np.zeros(0, dtype=np.int64)
         rows = self._stored_passage_rows(sharing)
         own = passage_rows_of(np.array(prepared.band_keys, dtype=np.uint64)[None, :], self.config.total_bands)[0]
         return best_partners(own, np.stack([rows[n] for n in sharing]), np.array(sharing, dtype=np.int64),
-                             self.config.passage_partners, self.config.passage_floor)
+                             np.array([n in rare for n in sharing], dtype=bool),
+                             np.array([n in crowded for n in sharing], dtype=bool), self.config.passage_partners,
+                             self.config.passage_floor)
 
     def _stored_passage_rows(self, numbers: list[int]) -> dict[int, np.ndarray]:
         """The passage rows of stored documents, made from their bodies (kept like their sketches)."""
@@ -442,16 +447,18 @@ class Index:
         # (the stored members plus this document make the bucket's size); passages have their own
         # cap, and of the documents sharing passages only the best partners are verified.
         passages = set(prepared.band_keys[self.config.total_bands:])
-        banded, sharing = set(), set()
+        banded, sharing, rare, crowded = set(), set(), set(), set()
         for key, n in found:
             if n == exclude or (only is not None and n not in only):
                 continue
+            holders = per_key[key] + (0 if stored else 1)  # this document is the bucket's latest
             if key in passages:
-                if bucket_allowed(per_key[key] + (0 if stored else 1), self.config.max_passage_bucket):
+                if bucket_allowed(holders, self.config.max_passage_bucket):
                     sharing.add(n)
-            elif bucket_allowed(per_key[key] + (0 if stored else 1), self.config.max_bucket):
+                    (rare if holders <= self.config.rare_passage else crowded).add(n)
+            elif bucket_allowed(holders, self.config.max_bucket):
                 banded.add(n)
-        numbers = sorted(banded | set(self._passage_partners(prepared, sorted(sharing)).tolist()))
+        numbers = sorted(banded | set(self._passage_partners(prepared, sorted(sharing), rare, crowded).tolist()))
         common = self.common_shingles()
         sketches = self._stored_sketches(numbers)
         sketches[-1] = prepared.shingles, prepared.figures  # the incoming document is -1

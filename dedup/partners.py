@@ -3,25 +3,26 @@
 Passage keys (:func:`dedup.sketch.passage_keys`) find a stub or an excerpt inside a longer page,
 whatever their Jaccard similarity. They also meet in every document that quotes one sentence, a
 disclaimer or a stock phrase: on a corpus that reuses passages, the pairs they propose grow with
-the square of the corpus. This stage bounds them, in every engine, with one rule:
+the square of the corpus. This stage bounds them, in every engine, with one rule over documents
+in their order of arrival (the scan's numbering; the index's order of adds):
 
-1. Each pair of documents that share a passage key is scored by the **containment estimated from
-   the passage keys themselves** (:func:`estimated_containment`): the keys are a bottom-k sample
-   of each text's passages (plus the two it starts and ends with), so the share of the shorter
-   text's sampled passages found among the other's estimates how much of it lies inside the
-   other. An excerpt scores about its share of the text; two reports that quote one sentence
-   score a key or two out of a dozen.
-2. Pairs scoring under ``config.passage_floor`` are dropped.
-3. Each document keeps its ``config.passage_partners`` best partners (by score, then the lower
-   document number), and a pair goes on to verification when either of its documents keeps it.
-   So at most ``passage_partners`` pairs per document come from passages, however many documents
-   share its sentences.
+1. A pair that shares a passage is scored by the **containment estimated from the passage keys
+   themselves** (:func:`estimated_containment`): the keys are a bottom-k sample of each text's
+   passages (plus the two it starts and ends with), so the share of the shorter text's sampled
+   passages found among the other's estimates how much of it lies inside the other. An excerpt
+   scores about its share of the text; two reports that quote one sentence score a key or two
+   out of a dozen. Pairs scoring under ``config.passage_floor`` are dropped.
+2. A pair sharing a **rare passage** (held by at most ``config.rare_passage`` documents up to the
+   later of the two) is verified: a passage only they hold is strong evidence, and there are at
+   most ``passage_keys * (rare_passage - 1)`` such pairs per document.
+3. Through a passage that is not rare, the later document keeps its ``config.passage_partners``
+   best earlier partners (by score, then the lower number). So each document adds at most
+   ``passage_partners`` pairs through common passages, however many documents share its sentences.
 
 Band keys are not ranked: a pair that shares a band is near in Jaccard and always a candidate.
-
-Engines call :class:`PartnerHeaps` (scans: the local engine per part of the key space, Spark per
-partition, merged with :meth:`PartnerHeaps.merge`) or :func:`best_partners` (the index: one
-incoming document against the stored documents its passage buckets hold).
+Scans run :func:`part_partners` on each part of the passage key space and merge the parts'
+:class:`PartnerHeaps`; the index runs :func:`best_partners` for the document it adds, against
+the stored (earlier) documents its passage buckets hold: the same pairs in arrival order.
 
 >>> from dedup.config import Config
 >>> from dedup.sketch import passage_keys
@@ -32,6 +33,8 @@ True
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
@@ -133,34 +136,41 @@ def _offer(scores: np.ndarray, partners: np.ndarray, doc: int, score: np.float32
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
-def _offer_buckets(keys: np.ndarray, owners: np.ndarray, rows: np.ndarray, numbers: np.ndarray, cap: int,
-                   floor: float, scores: np.ndarray, partners: np.ndarray) -> int:  # pragma: no cover - compiled
-    """Score every pair of every bucket (equal ``keys``; buckets over ``cap`` skipped) and offer
-    it to both documents; ``owners`` index ``rows``, the heaps' rows and ``numbers`` (the
-    documents' numbers, by which partners are named and ordered). Returns the pairs scored."""
-    order = np.argsort(keys)
+def _offer_buckets(keys: np.ndarray, owners: np.ndarray, rows: np.ndarray, numbers: np.ndarray, cap: int, rare: int,
+                   floor: float, scores: np.ndarray, partners: np.ndarray,
+                   rare_pairs: np.ndarray) -> tuple[int, int]:  # pragma: no cover - compiled
+    """Score every pair of every bucket (runs of equal ``keys``, sorted by key and then by the
+    owners' numbers; buckets over ``cap`` skipped): a pair whose later document is among the
+    bucket's first ``rare`` goes to ``rare_pairs``, any other is offered to its later document.
+    ``owners`` index ``rows``, the heaps' rows and ``numbers`` (by which documents are ordered and
+    named). Returns the pairs scored and the rare pairs written."""
     n = keys.shape[0]
     scored = 0
+    found = 0
     start = 0
     while start < n:
         end = start + 1
-        while end < n and keys[order[end]] == keys[order[start]]:
+        while end < n and keys[end] == keys[start]:
             end += 1
-        size = end - start
-        if keys[order[start]] != 0 and 2 <= size <= cap:
-            for x in range(start, end):
-                a = owners[order[x]]
-                for y in range(x + 1, end):
-                    b = owners[order[y]]
-                    if a == b:
+        if keys[start] != 0 and 2 <= end - start <= cap:
+            for y in range(start + 1, end):
+                later = owners[y]
+                for x in range(start, y):
+                    earlier = owners[x]
+                    if earlier == later:
                         continue
                     scored += 1
-                    score = estimated_containment(rows[a], rows[b])
-                    if score >= floor:
-                        _offer(scores, partners, a, score, numbers[b])
-                        _offer(scores, partners, b, score, numbers[a])
+                    score = estimated_containment(rows[earlier], rows[later])
+                    if score < floor:
+                        continue
+                    if y - start < rare:
+                        rare_pairs[found, 0] = numbers[earlier]
+                        rare_pairs[found, 1] = numbers[later]
+                        found += 1
+                    else:
+                        _offer(scores, partners, later, score, numbers[earlier])
         start = end
-    return scored
+    return scored, found
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
@@ -168,6 +178,18 @@ def _take(scores: np.ndarray, partners: np.ndarray, docs: np.ndarray, others: np
           offered: np.ndarray) -> None:  # pragma: no cover - compiled
     for k in range(docs.shape[0]):
         _offer(scores, partners, docs[k], offered[k], others[k])
+
+
+@dataclass(frozen=True)
+class PartnerOffers:
+    """What one part's :class:`PartnerHeaps` kept: partners ``(docs, partners, scores)`` by number,
+    the rare pairs, and how many pairs it scored."""
+
+    docs: np.ndarray
+    partners: np.ndarray
+    scores: np.ndarray
+    rare: np.ndarray
+    scored: int
 
 
 class PartnerHeaps:
@@ -183,29 +205,38 @@ class PartnerHeaps:
     [[0, 1], [0, 2]]
     """
 
-    def __init__(self, n: int, k: int) -> None:
+    def __init__(self, n: int, k: int, numbers: np.ndarray | None = None) -> None:
         if k < 1:
             raise ValueError(f"a document keeps at least one passage partner; got k={k}")
+        if numbers is not None and len(numbers) != n:
+            raise ValueError(f"one number per document: {n} documents, {len(numbers)} numbers")
+        self.numbers = np.arange(n, dtype=np.int64) if numbers is None else np.asarray(numbers, dtype=np.int64)
+        """the numbers of the heaps' rows (by default the rows themselves)"""
         self.scores = np.zeros((n, k), dtype=np.float32)
         self.partners = np.full((n, k), _NO_PARTNER, dtype=np.int64)
+        self.rare: list[np.ndarray] = []
+        """pairs of numbers ``(earlier, later)`` that share a rare passage"""
         self.scored = 0
         """pairs scored (the work done, whatever was kept)"""
 
     def offer_buckets(self, keys: np.ndarray, owners: np.ndarray, rows: np.ndarray, cap: int = 200,
-                      floor: float = 0.0, numbers: np.ndarray | None = None) -> int:
-        """Score the pairs of documents whose passage ``keys`` agree (``keys[i]`` is held by
-        document ``owners[i]``: a row of ``rows`` and of the heaps, numbered ``numbers[owners[i]]``,
-        by default the row itself) and offer those scoring at least ``floor`` to both documents;
-        keys held by more than ``cap`` documents, and key 0 (no passage), propose nothing.
-        Returns the pairs scored."""
+                      floor: float = 0.0, rare: int = 2) -> int:
+        """Score the pairs of documents whose passage ``keys`` agree (``keys[i]`` is held by the
+        document of row ``owners[i]`` of ``rows`` and of the heaps) and take those scoring at
+        least ``floor``: as rare pairs when the later document is among the first ``rare`` of the
+        bucket, else as an offer to the later document; keys held by more than ``cap`` documents,
+        and key 0 (no passage), propose nothing. Returns the pairs scored."""
         if len(keys) != len(owners):
             raise ValueError(f"one owner per key: {len(keys)} keys, {len(owners)} owners")
-        numbers = np.arange(len(rows), dtype=np.int64) if numbers is None else numbers.astype(np.int64)
-        scored = int(_offer_buckets(np.ascontiguousarray(keys, dtype=np.uint64), owners.astype(np.int64),
-                                    np.ascontiguousarray(rows, dtype=np.uint64), numbers, cap, np.float32(floor),
-                                    self.scores, self.partners))
-        self.scored += scored
-        return scored
+        keys, owners = np.asarray(keys, dtype=np.uint64), np.asarray(owners, dtype=np.int64)
+        order = np.lexsort((self.numbers[owners], keys))
+        found = np.empty((len(keys) * max(rare - 1, 0) + 1, 2), dtype=np.int64)
+        scored, count = _offer_buckets(keys[order], owners[order], np.ascontiguousarray(rows, dtype=np.uint64),
+                                       self.numbers, cap, rare, np.float32(floor), self.scores, self.partners, found)
+        if count:
+            self.rare.append(found[:count].copy())
+        self.scored += int(scored)
+        return int(scored)
 
     def take(self, docs: np.ndarray, partners: np.ndarray, scores: np.ndarray) -> None:
         """Offer ``partners[i]`` (scored ``scores[i]``) to ``docs[i]``: what :meth:`kept` gave
@@ -213,33 +244,40 @@ class PartnerHeaps:
         _take(self.scores, self.partners, np.asarray(docs, dtype=np.int64), np.asarray(partners, dtype=np.int64),
               np.asarray(scores, dtype=np.float32))
 
-    def merge(self, other: PartnerHeaps) -> None:
-        """Take every offer another heap of the same documents kept."""
-        self.take(*other.kept())
-        self.scored += other.scored
+    def offers(self) -> PartnerOffers:
+        """What these heaps kept, to pass between processes and merge (:meth:`merge`)."""
+        docs, partners, scores = self.kept()
+        rare = np.concatenate(self.rare) if self.rare else np.zeros((0, 2), dtype=np.int64)
+        return PartnerOffers(docs, partners, scores, rare, self.scored)
+
+    def merge(self, other: PartnerHeaps | PartnerOffers) -> None:
+        """Take every offer and rare pair that heaps of other parts of the key space kept."""
+        offers = other.offers() if isinstance(other, PartnerHeaps) else other
+        self.take(np.searchsorted(self.numbers, offers.docs), offers.partners, offers.scores)
+        if len(offers.rare):
+            self.rare.append(offers.rare)
+        self.scored += offers.scored
 
     def pairs(self) -> np.ndarray:
-        """The distinct pairs ``(i, j)``, ``i < j``, that either document keeps, sorted."""
-        docs, slots = np.nonzero(self.partners != _NO_PARTNER)
-        if not len(docs):
-            return np.zeros((0, 2), dtype=np.int64)
-        other = self.partners[docs, slots]
-        ends = np.stack((np.minimum(docs, other), np.maximum(docs, other)), axis=1).astype(np.int64)
-        return np.unique(ends, axis=0)
+        """The distinct pairs of numbers ``(i, j)``, ``i < j``, kept: rare pairs and partners, sorted."""
+        docs, partners, _ = self.kept()
+        ends = [np.stack((partners, docs), axis=1)] + self.rare
+        ends = [np.sort(pairs, axis=1) for pairs in ends if len(pairs)]
+        return np.unique(np.concatenate(ends), axis=0) if ends else np.zeros((0, 2), dtype=np.int64)
 
     def kept(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(docs, partners, scores)`` of every kept slot (to ship a part's heaps between processes)."""
-        docs, slots = np.nonzero(self.partners != _NO_PARTNER)
-        return docs.astype(np.int64), self.partners[docs, slots], self.scores[docs, slots]
+        """``(documents, partners, scores)`` of every kept partner, by number (rare pairs aside)."""
+        rows, slots = np.nonzero(self.partners != _NO_PARTNER)
+        return self.numbers[rows], self.partners[rows, slots], self.scores[rows, slots]
 
 
-def part_partners(keys: np.ndarray, owners: np.ndarray, rows: np.ndarray, config: Config, heaps: PartnerHeaps,
-                  numbers: np.ndarray | None = None) -> PartnerHeaps:
-    """The stage every scan engine runs on one part of the passage key space: offer the pairs of
+def part_partners(keys: np.ndarray, owners: np.ndarray, rows: np.ndarray, config: Config,
+                  heaps: PartnerHeaps) -> PartnerHeaps:
+    """The stage every scan engine runs on one part of the passage key space: the pairs of
     documents whose keys agree (``owners[i]``: the row of ``rows`` and of ``heaps`` holding
-    ``keys[i]``; ``numbers``: the documents' numbers, by default their rows), with the caps of
-    ``config`` (``max_passage_bucket``, ``passage_floor``). Returns ``heaps``."""
-    heaps.offer_buckets(keys, owners, rows, config.max_passage_bucket, config.passage_floor, numbers)
+    ``keys[i]``) scored and kept by the rule of this module, with the caps of ``config``
+    (``max_passage_bucket``, ``passage_floor``, ``rare_passage``). Returns ``heaps``."""
+    heaps.offer_buckets(keys, owners, rows, config.max_passage_bucket, config.passage_floor, config.rare_passage)
     return heaps
 
 
@@ -250,20 +288,27 @@ def passage_rows_of(keys: np.ndarray, total_bands: int) -> np.ndarray:
     return passage_rows(keys[:, total_bands:], keys[:, 0])
 
 
-def best_partners(row: np.ndarray, rows: np.ndarray, numbers: np.ndarray, k: int, floor: float) -> np.ndarray:
-    """The numbers of the (at most ``k``) documents of ``rows`` a document of passage row ``row``
-    keeps as partners: the rule of :class:`PartnerHeaps` seen from one document (the index's view
-    of an incoming document against stored ones).
+def best_partners(row: np.ndarray, rows: np.ndarray, numbers: np.ndarray, rare: np.ndarray, crowded: np.ndarray,
+                  k: int, floor: float) -> np.ndarray:
+    """The numbers of the earlier documents of ``rows`` (numbered ``numbers``) a document of
+    passage row ``row`` is verified against, of those scoring at least ``floor``: every one that
+    shares a rare passage with it (``rare``), and its ``k`` best among those that share one that
+    is not (``crowded``). The rule of :class:`PartnerHeaps` for the document that arrives (the
+    index's view).
 
-    >>> best_partners(np.array([5, 6, 0], dtype=np.uint64), np.array([[5, 6, 0], [5, 9, 0]], dtype=np.uint64), np.array([4, 3]), 1, 0.1).tolist()
-    [4]
+    >>> rows = np.array([[5, 6, 0], [5, 9, 0], [5, 6, 0]], dtype=np.uint64)
+    >>> best_partners(np.array([5, 6, 0], dtype=np.uint64), rows, np.array([4, 3, 8]),
+    ...               np.array([False, False, True]), np.array([True, True, False]), 1, 0.1).tolist()
+    [4, 8]
     """
     if not len(rows):
         return np.zeros(0, dtype=np.int64)
-    scores = np.array([estimated_containment(row, other) for other in rows], dtype=np.float32)
-    keep = np.flatnonzero(scores >= np.float32(floor))
-    order = np.lexsort((numbers[keep], -scores[keep]))[:k]
-    return np.asarray(numbers[keep][order], dtype=np.int64)
+    numbers = np.asarray(numbers, dtype=np.int64)
+    scores = np.array([estimated_containment(other, row) for other in rows], dtype=np.float32)
+    passing = scores >= np.float32(floor)
+    ranked = np.flatnonzero(passing & crowded)
+    best = ranked[np.lexsort((numbers[ranked], -scores[ranked]))[:k]]
+    return np.unique(np.concatenate([numbers[passing & rare], numbers[best]]))
 
 
-__all__ = ["PartnerHeaps", "best_partners", "estimated_containment", "part_partners", "passage_rows", "passage_rows_of"]
+__all__ = ["PartnerHeaps", "PartnerOffers", "best_partners", "estimated_containment", "part_partners", "passage_rows", "passage_rows_of"]

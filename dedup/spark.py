@@ -440,9 +440,9 @@ def _key_chunks(blocks: Iterable[tuple[int, _Block]], config: Config,
 def _part_pairs(chunks: Iterable[tuple[int, tuple[np.ndarray, ...]]],
                 config: Config) -> Iterator[tuple[str, Any]]:
     """What one part of the key space proposes: ``("pair", (a, b))`` for the distinct pairs its
-    band buckets hold (the shared bucket cap), and ``("partners", (number, partners, scores))``
-    for the best passage partners its passage buckets give each document (:mod:`dedup.partners`),
-    to be merged with the other parts'."""
+    band buckets hold (the shared bucket cap) and the pairs sharing a rare passage, and
+    ``("partners", (number, partner, score))`` for the passage partners its buckets offer each
+    document (:mod:`dedup.partners`), to be merged with the other parts'."""
     parts = [chunk for _, chunk in chunks]
     if not parts:
         return
@@ -457,9 +457,11 @@ def _part_pairs(chunks: Iterable[tuple[int, tuple[np.ndarray, ...]]],
     numbers, rows = numbers[order], np.concatenate([chunk[4] for chunk in parts])[order]
     owners = np.searchsorted(numbers, np.concatenate([chunk[3] for chunk in parts]))
     heaps = part_partners(np.concatenate([chunk[2] for chunk in parts]), owners, rows, config,
-                          PartnerHeaps(len(numbers), config.passage_partners), numbers)
-    docs, partners, scores = heaps.kept()
-    for doc, partner, score in zip(numbers[docs].tolist(), partners.tolist(), scores.tolist(), strict=True):
+                          PartnerHeaps(len(numbers), config.passage_partners, numbers))
+    offers = heaps.offers()
+    for pair in offers.rare.tolist():
+        yield "pair", tuple(pair)
+    for doc, partner, score in zip(offers.docs.tolist(), offers.partners.tolist(), offers.scores.tolist(), strict=True):
         yield "partners", (doc, partner, score)
 
 

@@ -89,3 +89,20 @@ def pg_url():
 
     with fresh_database(POSTGRES_ADMIN_URL) as url:
         yield url
+
+
+def quoting_docs(count: int = 90, seed: int = 4) -> list[Document]:
+    """``count`` unrelated reports that all quote the same two statements, a long story, and an
+    excerpt from the middle of the story that quotes them too: passages shared by every document,
+    and one pair that only passages find. One site per report, or the quotes would be site template lines."""
+    from benchmarks.textgen import TextModel
+
+    model = TextModel(seed=seed)
+    quotes = [model.paragraphs(model.rng, 160, numbers=False).replace("\n", "") for _ in range(2)]
+    story = model.paragraphs(model.rng, 2400)
+    docs = [Document(id=f"site{k}/report.txt", site=f"site{k}.cn", title=model.title(model.rng),
+                     text=model.paragraphs(model.rng, 700) + "\n" + "\n".join(quotes)) for k in range(count)]
+    docs.append(Document(id="daily/story.txt", site="daily.cn", title="江城发布数字化改造补贴细则", text=story))
+    docs.append(Document(id="portal/excerpt.txt", site="portal.cn", title="补贴重点投向设备联网",
+                         text=story[1000:1450] + "\n" + "\n".join(quotes)))
+    return docs

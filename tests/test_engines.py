@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 
 import pytest
+from conftest import quoting_docs
 
 from dedup.config import Config
 from dedup.corpus import scan, scan_corpus
@@ -100,3 +101,25 @@ def test_word_shingles_find_the_same_stories_on_a_small_corpus(labelled):
     by_chars = _stories(c for c in records(scan(docs), 1, OutletTable.default()) if c["size"] > 1)
     by_words = _stories(c for c in records(scan(docs, config), 1, OutletTable.default()) if c["size"] > 1)
     assert len(set(by_words) & set(by_chars)) >= 0.9 * len(by_chars)
+
+
+def test_passages_every_document_shares_propose_a_bounded_number_of_pairs_in_every_engine(tmp_path):
+    docs = quoting_docs()
+    config = Config(passage_partners=3)
+    result = scan(docs, config)
+    n = len(docs)
+    # every report shares the quotes' passages with every other: thousands of pairs were scored...
+    assert result.stats["passage_pairs_scored"] >= (n - 2) * (n - 3) / 2
+    # ...and each document kept at most three of them
+    assert result.stats["candidates_passages"] <= 3 * n
+    assert len(result.candidates) <= result.stats["candidates_bands"] + 3 * n
+    expected = {frozenset({"daily/story.txt", "portal/excerpt.txt"})}
+    scanned = {frozenset(m["id"] for m in c["members"]) for c in records(result, 2, OutletTable.default())}
+    assert scanned == expected
+    ids = [d.id for d in result.docs]
+    told = explain(result, ids.index("portal/excerpt.txt"), OutletTable.default())
+    assert "daily/story.txt" in told and "passages (containment estimated" in told
+    with Index(tmp_path / "i.db", config) as index:
+        for _ in index.add_many(docs):
+            pass
+        assert set(_stories(index.clusters())) == expected

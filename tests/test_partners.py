@@ -74,15 +74,16 @@ def test_a_text_is_always_its_own_full_partner(text):
 
 def test_each_document_keeps_at_most_k_partners_however_many_share_its_passages():
     # Sixty documents all quote one passage; each also holds a different story.
-    config = Config(passage_partners=3, passage_floor=0.0)
+    config = Config(passage_partners=3, passage_floor=0.0, rare_passage=1)
     texts = [_story(seed) + QUOTE * 2 for seed in range(60)]
     rows = np.stack([_row(text, config) for text in texts])
     keys, owners = rows.ravel(), np.repeat(np.arange(len(rows)), rows.shape[1])
     heaps = part_partners(keys[keys != 0], owners[keys != 0], rows, config, PartnerHeaps(len(rows), 3))
     pairs = heaps.pairs()
     assert heaps.scored >= 60 * 59 // 2  # every pair sharing the quote was scored...
-    assert 0 < len(pairs) <= 3 * len(rows)  # ...and only the best few of each document kept
+    assert 0 < len(pairs) <= 3 * len(rows)  # ...and only the best few earlier ones of each document kept
     assert np.bincount(heaps.kept()[0], minlength=60).max() <= 3
+    assert not heaps.rare  # the quotes are held by sixty documents: no rare passage among them
 
 
 def test_parts_of_the_key_space_merge_to_the_heaps_of_the_whole_in_any_order():
@@ -111,22 +112,32 @@ def test_crowded_passages_and_low_scores_propose_nothing():
     heaps.offer_buckets(keys, owners, rows, cap=3, floor=0.6)
     assert heaps.pairs().tolist() == []
     heaps.offer_buckets(keys, owners, rows, cap=3, floor=0.5)
+    # (0, 1): the second of the bucket shares a rare passage; document 2 keeps its best four earlier ones
     assert heaps.pairs().tolist() == [[0, 1], [0, 2], [1, 2]]
+    assert [pair.tolist() for pair in heaps.rare] == [[[0, 1]]]
 
 
-def test_best_partners_is_the_heap_seen_from_one_document():
-    config = Config(passage_partners=2, passage_floor=0.05)
+def test_best_partners_is_the_heaps_rule_for_the_document_that_arrives():
+    # What a scan keeps of the pairs sharing passages is what the index keeps adding one by one.
+    config = Config(passage_partners=2, passage_floor=0.05, rare_passage=2)
     texts = [_story(seed % 5) + _story(200 + seed, 6) for seed in range(15)]
     rows = np.stack([_row(text, config) for text in texts])
     keys, owners = rows.ravel(), np.repeat(np.arange(len(rows)), rows.shape[1])
     real = keys != 0
-    heaps = part_partners(keys[real], owners[real], rows, config, PartnerHeaps(len(rows), 2))
+    scanned = part_partners(keys[real], owners[real], rows, config, PartnerHeaps(len(rows), 2)).pairs()
+    added = []
     for doc in range(len(rows)):
-        others = np.array([k for k in range(len(rows)) if k != doc])
-        sharing = others[[bool(set(rows[doc][rows[doc] != 0].tolist()) & set(rows[k].tolist())) for k in others]]
-        chosen = best_partners(rows[doc], rows[sharing], sharing, 2, 0.05)
-        kept = heaps.partners[doc][heaps.partners[doc] >= 0]
-        assert chosen.tolist() == kept.tolist()
+        own = set(rows[doc][rows[doc] != 0].tolist())
+        earlier = [k for k in range(doc) if own & set(rows[k].tolist())]
+        # a passage is rare when at most two documents up to this one hold it
+        holders = {key: sum(key in set(rows[k].tolist()) for k in range(doc + 1)) for key in own}
+        shared = [own & set(rows[k].tolist()) for k in earlier]
+        rare = np.array([any(holders[key] <= 2 for key in keys) for keys in shared], dtype=bool)
+        crowded = np.array([any(holders[key] > 2 for key in keys) for keys in shared], dtype=bool)
+        chosen = best_partners(rows[doc], rows[earlier], np.array(earlier, dtype=np.int64), rare, crowded, 2, 0.05)
+        added.extend((int(k), doc) for k in chosen)
+    assert sorted(added) == [tuple(pair) for pair in scanned.tolist()]
+    assert len(added) > 15
 
 
 def test_passage_rows_refuse_mismatched_pads():

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import write
+from conftest import quoting_docs, write
 
 from dedup.config import Config
 from dedup.corpus import scan_corpus
@@ -199,3 +199,19 @@ def test_spark_submit_runs_the_job_file_with_dedup_shipped_as_a_wheel(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     expected, _ = _local(EXAMPLES)
     assert [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()] == expected
+
+
+def test_spark_keeps_the_local_engines_passage_partners(spark, tmp_path):
+    # Every document shares passages with every other: each keeps only its best partners, and the
+    # partners found in different partitions and parts of the key space merge to the same ones.
+    from dedup.spark import scan_spark
+
+    for doc in quoting_docs():
+        write(tmp_path, doc.id, f"{doc.title}\n{doc.text}")
+    config = Config(passage_partners=2)
+    with scan_corpus([tmp_path], config, OutletTable.default(), workers=1) as outcome:
+        expected = records(outcome.result, 1, OutletTable.default())
+        assert outcome.result.stats["candidates_passages"] <= 2 * outcome.documents
+    got = scan_spark([str(tmp_path)], config, spark=spark, partitions=3, min_size=1).records
+    assert got == expected
+    assert any({m["id"] for m in c["members"]} == {"daily/story.txt", "portal/excerpt.txt"} for c in got)
