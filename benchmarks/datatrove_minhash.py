@@ -35,6 +35,7 @@ class CharacterTokenizer:
 
 def _steps(corpus: Path, work: Path, workers: int) -> dict[str, Any]:
     from datatrove.executor import LocalPipelineExecutor
+    from datatrove.pipeline.dedup import minhash
     from datatrove.pipeline.dedup.minhash import (
         MinhashConfig,
         MinhashDedupBuckets,
@@ -43,17 +44,16 @@ def _steps(corpus: Path, work: Path, workers: int) -> dict[str, Any]:
     )
     from datatrove.pipeline.readers import JsonlReader
 
-    class CharacterSignature(MinhashDedupSignature):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self.word_tokenizer = CharacterTokenizer()
+    # The signature step loads a word tokenizer for its language when it is made (English needs
+    # spaCy); ours replaces it, and goes to the workers with the step.
+    minhash.load_word_tokenizer = lambda language: CharacterTokenizer()
 
     config = MinhashConfig(n_grams=N_GRAMS, num_buckets=BUCKETS, hashes_per_bucket=HASHES_PER_BUCKET)
     files = len(list(corpus.rglob("*.jsonl")))
     reader = JsonlReader(str(corpus), glob_pattern="**/*.jsonl", id_key="id", text_key="text")
     seconds: dict[str, float] = {}
     runs = (
-        ("signatures", [reader, CharacterSignature(output_folder=str(work / "signatures"), config=config)],
+        ("signatures", [reader, MinhashDedupSignature(output_folder=str(work / "signatures"), config=config)],
          min(files, 4 * workers)),
         ("buckets", [MinhashDedupBuckets(input_folder=str(work / "signatures"), output_folder=str(work / "buckets"),
                                          config=config)], BUCKETS),
