@@ -45,7 +45,7 @@ from dedup.corpus import Progress
 from dedup.document import CleanDocument, Document
 from dedup.errors import ConfigMismatchError, InputError, NotEmptyError, StoreConflict
 from dedup.io.readers import Walk
-from dedup.lsh import bucket_allowed, keys_of, text_keys
+from dedup.lsh import bucket_allowed, keys_of, proposed_by, text_keys
 from dedup.normalize import compact
 from dedup.outlets import OutletTable
 from dedup.partners import best_partners, passage_rows, passage_rows_of
@@ -447,7 +447,10 @@ class Index:
         # (the stored members plus this document make the bucket's size); passages have their own
         # cap, and of the documents sharing passages only the best partners are verified.
         passages = set(prepared.band_keys[self.config.total_bands:])
-        banded, sharing, rare, crowded = set(), set(), set(), set()
+        banded: set[int] = set()
+        sharing: set[int] = set()
+        rare: set[int] = set()
+        crowded: set[int] = set()
         for key, n in found:
             if n == exclude or (only is not None and n not in only):
                 continue
@@ -931,9 +934,14 @@ class Index:
         edges = self.store.edges(n, neighbours)
         ids = self.store.ids([e.b if e.a == n else e.a for e in edges])
         lines.append(f"  verified matches (threshold: containment >= {self.config.threshold}):")
+        bodies = self.store.bodies([e.b if e.a == n else e.a for e in edges])
+        own_keys = text_keys(compact(stored.body), self.config)[1]
         for e in edges:
-            lines.append(f"    {ids.get(e.b if e.a == n else e.a, '?')}  jaccard={e.jaccard:.3f} "
-                         f"containment={e.containment:.3f}")
+            other = e.b if e.a == n else e.a
+            lines.append(f"    {ids.get(other, '?')}  jaccard={e.jaccard:.3f} containment={e.containment:.3f}")
+            if other in bodies:
+                shared = proposed_by(own_keys, text_keys(compact(bodies[other]), self.config)[1], self.config)
+                lines.append(f"      keys shared: {'; '.join(shared) or 'none'}")
         if not edges:
             lines.append("    none")
         numbers, component_edges = self.store.component([n])

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import write
+from conftest import quoting_docs, write
 
 from dedup.cli import cli
 from dedup.errors import ConfigMismatchError
@@ -162,3 +162,22 @@ def test_scan_and_clusters_write_csv_rows_per_member_with_keywords(tmp_path):
     indexed = list(csv.DictReader(from_index.open(encoding="utf-8", newline="")))
     assert {(r["cluster_id"], r["member_id"], r["keywords"]) for r in indexed} == \
         {(r["cluster_id"], r["member_id"], r["keywords"]) for r in rows}
+
+
+def test_scan_says_which_keys_proposed_the_candidates_and_takes_the_partner_bound(tmp_path):
+    for doc in quoting_docs():
+        write(tmp_path / "corpus", doc.id, f"{doc.title}\n{doc.text}")
+    counts = {}
+    for partners in ("1", "6"):
+        result = _run(["scan", str(tmp_path / "corpus"), "-o", str(tmp_path / "out.jsonl"), "--passage-partners", partners])
+        assert result.exit_code == 0, result.output
+        line = next(line for line in result.stderr.splitlines() if "candidate pairs" in line)
+        assert "per document; bands" in line and "passage partners" in line and "pairs sharing passages scored" in line
+        counts[partners] = int(line.split("passage partners ")[1].split(",")[0])
+        clusters = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+        assert {"daily/story.txt", "portal/excerpt.txt"} in [{m["id"] for m in c["members"]} for c in clusters]
+    # one earlier partner each (and the few pairs that share a rare passage) against six each
+    assert counts["1"] <= 2 * 92 and counts["1"] < counts["6"] <= 7 * 92
+    bad = subprocess.run([sys.executable, "-m", "dedup.cli", "scan", str(tmp_path / "corpus"), "--passage-partners", "0"],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "passage_partners must be at least 1" in bad.stderr

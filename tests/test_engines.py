@@ -123,3 +123,4 @@ def test_passages_every_document_shares_propose_a_bounded_number_of_pairs_in_eve
         for _ in index.add_many(docs):
             pass
         assert set(_stories(index.clusters())) == expected
+        assert "passages (containment estimated" in index.explain("portal/excerpt.txt")
