@@ -131,8 +131,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tokens", choices=["chars", "words"], default=Config().tokens,
                         help="what dedup's shingles are made of (words: jieba's segmentation)")
     parser.add_argument("--shingle-size", type=int, default=Config().shingle_size, help="tokens per shingle")
+    parser.add_argument("--passage-partners", type=int, default=Config().passage_partners,
+                        help="earlier partners each document keeps through common passages")
+    parser.add_argument("--passage-floor", type=float, default=Config().passage_floor,
+                        help="least containment the passage keys must estimate for a partner")
     args = parser.parse_args(argv)
-    config = Config(tokens=args.tokens, shingle_size=args.shingle_size)
+    config = Config(tokens=args.tokens, shingle_size=args.shingle_size, passage_partners=args.passage_partners,
+                    passage_floor=args.passage_floor)
     if args.finnews is not None:
         if not args.finnews.is_file():
             print(f"finnews corpus {args.finnews} not found", file=sys.stderr)

@@ -34,7 +34,7 @@ import time
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -74,6 +74,18 @@ QUERIED_KEPT = 64
 of the same document that often follows: it is not cleaned again (cleaning is a fifth of an add)."""
 SKETCH_CACHE = 4096
 """Stored documents' sketches (made again from their bodies) kept in memory, most recently used."""
+
+_T = TypeVar("_T")
+
+
+def _recent(cache: OrderedDict[int, _T], numbers: list[int]) -> dict[int, _T]:
+    """What an LRU cache by number holds of ``numbers`` (each found one becomes the most recent)."""
+    found = {}
+    for n in numbers:
+        if n in cache:
+            cache.move_to_end(n)
+            found[n] = cache[n]
+    return found
 CONFLICT_RETRIES = 8
 """How many times a batch that clashed with another writer's (a deadlock) is run again."""
 COMMON_REFRESH_GROWTH = 1.1
@@ -324,11 +336,7 @@ class Index:
         :meth:`_sketch` made when each was added: the compared text is the compacted body). The
         last few thousand are kept by number, since the documents of a story being reposted are
         verified again and again; their bodies are then not even read."""
-        out = {}
-        for n in numbers:
-            if n in self._sketches:
-                self._sketches.move_to_end(n)
-                out[n] = self._sketches[n]
+        out = _recent(self._sketches, numbers)
         for n, body in self.store.bodies([n for n in numbers if n not in out]).items():
             out[n] = self._remember_sketch(n, body)
         return out
@@ -346,9 +354,8 @@ class Index:
     def _passage_partners(self, prepared: _Prepared, sharing: list[int], rare: set[int],
                           crowded: set[int]) -> np.ndarray:
         """Of the stored documents sharing a passage with this one (``rare``: a rare one;
-        ``crowded``: one that is not), those
-        it is verified against (:func:`dedup.partners.best_partners`: the scan's rule for the
-        document that arrives last)."""
+        ``crowded``: one that is not), those it is verified against
+        (:func:`dedup.partners.best_partners`: the scan's rule for the document that arrives last)."""
         if not sharing:
             return np.zeros(0, dtype=np.int64)
         rows = self._stored_passage_rows(sharing)
@@ -360,11 +367,7 @@ class Index:
 
     def _stored_passage_rows(self, numbers: list[int]) -> dict[int, np.ndarray]:
         """The passage rows of stored documents, made from their bodies (kept like their sketches)."""
-        out = {}
-        for n in numbers:
-            if n in self._rows:
-                self._rows.move_to_end(n)
-                out[n] = self._rows[n]
+        out = _recent(self._rows, numbers)
         for n, body in self.store.bodies([n for n in numbers if n not in out]).items():
             compared = compact(body)
             keys = passage_keys(compared, self.config.shingle_size, self.config.passage_span,
