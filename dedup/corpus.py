@@ -325,7 +325,6 @@ class _PassageTask:
     passages: str
     """the documents' passage rows, ``(n, config.passage_keys)`` (see :func:`dedup.partners.passage_rows`)"""
     n: int
-    width: int
     part: int
     parts: int
     index: str
@@ -338,7 +337,8 @@ PASSAGE_DOCS_PER_STEP = 200_000
 def _passage_unit(task: _PassageTask) -> PartnerOffers:
     """The passage partners of every document, from the passage keys of one part of the key
     space (``key % parts == part``)."""
-    rows = np.memmap(task.passages, dtype=np.uint64, mode="r", shape=(task.n, task.width))
+    width = task.config.passage_keys
+    rows = np.memmap(task.passages, dtype=np.uint64, mode="r", shape=(task.n, width))
     index = np.load(task.index)
     keys, owners = [], []
     for start in range(0, len(index), PASSAGE_DOCS_PER_STEP):  # a slice of the documents at a time
@@ -346,7 +346,7 @@ def _passage_unit(task: _PassageTask) -> PartnerOffers:
         block = np.asarray(rows[docs])
         mine = (block % np.uint64(task.parts) == np.uint64(task.part)) & (block != 0)
         keys.append(block[mine])
-        owners.append(np.repeat(docs, task.width).reshape(block.shape)[mine])
+        owners.append(np.repeat(docs, width).reshape(block.shape)[mine])
     heaps = part_partners(np.concatenate(keys), np.concatenate(owners), rows, task.config,
                           PartnerHeaps(task.n, task.config.passage_partners))
     return heaps.offers()
@@ -867,17 +867,18 @@ def _candidates(config: Config, pool: ProcessPoolExecutor | None, workers: int, 
     keys_path, index_path, passages_path = scratch / "keys.u64", scratch / "valid.npy", scratch / "passages.u64"
     table = np.memmap(keys_path, dtype=np.uint64, mode="w+", shape=(rows, n))
     # Scoring passage partners reads a document's passage keys together: a second, document-major copy.
-    passages = np.memmap(passages_path, dtype=np.uint64, mode="w+", shape=(n, max(config.passage_keys, 1)))
+    passages = np.memmap(passages_path, dtype=np.uint64, mode="w+", shape=(n, config.passage_keys)) \
+        if config.passage_keys else None
     start = 0
     for position, chunk in enumerate(key_chunks):  # each unit's keys are freed once written
         table[:, start : start + len(chunk)] = chunk.T
-        if config.passage_keys:
+        if passages is not None:
             passages[start : start + len(chunk)] = passage_rows_of(chunk, bands)
         start += len(chunk)
         key_chunks[position] = chunk[:0]
     if len(redo_index):
         table[:, redo_index] = redo_keys.T
-        if config.passage_keys:
+        if passages is not None:
             passages[redo_index] = passage_rows_of(redo_keys, bands)
     del passages
     # No flush: the workers map the same file, and a shared mapping is coherent through the page
@@ -892,7 +893,7 @@ def _candidates(config: Config, pool: ProcessPoolExecutor | None, workers: int, 
         for first in range(0, bands, per_task)]
     # Passage keys match across slots: each task groups one share of the key space over all slots.
     parts = 2 * max(workers, 1) if config.passage_keys else 0
-    tasks += [_PassageTask(str(passages_path), n, config.passage_keys, part, parts, str(index_path), config)
+    tasks += [_PassageTask(str(passages_path), n, part, parts, str(index_path), config)
               for part in range(parts)]
     encoded: list[np.ndarray] = []
     heaps = PartnerHeaps(n if parts else 0, config.passage_partners)
