@@ -6,6 +6,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
+import numpy as np
 import opencc
 
 # Characters that NFKC keeps but that carry nothing for comparison and are used by spinners to
@@ -31,14 +32,50 @@ _COMMON_WIDE = tuple((chr(code), chr(code - 0xFEE0)) for code in (0xFF0C, 0xFF1A
                                                                     0xFF05)) + (("\u3000", " "),)
 
 
+@lru_cache(maxsize=1)
+def _unstable() -> re.Pattern[str]:
+    """Runs of characters that NFKC may change or may join to the character before them.
+
+    Every other character is a starter that NFKC leaves alone wherever it stands and that nothing
+    before it can combine with, so the text splits there into pieces that NFKC maps one by one:
+    only the runs (each with the character before it, which a combining mark may join) have to go
+    through the transform, which is slow on long Chinese text.
+    """
+    # Second halves of canonical compositions (and the Hangul vowel and final jamo), which join
+    # the character before them.
+    joins_back = {int(parts[1], 16) for cp in range(0x20000)
+                  if len(parts := unicodedata.decomposition(chr(cp)).split()) == 2 and not parts[0].startswith("<")}
+    joins_back.update(range(0x1161, 0x1176), range(0x11A8, 0x11C3))
+    ranges: list[list[int]] = []
+    for cp in range(0x10000):
+        char = chr(cp)
+        if (0xD800 <= cp <= 0xDFFF or cp in joins_back or unicodedata.combining(char)
+                or unicodedata.normalize("NFKC", char) != char):
+            continue
+        if ranges and ranges[-1][1] == cp - 1:
+            ranges[-1][1] = cp
+        else:
+            ranges.append([cp, cp])
+    stable = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
+    return re.compile(f"[^{stable}]+")
+
+
 def _nfkc(text: str) -> tuple[str, bool]:
-    """NFKC of the text, and whether the full transform had to run."""
+    """NFKC of the text, and whether the transform had to run on some of it."""
     for wide, narrow in _COMMON_WIDE:
         if wide in text:
             text = text.replace(wide, narrow)
     if unicodedata.is_normalized("NFKC", text):
         return text, False
-    return unicodedata.normalize("NFKC", text), True
+    pieces: list[str] = []
+    done = 0
+    for run in _unstable().finditer(text):
+        start = max(run.start() - 1, done)
+        pieces.append(text[done:start])
+        pieces.append(unicodedata.normalize("NFKC", text[start:run.end()]))
+        done = run.end()
+    pieces.append(text[done:])
+    return "".join(pieces), True
 
 
 def normalize(text: str, to_simplified: bool = True) -> str:
@@ -57,7 +94,9 @@ def normalize(text: str, to_simplified: bool = True) -> str:
     if first or second:
         # NFKC can bring invisible characters back (from compatibility forms).
         text = _INVISIBLE.sub("", text)
-    return _SPACE.sub(" ", text)
+    if "\t" in text or "  " in text:  # NFKC has made every other space of _SPACE a plain one
+        text = _SPACE.sub(" ", text)
+    return text
 
 
 def compact(text: str) -> str:
@@ -67,3 +106,27 @@ def compact(text: str) -> str:
     'abc两岸关系123'
     """
     return _NOT_WORD.sub("", text)
+
+
+@lru_cache(maxsize=1)
+def _kept_by_compact() -> np.ndarray:
+    """For each code point of the Basic Multilingual Plane, whether :func:`compact` keeps it; line
+    breaks are kept too, so that :func:`compact_lines` can split afterwards."""
+    kept = np.array([chr(cp).isalnum() for cp in range(0x10000)], dtype=bool)  # what [\W_] leaves
+    kept[ord("\n")] = True
+    return kept
+
+
+def compact_lines(text: str) -> list[str]:
+    """:func:`compact` of every line of the text (split at line breaks), in one pass.
+
+    Faster than one :func:`compact` a line on long text: a table lookup over the code points
+    instead of a regular expression that tries every position.
+
+    >>> compact_lines("第一段, 正文!\\n\\nabc_12")
+    ['第一段正文', '', 'abc12']
+    """
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    if codes.size == 0 or int(codes.max()) > 0xFFFF:  # beyond the table: the plain way
+        return [compact(line) for line in text.split("\n")]
+    return codes[_kept_by_compact()[codes]].tobytes().decode("utf-32-le").split("\n")

@@ -1,7 +1,9 @@
+import unicodedata
+
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dedup.normalize import compact, normalize
+from dedup.normalize import _nfkc, compact, compact_lines, normalize
 
 
 def test_width_case_traditional_and_invisibles():
@@ -37,3 +39,23 @@ def test_compact_is_idempotent_and_has_no_punctuation_or_space(text):
 @given(st.text(max_size=100))
 def test_surrogates_and_controls_never_crash(text):
     normalize(text + "\ud800\x00\x07")
+
+
+# Text rich in what NFKC changes or joins: full-width and circled forms, combining marks after
+# letters and kana, Hangul jamo, compatibility ideographs, ligatures, mixed into Chinese.
+_TRICKY = st.sampled_from(list("同比增长abcé,.\n ") + ["\u0301", "\u0308", "\u0327", "\u3099", "\u309a", "か", "ｶ",
+                                                       "ﾞ", "\u1100", "\u1161", "\u11a8", "가", "①", "Ⅳ", "ﬁ", "㍿",
+                                                       "\uf900", "\u2026", "\u00a0", "\u2003", "℃", "．", "\u0345",
+                                                       "\u05b0", "\u0f71", "\u0f72", "ſ", "\U0001d400", "\u212a"])
+tricky_text = st.lists(_TRICKY | st.characters(blacklist_categories=("Cs",)), max_size=60).map("".join)
+
+
+@given(tricky_text)
+def test_nfkc_run_by_run_equals_the_whole_transform(text):
+    assert _nfkc(text)[0] == unicodedata.normalize("NFKC", text)
+
+
+@given(st.lists(tricky_text, max_size=6))
+def test_compact_lines_is_compact_of_each_line(lines):
+    text = "\n".join(lines)
+    assert compact_lines(text) == [compact(line) for line in text.split("\n")]
