@@ -12,11 +12,16 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+
+import numpy as np
+from numba import njit
 
 from dedup.document import Attribution, CleanDocument, Document
 from dedup.errors import InputError
 from dedup.normalize import compact, compact_lines, normalize
 from dedup.outlets import OutletTable, name_key
+from dedup.sketch import NUMBA_CACHE, code_points
 from dedup.urls import site_of_url
 
 CHINA_TZ = timezone(timedelta(hours=8))
@@ -228,6 +233,74 @@ def _clause_openings(line: str) -> list[str]:
     return [leading.group(0), *openings] if leading else openings
 
 
+@lru_cache(maxsize=1)
+def _char_tables() -> tuple[np.ndarray, np.ndarray]:
+    """For each code point of the Basic Multilingual Plane: is it a word character (as ``\\w``),
+    is it a clause boundary (:data:`_BOUNDARY`)."""
+    word = np.array([chr(cp).isalnum() for cp in range(0x10000)], dtype=bool)
+    word[ord("_")] = True
+    boundary = np.zeros(0x10000, dtype=bool)
+    boundary[[ord(ch) for ch in _BOUNDARY]] = True
+    return word, boundary
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def _opening_hits(codes: np.ndarray, word: np.ndarray, boundary: np.ndarray,
+                  title: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """Rows of (line index, ordinal, start, length) of the clause openings whose first two code
+    points are in ``title`` (sorted); ``codes`` are the page's lines joined by line breaks."""
+    out = np.empty((codes.shape[0] // 2 + 1, 4), dtype=np.int64)
+    found = 0
+    line = 0
+    ordinal = 0
+    n = codes.shape[0]
+    for i in range(n - 1):
+        if codes[i] == 10:
+            line += 1
+            ordinal = 0
+            continue
+        if not (word[codes[i]] and word[codes[i + 1]]):
+            continue
+        if i > 0 and codes[i - 1] != 10 and not boundary[codes[i - 1]]:
+            continue
+        first = np.searchsorted(title, codes[i])
+        second = np.searchsorted(title, codes[i + 1])
+        if (first < title.shape[0] and title[first] == codes[i] and second < title.shape[0]
+                and title[second] == codes[i + 1]):
+            length = 2
+            while length < 10 and i + length < n and word[codes[i + length]]:
+                length += 1
+            out[found, 0] = line
+            out[found, 1] = ordinal
+            out[found, 2] = i
+            out[found, 3] = length
+            found += 1
+        ordinal += 1
+    return out[:found]
+
+
+def _title_openings(lines: list[str], title_chars: set[str]) -> list[tuple[int, int, str]]:
+    """``(line index, ordinal, opening)`` of each clause opening (:func:`_clause_openings`) whose
+    first two characters are in the title, found for the whole page at once.
+
+    A page has a hundred clause openings or more, and a handful that start with title characters:
+    a compiled pass over the code points finds them, so that Python looks at those few alone.
+
+    >>> _title_openings(["新规出台,新规落地", "落地后,新规"], set("新规落地"))
+    [(0, 0, '新规出台'), (0, 1, '新规落地'), (1, 0, '落地后'), (1, 1, '新规')]
+    """
+    text = "\n".join(lines)
+    codes = code_points(text)
+    if codes.size < 2 or int(codes.max()) > 0xFFFF:  # beyond the tables: opening by opening
+        return [(index, ordinal, opening) for index, line in enumerate(lines)
+                for ordinal, opening in enumerate(_clause_openings(line))
+                if opening[0] in title_chars and opening[1] in title_chars]
+    word, boundary = _char_tables()
+    title = np.array(sorted(ord(ch) for ch in title_chars), dtype=np.uint32)
+    return [(line, ordinal, text[start:start + length])
+            for line, ordinal, start, length in _opening_hits(codes, word, boundary, title).tolist()]
+
+
 def _clause_opening_starts(line: str) -> list[int]:
     """Where the openings of :func:`_clause_openings` start, in the same order."""
     starts = [match.start(1) for match in _CLAUSE_WORDS.finditer(line)]
@@ -267,14 +340,11 @@ def find_spin_fragments(lines: list[str], title: str | None) -> dict[int, list[t
     # punctuation or a space. Runs are found on the words that open clauses (collected by the regex
     # engine); their positions are looked up only if the page turns out to be spun.
     runs: list[tuple[int, int, str, str]] = []  # (line index, clause ordinal, run, clause opening)
-    for index, line in enumerate(lines):
-        # Most openings hold no title characters: sift them in one comprehension before the loop.
-        for ordinal, opening in [(ordinal, opening) for ordinal, opening in enumerate(_clause_openings(line))
-                                 if opening[0] in title_chars and opening[1] in title_chars]:
-            end = 2
-            while end < len(opening) and opening[end] in title_chars:
-                end += 1
-            runs.append((index, ordinal, opening[:end], opening))
+    for index, ordinal, opening in _title_openings(lines, title_chars):
+        end = 2
+        while end < len(opening) and opening[end] in title_chars:
+            end += 1
+        runs.append((index, ordinal, opening[:end], opening))
     if len(runs) < 4:  # fewer than the four hits a spun page needs (each run makes one at most)
         return {}
     prefix_count: Counter[str] = Counter()

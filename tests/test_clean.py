@@ -1,6 +1,8 @@
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from dedup.clean import clean, find_attributions, parse_time
+from dedup.clean import _clause_openings, _title_openings, clean, find_attributions, parse_time
 from dedup.document import Document
 from dedup.normalize import compact, normalize
 from dedup.outlets import OutletTable
@@ -309,3 +311,15 @@ def test_a_truncated_copy_keeps_its_own_cut_off_paragraph_but_teasers_go():
     # ...but the next one is a teaser for another story.
     assert "南岭县" not in page.compared
     assert ("recommendations", teaser) in page.removed or any("南岭县" in text for _, text in page.removed)
+
+
+_CLAUSE_TEXT = st.lists(st.sampled_from(list("新规出台落地后市场,.。、“” \t()ab_1") + ["𠀀", "é"]), max_size=40).map("".join)
+
+
+@given(st.lists(_CLAUSE_TEXT, min_size=1, max_size=5), st.sets(st.sampled_from(list("新规出台落地ab1_𠀀")), min_size=1))
+def test_title_openings_are_the_clause_openings_that_start_with_two_title_characters(lines, title_chars):
+    lines = [line.strip() for line in lines]
+    expected = [(index, ordinal, opening) for index, line in enumerate(lines)
+                for ordinal, opening in enumerate(_clause_openings(line))
+                if opening[0] in title_chars and opening[1] in title_chars]
+    assert _title_openings(lines, title_chars) == expected
