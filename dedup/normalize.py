@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import opencc
+
+log = logging.getLogger("dedup")
 
 # Characters that NFKC keeps but that carry nothing for comparison and are used by spinners to
 # break up shingles: zero-width marks, bidi controls, soft hyphens, BOMs, variation selectors.
@@ -19,11 +26,74 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _DROP = re.compile(f"{_INVISIBLE.pattern}|{_CONTROL.pattern}|{_SURROGATE.pattern}")
 _SPACE = re.compile(r"[ \t\u00a0\u2000-\u200a\u3000]+")
 _NOT_WORD = re.compile(r"[\W_]+")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
 @lru_cache(maxsize=1)
 def _t2s() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
+
+
+T2S_CHANGES = Path(__file__).parent / "data" / "t2s_changes.json"
+"""The characters and phrases t2s can change, read from its dictionaries (``tests/opencc_changes.py``)."""
+
+
+def t2s_dictionaries() -> dict[str, str]:
+    """SHA-256 of the installed t2s configuration and of every dictionary it names."""
+    share = Path(opencc.__file__).parent / "clib" / "share" / "opencc"
+    config = share / "t2s.json"
+    names = ["t2s.json", *sorted(set(re.findall(r'"file"\s*:\s*"([^"]+)"', config.read_text(encoding="utf-8"))))]
+    return {name: hashlib.sha256((share / name).read_bytes()).hexdigest() for name in names}
+
+
+@lru_cache(maxsize=1)
+def _t2s_may_change() -> Callable[[str], bool] | None:
+    """A test that is False only for text t2s leaves as it is; None when the shipped list does not
+    describe the installed dictionaries (then every text is converted)."""
+    try:
+        shipped = json.loads(T2S_CHANGES.read_text(encoding="utf-8"))
+        if shipped["dictionaries"] != t2s_dictionaries():
+            log.debug("OpenCC's t2s dictionaries differ from %s: every text is converted", T2S_CHANGES.name)
+            return None
+        chars = frozenset(shipped["chars"])
+        # A phrase changes only where the text holds it, and so holds the first character where
+        # it and its conversion differ (rarer in Simplified text than its first): phrases are
+        # looked up where that character stands, by their offset from it.
+        by_char: dict[str, list[tuple[str, int]]] = {}
+        for phrase, converted in shipped["phrases"].items():
+            offset = next((k for k, (a, b) in enumerate(zip(phrase, converted, strict=False)) if a != b), 0)
+            by_char.setdefault(phrase[offset], []).append((phrase, offset))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
+        log.debug("no usable list of what t2s changes (%r): every text is converted", exc)
+        return None
+    # Characters beyond the Basic Multilingual Plane would make a class a slow list: any of them
+    # (rare in news) sends the text to the conversion.
+    single = re.compile("[" + "".join(re.escape(ch) for ch in sorted(chars) if ch <= "\uffff") + "\U00010000-\U0010ffff]")
+    leads = re.compile("[" + "".join(re.escape(ch) for ch in sorted(by_char) if ch <= "\uffff") + "]")
+
+    def may_change(text: str) -> bool:
+        if single.search(text):
+            return True
+        for lead in leads.finditer(text):
+            at = lead.start()
+            for phrase, offset in by_char[lead.group()]:
+                if at >= offset and text.startswith(phrase, at - offset):
+                    return True
+        return False
+
+    return may_change
+
+
+def simplified(text: str) -> str:
+    """OpenCC's t2s conversion, skipped where it would change nothing.
+
+    >>> simplified("兩岸關係"), simplified("两岸关系")
+    ('两岸关系', '两岸关系')
+    """
+    may_change = _t2s_may_change()
+    if may_change is not None and not may_change(text):
+        return text
+    return _t2s().convert(text)
 
 
 # The common full-width punctuation and the ideographic space, mapped as NFKC maps them: after
@@ -89,7 +159,7 @@ def normalize(text: str, to_simplified: bool = True) -> str:
     """
     text, first = _nfkc(_DROP.sub("", text))
     if to_simplified:
-        text = _t2s().convert(text)
+        text = simplified(text)
     text, second = _nfkc(text.casefold())
     if first or second:
         # NFKC can bring invisible characters back (from compatibility forms).

@@ -1,9 +1,19 @@
+import json
 import unicodedata
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dedup.normalize import _nfkc, compact, compact_lines, normalize
+from dedup.normalize import (
+    T2S_CHANGES,
+    _nfkc,
+    _t2s,
+    _t2s_may_change,
+    compact,
+    compact_lines,
+    normalize,
+    simplified,
+)
 
 
 def test_width_case_traditional_and_invisibles():
@@ -59,3 +69,34 @@ def test_nfkc_run_by_run_equals_the_whole_transform(text):
 def test_compact_lines_is_compact_of_each_line(lines):
     text = "\n".join(lines)
     assert compact_lines(text) == [compact(line) for line in text.split("\n")]
+
+
+def test_the_shipped_list_of_what_t2s_changes_is_that_of_the_installed_opencc():
+    # If OpenCC is upgraded, the list is stale and every text is converted: rewrite it with
+    # `python tests/opencc_changes.py`.
+    from tests.opencc_changes import t2s_changes
+
+    shipped = json.loads(T2S_CHANGES.read_text(encoding="utf-8"))
+    fresh = t2s_changes()
+    assert (shipped["dictionaries"], shipped["chars"], shipped["phrases"]) == (
+        fresh["dictionaries"], fresh["chars"], fresh["phrases"])
+    assert _t2s_may_change() is not None
+
+
+_SHIPPED = json.loads(T2S_CHANGES.read_text(encoding="utf-8"))
+# Simplified text with Traditional characters, the phrases t2s converts as wholes (and their
+# pieces), characters beyond the Basic Multilingual Plane.
+_T2S_PIECES = st.sampled_from(["的", "什么", "沈阳", "回复", "答覆", "覆盖", "两岸", "關係", "乾", "干燥", "𠀀", "\n", " ", "a",
+                               *list(_SHIPPED["phrases"])[:80], *_SHIPPED["chars"][:40]])
+
+
+@given(st.lists(_T2S_PIECES | st.text(max_size=3), max_size=12).map("".join))
+def test_skipping_t2s_never_changes_its_result(text):
+    assert simplified(text) == _t2s().convert(text)
+
+
+def test_t2s_is_skipped_only_for_text_it_would_leave_alone():
+    may_change = _t2s_may_change()
+    assert may_change is not None
+    assert not may_change("沈阳市今天发布通知,什么也没有回复。")
+    assert may_change("深沈的夜") and may_change("後來") and may_change("回覆")
