@@ -20,14 +20,16 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache, partial
+from functools import cached_property, lru_cache, partial
 from hashlib import blake2b
 
 import numpy as np
+from numba import njit
 
 from dedup.config import Config
 from dedup.lsh import owner_pairs
-from dedup.sketch import difference, intersection_size
+from dedup.sketch import NUMBA_CACHE, intersection_size
+from dedup.verify import Packed
 
 _NONE = np.zeros(0, dtype=np.uint32)
 
@@ -166,8 +168,75 @@ class CommonShingles:
         """The shingles that count when this document is compared."""
         if not len(self.hashes) or not len(shingles):
             return shingles
-        left = difference(shingles, self.hashes)
-        return left if len(left) >= self.min_left else shingles
+        out = np.empty_like(shingles, dtype=np.uint32)
+        return out[: _evidence_into(np.asarray(shingles, dtype=np.uint32), self.hashes, self._filter, self.min_left,
+                                    out, 0)]
+
+    @cached_property
+    def _filter(self) -> np.ndarray:
+        return _common_filter(self.hashes)
+
+    def unpack(self, words: np.ndarray, n_shingles: np.ndarray, n_numbers: np.ndarray) -> Packed:
+        """Documents' evidence and figures from their sketch records laid end to end (each record
+        ``n_shingles`` uint32 shingles then ``n_numbers`` uint64 figures, read as uint32 ``words``),
+        packed for :func:`dedup.verify.check_packed`."""
+        shingles, shingle_starts, numbers, number_starts = _unpack(
+            words, np.asarray(n_shingles, dtype=np.int64), np.asarray(n_numbers, dtype=np.int64), self.hashes,
+            self._filter, self.min_left)
+        return Packed(shingles, shingle_starts, numbers, number_starts)
+
+
+_FILTER_BITS = 16
+
+
+def _common_filter(common: np.ndarray) -> np.ndarray:
+    """A bit for each value of the top ``_FILTER_BITS`` bits of a hash: set where a common hash has
+    them. Most shingles find their bit clear and are kept without a search."""
+    bits = np.zeros(1 << _FILTER_BITS, dtype=np.bool_)
+    bits[(np.asarray(common, dtype=np.uint32) >> np.uint32(32 - _FILTER_BITS)).astype(np.int64)] = True
+    return bits
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def _evidence_into(shingles: np.ndarray, common: np.ndarray, common_filter: np.ndarray, min_left: int,
+                   out: np.ndarray, at: int) -> int:  # pragma: no cover - compiled
+    """Write a document's evidence (its sorted shingles without the common ones, or all of them
+    when fewer than ``min_left`` would be left) to ``out[at:]``; returns where it ends."""
+    n = shingles.shape[0]
+    end = at
+    for k in range(n):
+        value = shingles[k]
+        if common_filter[value >> np.uint32(32 - _FILTER_BITS)]:
+            found = np.searchsorted(common, value)
+            if found < common.shape[0] and common[found] == value:
+                continue
+        out[end] = value
+        end += 1
+    if end - at >= min_left or end - at == n:
+        return end
+    out[at : at + n] = shingles
+    return at + n
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def _unpack(words: np.ndarray, n_shingles: np.ndarray, n_numbers: np.ndarray, common: np.ndarray,
+            common_filter: np.ndarray, min_left: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    docs = n_shingles.shape[0]
+    shingles = np.empty(n_shingles.sum(), dtype=np.uint32)
+    numbers = np.empty(n_numbers.sum(), dtype=np.uint64)
+    shingle_starts = np.zeros(docs + 1, dtype=np.int64)
+    number_starts = np.zeros(docs + 1, dtype=np.int64)
+    base = 0
+    for k in range(docs):
+        ns, nn = n_shingles[k], n_numbers[k]
+        shingle_starts[k + 1] = _evidence_into(words[base : base + ns], common, common_filter, min_left, shingles,
+                                                shingle_starts[k])
+        for t in range(nn):  # little-endian uint64 figures, two words each
+            low, high = np.uint64(words[base + ns + 2 * t]), np.uint64(words[base + ns + 2 * t + 1])
+            numbers[number_starts[k] + t] = low | (high << np.uint64(32))
+        number_starts[k + 1] = number_starts[k] + nn
+        base += ns + 2 * nn
+    return shingles, shingle_starts, numbers, number_starts
 
 
 

@@ -54,7 +54,7 @@ from dedup.templates import (
     source_names,
     template_threshold,
 )
-from dedup.verify import VerifiedPairs, verify_pairs, warm
+from dedup.verify import Packed, VerifiedPairs, verify_packed, warm
 from dedup.workers import ordered, start_pool
 
 log = logging.getLogger("dedup")
@@ -378,19 +378,23 @@ def _verify_unit(task: _VerifyTask) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     config: Config = _STATE["config"]
     reader: SpoolReader = _STATE["reader"]
     columns = _sketch_columns(task.columns)
-    evidence_size: dict[int, int] = {}
+    common = CommonShingles(columns["common"], config.min_shingles)
+    touched: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+    sizes: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
 
-    def read(index: int) -> tuple[np.ndarray, np.ndarray]:
-        ns, nn = int(columns["shingles"][index]), int(columns["numbers"][index])
-        data = reader.read(task.files[columns["spool"][index]], int(columns["offset"][index]), 4 * ns + 8 * nn)
-        return np.frombuffer(data, dtype=np.uint32, count=ns), np.frombuffer(data, dtype=np.uint64, offset=4 * ns)
+    def pack(docs: np.ndarray) -> Packed:
+        # One read a document, laid end to end; the compiled unpacking leaves the common shingles out.
+        n_shingles, n_numbers = columns["shingles"][docs].astype(np.int64), columns["numbers"][docs].astype(np.int64)
+        records = [reader.read(task.files[spool], offset, length) for spool, offset, length in
+                   zip(columns["spool"][docs].tolist(), columns["offset"][docs].tolist(),
+                       (4 * n_shingles + 8 * n_numbers).tolist(), strict=True)]
+        packed = common.unpack(np.frombuffer(b"".join(records), dtype=np.uint32), n_shingles, n_numbers)
+        touched.append(docs)
+        sizes.append(packed.sizes())
+        return packed
 
-    sketch_of = EvidenceReader(read, CommonShingles(columns["common"], config.min_shingles), evidence_size, 4096)
-    kept = verify_pairs(task.pairs, sketch_of, config)
-    touched = np.fromiter(evidence_size.keys(), dtype=np.int64, count=len(evidence_size))
-    sizes = np.fromiter(evidence_size.values(), dtype=np.int64, count=len(evidence_size))
-    return (np.array([(p.left, p.right, p.inter) for p in kept], dtype=np.int64).reshape(-1, 3),
-            np.array([(p.jaccard, p.containment) for p in kept], dtype=np.float64).reshape(-1, 2), touched, sizes)
+    ends, scores = verify_packed(task.pairs, pack, config)
+    return ends, scores, np.concatenate(touched), np.concatenate(sizes)
 
 
 # --- coordinator side ------------------------------------------------------------------------

@@ -102,7 +102,15 @@ def intersection_size(a: np.ndarray, b: np.ndarray) -> int:  # pragma: no cover 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
 def difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
-    """The values of sorted array ``a`` that sorted array ``b`` lacks (a merge walk)."""
+    """The values of sorted array ``a`` that sorted array ``b`` lacks (a merge walk; a binary
+    search for each of ``b``'s values when ``b`` is much the smaller, as the common shingles are)."""
+    if b.shape[0] * 16 < a.shape[0]:
+        keep = np.ones(a.shape[0], dtype=np.bool_)
+        for value in b:
+            at = np.searchsorted(a, value)
+            if at < a.shape[0] and a[at] == value:
+                keep[at] = False
+        return a[keep]
     out = np.empty_like(a)
     i = j = count = 0
     while i < a.shape[0]:
