@@ -73,3 +73,21 @@ def test_explain_says_how_many_shingles_were_left_out_as_common(blurb_items):
     text = explain(result, 0, OutletTable.default())
     assert "common in the corpus and left out" in text
     assert "common in the corpus" not in explain(scan(blurb_items(5, seed=3)), 0, OutletTable.default())
+
+
+@given(st.lists(st.tuples(st.lists(st.integers(0, 2**32 - 1), max_size=30), st.lists(st.integers(0, 2**64 - 1), max_size=4)),
+                max_size=6),
+       st.lists(st.integers(0, 2**32 - 1), max_size=10), st.integers(0, 12))
+def test_unpacked_records_are_each_documents_evidence_and_figures(docs, common_values, min_left):
+    common = CommonShingles(np.unique(np.array(common_values + [v for d in docs for v in d[0][:2]], dtype=np.uint32)),
+                            min_left)
+    sets = [np.unique(np.array(s, dtype=np.uint32)) for s, _ in docs]
+    figures = [np.unique(np.array(f, dtype=np.uint64)) for _, f in docs]
+    words = np.frombuffer(b"".join(s.tobytes() + f.tobytes() for s, f in zip(sets, figures, strict=True)), dtype=np.uint32)
+    packed = common.unpack(words, np.array([len(s) for s in sets]), np.array([len(f) for f in figures]))
+    for k, (shingles, figs) in enumerate(zip(sets, figures, strict=True)):
+        evidence = packed.shingles[packed.shingle_starts[k] : packed.shingle_starts[k + 1]]
+        assert evidence.tolist() == common.evidence(shingles).tolist()
+        left = np.setdiff1d(shingles, common.hashes)
+        assert evidence.tolist() == (left if len(left) >= min_left or len(common) == 0 else shingles).tolist()
+        assert packed.numbers[packed.number_starts[k] : packed.number_starts[k + 1]].tolist() == figs.tolist()

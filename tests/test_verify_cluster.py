@@ -1,9 +1,11 @@
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dedup.cluster import Edges, cluster, find_digests, same_headline
 from dedup.config import Config
-from dedup.verify import numbers_agree, numbers_of, verify
+from dedup.verify import _intersection_reaching, numbers_agree, numbers_of, verify, verify_pairs
 
 
 def test_formulaic_items_with_different_figures_disagree():
@@ -118,3 +120,35 @@ def test_a_compilation_joins_none_of_its_commentaries_but_a_copy_with_a_flash_ke
 ])
 def test_same_headline(a, b, same):
     assert same_headline(a, b) is same
+
+
+_SETS = st.lists(st.integers(0, 60), max_size=40).map(lambda v: np.unique(np.array(v, dtype=np.uint32)))
+_FIGURES = st.lists(st.integers(0, 6), max_size=6).map(lambda v: np.unique(np.array(v, dtype=np.uint64)))
+
+
+@given(_SETS, _SETS, st.floats(0, 50))
+def test_the_bounded_intersection_is_exact_unless_it_cannot_reach_what_is_needed(a, b, needed):
+    exact = len(np.intersect1d(a, b))
+    found = _intersection_reaching(a, b, needed)
+    assert found == exact or (found == -1 and exact < needed)
+
+
+@given(st.lists(st.tuples(_SETS, _FIGURES), min_size=2, max_size=6), st.sampled_from([0.3, 0.5, 0.8]),
+       st.sampled_from([0, 10]))
+def test_packed_checks_follow_the_rule_pair_by_pair(docs, threshold, short):
+    config = Config(threshold=threshold, short_shingles=short)
+    pairs = [(i, j) for i in range(len(docs)) for j in range(i + 1, len(docs))]
+    kept = {(p.left, p.right): (p.inter, p.jaccard, p.containment)
+            for p in verify_pairs(pairs, lambda k: docs[k], config)}
+    for i, j in pairs:
+        a, b = docs[i][0], docs[j][0]
+        inter = len(np.intersect1d(a, b))
+        smaller = min(len(a), len(b))
+        containment = inter / smaller if smaller else 0.0
+        figures_small = min(len(docs[i][1]), len(docs[j][1]))
+        shared_figures = len(np.intersect1d(docs[i][1], docs[j][1]))
+        agree = figures_small < (2 if smaller < short else 4) or shared_figures >= 0.5 * figures_small
+        expected = smaller > 0 and containment >= threshold and agree
+        assert ((i, j) in kept) == expected
+        if expected:
+            assert kept[(i, j)] == (inter, inter / (len(a) + len(b) - inter), containment)
