@@ -40,12 +40,12 @@ from dedup.config import Config
 from dedup.document import CleanDocument, Document
 from dedup.errors import InputError
 from dedup.io.readers import Walk, parse_record_line, read_file, record_lines, walk, whole_file_records
-from dedup.lsh import CandidateCounts, band_pairs, decode_pairs, keys_of, merge_pairs
+from dedup.lsh import CandidateCounts, band_pairs, decode_pairs, merge_pairs, sketch_document
 from dedup.outlets import OutletTable
 from dedup.partners import PartnerHeaps, PartnerOffers, part_partners, passage_rows_of
 from dedup.prepare import clean_options, prepare
 from dedup.result import LazySequence, ScanResult, build_clusters, lone_cluster_maker
-from dedup.sketch import shingles_of, sketch_with_figures
+from dedup.sketch import shingles_of
 from dedup.spool import Spool, SpoolReader
 from dedup.templates import (
     SiteProfiles,
@@ -194,14 +194,13 @@ class _Sketched:
     n_shingles: int
     n_numbers: int
     where: tuple[int, int]
-    signature: np.ndarray
+    keys: np.ndarray
 
 
 def _sketch_compared(compared: str, config: Config, spool: Spool) -> _Sketched:
-    shingles, signature, numbers = sketch_with_figures(compared, config.shingle_size, config.num_perm, config.seed,
-                                                       config.tokens)
-    where = spool.append(shingles.tobytes() + numbers.tobytes())
-    return _Sketched(len(shingles), len(numbers), where, signature)
+    sketched = sketch_document(compared, config)
+    where = spool.append(sketched.shingles.tobytes() + sketched.figures.tobytes())
+    return _Sketched(len(sketched.shingles), len(sketched.figures), where, sketched.keys)
 
 
 @dataclass
@@ -258,13 +257,13 @@ def _clean_unit(unit: _Unit) -> _UnitOut:
         out.line_keys.append(np.fromiter(document_line_keys(cleaned), dtype=np.uint64))
         out.numbers.extend((body[0], body[1], entry[0], entry[1], sketched.where[0], sketched.n_shingles,
                             sketched.n_numbers, sample_rank(cleaned.id)))
-        keys.append(keys_of(cleaned.compared, sketched.signature, config))
+        keys.append(sketched.keys)
     spool.flush()
     out.band_keys = _keys(keys, config)
     return out
 
 
-_NO_SIGNATURE = np.zeros(0, dtype=np.uint32)
+_NO_KEYS = np.zeros(0, dtype=np.uint64)
 
 
 @dataclass
@@ -287,8 +286,8 @@ def _redo_unit(tasks: list[_Redo]) -> tuple[str, list[tuple[int, _Sketched]], np
         body = reader.read(task.body_path, *task.body).decode("utf-8", "surrogatepass")
         compared = compared_without(body, task.site, task.drop)
         sketched = _sketch_compared(compared, config, spool)
-        keys.append(keys_of(compared, sketched.signature, config))
-        sketched.signature = _NO_SIGNATURE
+        keys.append(sketched.keys)
+        sketched.keys = _NO_KEYS
         out.append((task.index, sketched))
     spool.flush()
     return str(spool.path), out, _keys(keys, config)

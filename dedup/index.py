@@ -45,14 +45,14 @@ from dedup.corpus import Progress
 from dedup.document import CleanDocument, Document
 from dedup.errors import ConfigMismatchError, InputError, NotEmptyError, StoreConflict
 from dedup.io.readers import Walk
-from dedup.lsh import bucket_allowed, keys_of, proposed_by, text_keys
+from dedup.lsh import bucket_allowed, proposed_by, sketch_document, text_keys
 from dedup.normalize import compact
 from dedup.outlets import OutletTable
 from dedup.partners import best_partners, passage_rows, passage_rows_of
 from dedup.prepare import clean_options, prepare
 from dedup.report import cluster_record, describe_cluster, describe_digest, describe_document
 from dedup.result import LazySequence, ScanResult, build_clusters, lone_cluster_maker
-from dedup.sketch import figures, passage_keys, shingles_of, sketch_with_figures
+from dedup.sketch import figures, passage_keys, shingles_of
 from dedup.store import CommonSet, Link, SiteDelta, Store, StoredDocument, open_store
 from dedup.templates import (
     SiteProfiles,
@@ -218,9 +218,8 @@ def _copy_prepared(prepared: _Prepared) -> _Prepared:
 
 def _sketch_prepared(prepared: _Prepared, config: Config) -> None:
     compared = prepared.doc.compared
-    prepared.shingles, signature, prepared.figures = sketch_with_figures(compared, config.shingle_size, config.num_perm,
-                                                                         config.seed, config.tokens)
-    prepared.band_keys = keys_of(compared, signature, config).tolist()
+    sketched = sketch_document(compared, config)
+    prepared.shingles, prepared.figures, prepared.band_keys = sketched.shingles, sketched.figures, sketched.keys.tolist()
     prepared.sketched = compared
 
 

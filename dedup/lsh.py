@@ -9,7 +9,19 @@ import numpy as np
 
 from dedup.config import Config
 from dedup.partners import estimated_containment, passage_rows_of
-from dedup.sketch import band_keys_one, passage_keys, shingles_of, signature_of, sketch
+from dedup.sketch import (
+    band_keys_one,
+    code_points,
+    distinct_sorted,
+    figures_of_points,
+    passage_keys,
+    passage_keys_of,
+    shingle_hashes,
+    shingles_of,
+    signature_of,
+    sketch,
+    sketch_with_figures,
+)
 
 _EMPTY_PAIRS = np.zeros((0, 2), dtype=np.int64)
 
@@ -68,6 +80,50 @@ def keys_of(compared: str, signature: np.ndarray, config: Config) -> np.ndarray:
         return keys
     return np.concatenate([keys, passage_keys(compared, config.shingle_size, config.passage_span, config.passage_keys,
                                               keys[0], config.tokens)])
+
+
+@dataclass(frozen=True)
+class DocumentSketch:
+    """What every engine keeps of a compared text: its shingle set (sorted distinct uint32), MinHash
+    signature, figures (:func:`dedup.sketch.figures`) and keys (:func:`keys_of`)."""
+
+    shingles: np.ndarray
+    signature: np.ndarray
+    figures: np.ndarray
+    keys: np.ndarray
+
+
+def sketch_document(compared: str, config: Config) -> DocumentSketch:
+    """:func:`dedup.sketch.sketch_with_figures` and :func:`keys_of` of a compared text, the one
+    step every engine sketches a document with. The text is shingled once: the whole text's set,
+    its lead's and its passages all come from the same run of shingle hashes.
+
+    >>> sketched = sketch_document("工信部表示将加快培育一批有国际竞争力的先进制造业集群", Config())
+    >>> len(sketched.keys) == Config().total_keys, sketched.signature.shape
+    (True, (128,))
+    """
+    k = config.shingle_size
+    if config.tokens != "chars" or not compared:
+        shingles, signature, figures = sketch_with_figures(compared, k, config.num_perm, config.seed, config.tokens)
+        return DocumentSketch(shingles, signature, figures, keys_of(compared, signature, config))
+    points = code_points(compared)
+    hashes = shingle_hashes(points, k)
+    shingles = distinct_sorted(hashes)
+    signature = signature_of(shingles, config.num_perm, config.seed)
+    keys = band_keys_one(signature, config.lsh_bands, config.lsh_rows, 0)
+    if config.lead_chars and config.lead_bands:
+        if len(compared) <= config.lead_chars:
+            lead_signature = signature
+        elif config.lead_chars >= k:  # the lead's shingles are the first of the text's
+            lead_signature = signature_of(distinct_sorted(hashes[: config.lead_chars - k + 1]), config.num_perm,
+                                          config.seed)
+        else:
+            lead_signature = sketch(compared[: config.lead_chars], k, config.num_perm, config.seed)[1]
+        keys = np.concatenate([keys, band_keys_one(lead_signature, config.lead_bands, config.lead_rows,
+                                                   LEAD_FIRST_BAND)])
+    if config.passage_keys:
+        keys = np.concatenate([keys, passage_keys_of(hashes, config.passage_span, config.passage_keys, keys[0])])
+    return DocumentSketch(shingles, signature, figures_of_points(points), keys)
 
 
 def text_keys(compared: str, config: Config) -> tuple[np.ndarray, np.ndarray]:

@@ -249,10 +249,34 @@ def passage_keys(compared: str, shingle_size: int, span: int, count: int, pad: i
     >>> bool(np.isin(stub[:1], whole).all())
     True
     """
+    hashes = _shingles(units(compared, tokens), shingle_size) if compared else _EMPTY_SHINGLES
+    return passage_keys_of(hashes, span, count, pad)
+
+
+def passage_keys_of(hashes: np.ndarray, span: int, count: int, pad: int | np.uint64 = 0) -> np.ndarray:
+    """:func:`passage_keys` from the text's shingle hashes in text order (:func:`shingle_hashes`)."""
     if span < 2 or span & (span - 1):
         raise ValueError(f"passage span must be a power of two of at least 2; got {span}")
-    hashes = _shingles(units(compared, tokens), shingle_size) if compared else _EMPTY_SHINGLES
     return _passage_keys(hashes, span - 1, max(1, span // 4), count, np.uint64(pad))
+
+
+def shingle_hashes(units_: np.ndarray, k: int) -> np.ndarray:
+    """The 32-bit hash of every shingle of ``k`` units, in text order (one shingle of all of them
+    when there are fewer than ``k``)."""
+    if k < 1:
+        raise ValueError(f"shingle size k must be at least 1; got {k}")
+    return _shingles(units_, k) if len(units_) else _EMPTY_SHINGLES
+
+
+def distinct_sorted(hashes: np.ndarray) -> np.ndarray:
+    """The distinct values of ``hashes``, sorted (a new array)."""
+    values = np.sort(hashes)  # numpy's vectorised sort: several times faster than a sort compiled by numba
+    return values[: _distinct(values)]
+
+
+def figures_of_points(points: np.ndarray) -> np.ndarray:
+    """:func:`figures` of a text given as its code points."""
+    return _figures(points) if len(points) else np.zeros(0, dtype=np.uint64)
 
 
 def jaccard_containment(a: np.ndarray, b: np.ndarray) -> tuple[int, float, float]:
@@ -333,9 +357,7 @@ def shingles_of(text: str, k: int, tokens: str = "chars") -> np.ndarray:
         raise ValueError(f"shingle size k must be at least 1; got {k}")
     if not text:
         return _EMPTY_SHINGLES
-    hashes = _shingles(units(text, tokens), k)
-    hashes.sort()  # numpy's vectorised sort: several times faster than a sort compiled by numba
-    return hashes[: _distinct(hashes)]
+    return distinct_sorted(_shingles(units(text, tokens), k))
 
 
 def sketch(text: str, k: int, num_perm: int, seed: int, tokens: str = "chars") -> tuple[np.ndarray, np.ndarray]:

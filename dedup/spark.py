@@ -2,7 +2,7 @@
 
 Every rule is the one the local engine runs, imported from its module: reading
 (:mod:`dedup.io.readers`), cleaning (:func:`dedup.prepare.prepare`), sketching and keying
-(:func:`dedup.sketch.sketch_with_figures`, :func:`dedup.lsh.keys_of`), site templates
+(:func:`dedup.lsh.sketch_document`), site templates
 (:mod:`dedup.templates`), bucket caps (:func:`dedup.lsh.owner_pairs`), the common set
 (:mod:`dedup.common`), verification (:func:`dedup.verify.check_pair`) and star clusters with the
 canonical choice (:func:`dedup.result.build_clusters`). Spark only moves the data: documents are
@@ -43,13 +43,12 @@ from dedup.config import Config
 from dedup.document import CleanDocument, Document
 from dedup.errors import InputError
 from dedup.io.readers import SUPPORTED_SUFFIXES, read_data, read_file, record_document, walk
-from dedup.lsh import keys_of, owner_pairs
+from dedup.lsh import owner_pairs, sketch_document
 from dedup.outlets import OutletTable
 from dedup.partners import PartnerHeaps, part_partners, passage_rows_of
 from dedup.prepare import clean_options, prepare
 from dedup.report import cluster_record
 from dedup.result import LazySequence, ScanResult, build_clusters, lone_cluster_maker
-from dedup.sketch import sketch_with_figures
 from dedup.templates import (
     SiteProfiles,
     compared_without,
@@ -302,15 +301,14 @@ def _prepared(order: tuple[int, int], found: Document | InputError, config: Conf
     cleaned = prepare(found, config, outlets, options)
     if isinstance(cleaned, InputError):
         return ("reject", order, cleaned)
-    shingles, signature, figures = sketch_with_figures(cleaned.compared, config.shingle_size, config.num_perm,
-                                                       config.seed, config.tokens)
-    refused = rejected_after_cleaning(cleaned, len(shingles), config.min_shingles)
+    sketched = sketch_document(cleaned.compared, config)
+    refused = rejected_after_cleaning(cleaned, len(sketched.shingles), config.min_shingles)
     if refused is not None:
         return ("reject", order, refused)
     return ("doc", order, _Doc((order[0] << 32) | order[1], cleaned.id, cleaned.to_record(), cleaned.site,
                                tuple(sorted(source_names(cleaned))),
-                               np.fromiter(document_line_keys(cleaned), dtype=np.uint64), shingles, figures,
-                               keys_of(cleaned.compared, signature, config), sample_rank(cleaned.id), cleaned.body))
+                               np.fromiter(document_line_keys(cleaned), dtype=np.uint64), sketched.shingles,
+                               sketched.figures, sketched.keys, sample_rank(cleaned.id), cleaned.body))
 
 
 def _read_local(item: tuple[int, str, str], config: Config, outlets: OutletTable) -> Iterator[tuple]:
@@ -410,9 +408,8 @@ def _redo(doc: _Doc, template: frozenset[int], config: Config) -> _Doc:
     if not drop:
         return doc
     compared = compared_without(doc.body, doc.site, drop)
-    shingles, signature, figures = sketch_with_figures(compared, config.shingle_size, config.num_perm, config.seed,
-                                                       config.tokens)
-    return replace(doc, shingles=shingles, figures=figures, keys=keys_of(compared, signature, config))
+    sketched = sketch_document(compared, config)
+    return replace(doc, shingles=sketched.shingles, figures=sketched.figures, keys=sketched.keys)
 
 
 def _key_chunks(blocks: Iterable[tuple[int, _Block]], config: Config,

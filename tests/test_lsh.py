@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.config import Config
-from dedup.lsh import keys_of, passage_keys
+from dedup.lsh import keys_of, passage_keys, sketch_document
 from dedup.normalize import compact
-from dedup.sketch import sketch
+from dedup.sketch import sketch, sketch_with_figures
 
 STORY = compact(
     "江城市政府今天发布消息，今年将安排专项资金二十四亿元，支持中小企业开展数字化改造，单个项目最高补贴三百万元。"
@@ -52,3 +52,15 @@ def test_keys_of_appends_the_passage_keys_after_the_bands():
     keys = keys_of(STORY, signature, config)
     assert keys.shape == (config.total_keys,)
     assert keys_of(STORY, signature, config.replace(passage_keys=0)).tolist() == keys[: config.total_bands].tolist()
+
+
+@settings(deadline=None)  # the first example may load compiled kernels
+@given(st.text(alphabet=st.sampled_from(list("工信部表示将加快培育一批有国际竞争力的先进制造业集群,。12ab")), max_size=400),
+       st.sampled_from([0, 3, 5, 50, 200]), st.sampled_from([3, 5]), st.sampled_from([0, 6]))
+def test_sketching_a_document_once_gives_what_sketching_each_part_gives(text, lead_chars, k, passages):
+    config = Config(lead_chars=lead_chars, shingle_size=k, passage_keys=passages)
+    sketched = sketch_document(text, config)
+    shingles, signature, figures = sketch_with_figures(text, k, config.num_perm, config.seed)
+    assert sketched.shingles.tolist() == shingles.tolist() and sketched.signature.tolist() == signature.tolist()
+    assert sketched.figures.tolist() == figures.tolist()
+    assert sketched.keys.tolist() == keys_of(text, signature, config).tolist()
