@@ -8,6 +8,7 @@ the attributions and time found, and every removal with its reason, for ``dedup 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -756,6 +757,15 @@ LINE_RULES: tuple[tuple[int, LineRule], ...] = (
 it can take (longer lines skip it); the first that fires names the reason (``dedup explain`` and
 ``dedup extract`` show it)."""
 
+_RULE_LIMITS = sorted({limit for limit, _ in LINE_RULES})
+_RULES_UP_TO = [tuple(rule for limit, rule in LINE_RULES if limit >= size) for size in _RULE_LIMITS]
+"""For each limit, the rules a line of at most that length is tried with (longer ones skip some)."""
+
+
+def _rules_for(size: int) -> tuple[LineRule, ...]:
+    at = bisect_left(_RULE_LIMITS, size)
+    return _RULES_UP_TO[at] if at < len(_RULES_UP_TO) else ()
+
 
 def _editors_preface(page: _Page, line: _Line) -> bool:
     preface = _PREFACE.search(line.text) if "编者按" in line.text else None
@@ -832,12 +842,11 @@ def clean(doc: Document, outlets: OutletTable | None = None, options: CleanOptio
     kept_written: list[str] = []  # each kept line as the page wrote it (before normalisation)
     for position, text in enumerate(lines):
         current = _Line(text, line_keys[position], position, page.body_started)
-        size, reason = len(text), None
-        for limit, rule in LINE_RULES:
-            if size <= limit:
-                reason = rule(page, current)
-                if reason is not None:
-                    break
+        reason = None
+        for rule in _rules_for(len(text)):
+            reason = rule(page, current)
+            if reason is not None:
+                break
         if reason is not None:
             removed.append((reason, text))
             continue

@@ -244,7 +244,7 @@ def _opened(path: Path | IO[bytes], relpath: str) -> Any:
     if relpath.lower().endswith(".gz"):
         return gzip.open(path, "rb")
     if isinstance(path, Path):
-        return open(path, "rb")  # noqa: SIM115 - the caller closes it
+        return open(path, "rb", buffering=1 << 20)  # noqa: SIM115 - the caller closes it; lines of news are long
     return io.BufferedReader(path)  # type: ignore[arg-type,unused-ignore]  # BytesIO serves as the raw stream
 
 
