@@ -348,6 +348,11 @@ def find_spin_fragments(lines: list[str], title: str | None) -> dict[int, list[t
         runs.append((index, ordinal, opening[:end], opening))
     if len(runs) < 4:  # fewer than the four hits a spun page needs (each run makes one at most)
         return {}
+    # A hit is a run that opens with a piece recurring at two clause starts or more, so its first
+    # two characters recur too: fewer than four such runs cannot make a spun page.
+    openings = Counter(run[:2] for _, _, run, _ in runs)
+    if sum(count for count in openings.values() if count >= 2) < 4:
+        return {}
     prefix_count: Counter[str] = Counter()
     for _, _, run, _ in runs:
         for length in range(2, len(run) + 1):

@@ -39,7 +39,15 @@ from dedup.common import CommonShingles, EvidenceReader, sample_pairs, sample_po
 from dedup.config import Config
 from dedup.document import CleanDocument, Document
 from dedup.errors import InputError
-from dedup.io.readers import Walk, parse_record_line, read_file, record_lines, walk, whole_file_records
+from dedup.io.readers import (
+    Walk,
+    parse_record_line,
+    read_file,
+    record_lines,
+    record_parts,
+    walk,
+    whole_file_records,
+)
 from dedup.lsh import CandidateCounts, band_pairs, decode_pairs, merge_pairs, sketch_document
 from dedup.outlets import OutletTable
 from dedup.partners import PartnerHeaps, PartnerOffers, part_partners, passage_rows_of
@@ -66,6 +74,8 @@ Progress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``: called as work completes (``total`` may grow for streams)."""
 
 LINES_PER_UNIT = 256
+RECORD_PART_BYTES = 1 << 20
+"""A worker reads an uncompressed JSON Lines file this many bytes at a time (to the next line break)."""
 PAGES_PER_UNIT = 32
 DOCS_PER_REDO_UNIT = 128
 
@@ -77,8 +87,10 @@ R = TypeVar("R")
 
 @dataclass
 class _Unit:
-    kind: str  # "pages" (files read by the worker), "lines" (raw JSON lines), "docs" (documents), "error"
+    kind: str  # "pages" (files read by the worker), "part" (of a JSON Lines file, read by the worker),
+    # "lines" (raw JSON lines, of a compressed file), "docs" (documents), "error"
     files: list[tuple[str, str]] = field(default_factory=list)
+    part: tuple[int, int, int] = (0, 0, 1)
     relpath: str = ""
     lines: list[tuple[int, bytes]] = field(default_factory=list)
     docs: list[Document] = field(default_factory=list)
@@ -136,6 +148,13 @@ def _units(walked: Walk, max_bytes: int) -> Iterator[_Unit]:
         if pages:  # documents keep walk order
             yield _Unit("pages", files=pages, size=pages_size)
             pages, pages_size = [], 0
+        if not rel.lower().endswith(".gz"):  # the workers read parts of the file themselves
+            for part in record_parts(path, rel, RECORD_PART_BYTES):
+                if isinstance(part, InputError):
+                    yield _Unit("error", error=part)
+                else:
+                    yield _Unit("part", files=[(str(path), rel)], part=part, size=part[1] - part[0])
+            continue
         batch: list[tuple[int, bytes]] = []
         batch_size = 0
         for item in record_lines(path, rel, max_bytes):
@@ -158,6 +177,15 @@ def _documents(unit: _Unit, max_bytes: int) -> Iterator[Document | InputError]:
             yield from read_file(Path(path), rel, max_bytes)
     elif unit.kind == "docs":
         yield from unit.docs
+    elif unit.kind == "part":
+        (path, rel), = unit.files
+        for line in record_lines(Path(path), rel, max_bytes, unit.part):
+            if isinstance(line, InputError):
+                yield line
+                continue
+            parsed = parse_record_line(line[1], rel, line[0])
+            if parsed is not None:
+                yield parsed
     else:
         for number, raw in unit.lines:
             item = parse_record_line(raw, unit.relpath, number)
@@ -687,10 +715,8 @@ class _Collected:
         numbers = np.frombuffer(outcome.numbers, dtype=np.int64).reshape(-1, _PER_DOC) if len(outcome.ids) \
             else np.zeros((0, _PER_DOC), dtype=np.int64)
         accepted = np.ones(len(outcome.ids), dtype=bool)
-        unit_keys: list[np.ndarray] = []
-        unit_owners: list[np.ndarray] = []
-        for row, (doc_id, site, names, keys) in enumerate(zip(outcome.ids, outcome.sites, outcome.names,
-                                                              outcome.line_keys, strict=True)):
+        index_of = np.full(len(outcome.ids), -1, dtype=np.int64)
+        for row, (doc_id, site, names) in enumerate(zip(outcome.ids, outcome.sites, outcome.names, strict=True)):
             if doc_id in self._seen:
                 self.duplicate_ids += 1
                 accepted[row] = False
@@ -699,7 +725,7 @@ class _Collected:
                 self.rejects.append(_duplicate(doc_id, CleanDocument.from_record(entry).doc))
                 continue
             self._seen.add(doc_id)
-            index = len(self)
+            index_of[row] = len(self)
             if site not in self._site_number:
                 self._site_number[site] = len(self.sites)
                 self.sites.append(site)
@@ -707,16 +733,16 @@ class _Collected:
             self.profiles.docs[site] += 1
             if names:
                 self.profiles.sources.setdefault(site, Counter()).update(names)
-            if len(keys):
-                unit_keys.append(keys)
-                unit_owners.append(np.full(len(keys), index, dtype=np.int64))
+        kept_keys = [keys for keys, ok in zip(outcome.line_keys, accepted.tolist(), strict=True) if ok]
+        if kept_keys:
+            counts = np.fromiter((len(keys) for keys in kept_keys), dtype=np.int64, count=len(kept_keys))
+            if counts.sum():
+                self.line_keys.append(np.concatenate(kept_keys))
+                self.line_owners.append(np.repeat(index_of[accepted], counts))
         self.columns.extend(file, numbers[accepted])
         self.key_chunks.append(outcome.band_keys[accepted])
         if outcome.digests:
             self.digests.append(np.frombuffer(bytes(outcome.digests), dtype=np.uint8).reshape(-1, 16)[accepted])
-        if unit_keys:
-            self.line_keys.append(np.concatenate(unit_keys))
-            self.line_owners.append(np.concatenate(unit_owners))
 
     def done_reading(self) -> None:
         self._seen.clear()

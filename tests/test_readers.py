@@ -1,10 +1,14 @@
 import gzip
 import json
+import tempfile
+from pathlib import Path
 
 from conftest import write
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dedup.errors import InputError
-from dedup.io.readers import read_file, site_of_url, walk
+from dedup.io.readers import read_file, record_lines, record_parts, site_of_url, walk
 
 
 def _read_all(root):
@@ -97,3 +101,31 @@ def test_a_reader_failure_is_a_reject_naming_the_file_and_line(tmp_path, monkeyp
         found = sorted((e.path, e.line, e.kind) for e in outcome.rejects)
         assert found == [("feed/a.jsonl", 2, "internal"), ("feed/p.html", None, "internal")]
         assert outcome.documents == 1
+
+
+_LINES = st.lists(st.one_of(st.binary(max_size=40).map(lambda b: b.replace(b"\n", b"")),
+                            st.integers(0, 120).map(lambda n: b"x" * n)), max_size=30)
+
+
+@settings(deadline=None)
+@given(_LINES, st.integers(1, 64), st.booleans())
+def test_the_parts_of_a_file_hold_its_lines_once_each_with_their_numbers(lines, size, trailing_break):
+    data = b"\xef\xbb\xbf" + b"\n".join(lines) + (b"\n" if trailing_break else b"")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "a.jsonl"
+        path.write_bytes(data)
+        whole = list(record_lines(path, "a.jsonl", 50))
+        parts = list(record_parts(path, "a.jsonl", size))
+        assert all(not isinstance(p, InputError) for p in parts)
+        assert [p[0] for p in parts] == [0, *(p[1] for p in parts[:-1])] and (not parts or parts[-1][1] == len(data))
+        by_parts = [item for part in parts for item in record_lines(path, "a.jsonl", 50, part)]
+    def same(items):
+        return [(i.line, i.kind) if isinstance(i, InputError) else i for i in items]
+    assert same(by_parts) == same(whole)
+
+
+def test_a_binary_file_is_one_error_and_no_parts(tmp_path):
+    path = tmp_path / "b.jsonl"
+    path.write_bytes(b"\x00\x01\x02" * 5000)
+    parts = list(record_parts(path, "b.jsonl", 1024))
+    assert len(parts) == 1 and isinstance(parts[0], InputError) and parts[0].kind == "binary"

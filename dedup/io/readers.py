@@ -248,30 +248,39 @@ def _opened(path: Path | IO[bytes], relpath: str) -> Any:
     return io.BufferedReader(path)  # type: ignore[arg-type,unused-ignore]  # BytesIO serves as the raw stream
 
 
-def record_lines(path: Path | IO[bytes], relpath: str, max_line_bytes: int) -> Iterator[tuple[int, bytes] | InputError]:
+def record_lines(path: Path | IO[bytes], relpath: str, max_line_bytes: int,
+                 part: tuple[int, int, int] | None = None) -> Iterator[tuple[int, bytes] | InputError]:
     """``(line number, raw bytes)`` of a ``.jsonl``/``.jsonl.gz`` file, read as a stream.
 
     A file of any size is read in bounded memory; a line longer than ``max_line_bytes`` is
     reported and skipped; a file that breaks off (truncated gzip, I/O error) is reported where it
-    broke and the lines before it are kept.
+    broke and the lines before it are kept. ``part`` is ``(start, end, first line number)`` of a
+    part of an uncompressed file (:func:`record_parts`): only its lines are read.
     """
-    number = 0
+    start, end, number = part if part is not None else (0, -1, 1)
+    number -= 1
     try:
         with _opened(path, relpath) as handle:
-            head = handle.peek(8192)[:8192] if hasattr(handle, "peek") else b""
-            if looks_binary(head):
-                yield InputError(relpath, "binary content, not JSON text", kind="binary")
-                return
-            while True:
+            if start:
+                handle.seek(start)
+            else:
+                head = handle.peek(8192)[:8192] if hasattr(handle, "peek") else b""
+                if looks_binary(head):
+                    yield InputError(relpath, "binary content, not JSON text", kind="binary")
+                    return
+            position = start
+            while end < 0 or position < end:
                 raw = handle.readline(max_line_bytes + 1)
                 if not raw:
                     return
+                position += len(raw)
                 number += 1
                 if len(raw) > max_line_bytes and not raw.endswith(b"\n"):
                     yield InputError(relpath, f"record longer than {max_line_bytes} bytes (see --max-file-bytes)",
                                      line=number, kind="too_large")
                     while raw and not raw.endswith(b"\n"):
                         raw = handle.readline(1 << 20)
+                        position += len(raw)
                     continue
                 yield number, raw
     except FileNotFoundError:
@@ -281,6 +290,44 @@ def record_lines(path: Path | IO[bytes], relpath: str, max_line_bytes: int) -> I
     except OSError as exc:
         yield InputError(relpath, f"cannot read after line {number}: {exc.strerror or exc}", line=number + 1,
                          kind="unreadable")
+
+
+def record_parts(path: Path, relpath: str, size: int = 1 << 20) -> Iterator[tuple[int, int, int] | InputError]:
+    """``(start, end, first line number)`` of consecutive parts of an uncompressed JSON Lines file,
+    each about ``size`` bytes and ending at a line break, so that workers read the lines themselves
+    (:func:`record_lines` with ``part``). A binary file is one error, as :func:`record_lines` gives it.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder) / "a.jsonl"
+    ...     _ = path.write_bytes(b'{"text": "a"}\\n' * 5)
+    ...     list(record_parts(path, "a.jsonl", size=30))
+    [(0, 28, 1), (28, 56, 3), (56, 70, 5)]
+    """
+    start, first, position = 0, 1, 0
+    try:
+        with open(path, "rb") as handle:
+            while True:
+                block = handle.read(size)
+                if not block:
+                    break
+                if position == 0 and looks_binary(block[:8192]):
+                    yield InputError(relpath, "binary content, not JSON text", kind="binary")
+                    return
+                cut = block.rfind(b"\n")
+                if cut >= 0:  # the part ends after the block's last line break (a longer line waits for its end)
+                    yield start, position + cut + 1, first
+                    first += block.count(b"\n", 0, cut + 1)
+                    start = position + cut + 1
+                position += len(block)
+    except FileNotFoundError:
+        yield InputError(relpath, "file vanished before it could be read", kind="unreadable")
+        return
+    except OSError as exc:
+        yield InputError(relpath, f"cannot read: {exc.strerror or exc}", kind="unreadable")
+        return
+    if position > start:
+        yield start, position, first
 
 
 def read_records(data: bytes, relpath: str) -> Iterator[Document | InputError]:
