@@ -412,10 +412,10 @@ def _verify_unit(task: _VerifyTask) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     def pack(docs: np.ndarray) -> Packed:
         # One read a document, laid end to end; the compiled unpacking leaves the common shingles out.
         n_shingles, n_numbers = columns["shingles"][docs].astype(np.int64), columns["numbers"][docs].astype(np.int64)
-        records = [reader.read(task.files[spool], offset, length) for spool, offset, length in
-                   zip(columns["spool"][docs].tolist(), columns["offset"][docs].tolist(),
-                       (4 * n_shingles + 8 * n_numbers).tolist(), strict=True)]
-        packed = common.unpack(np.frombuffer(b"".join(records), dtype=np.uint32), n_shingles, n_numbers)
+        records = reader.read_many([(task.files[spool], offset, length) for spool, offset, length in
+                                    zip(columns["spool"][docs].tolist(), columns["offset"][docs].tolist(),
+                                        (4 * n_shingles + 8 * n_numbers).tolist(), strict=True)])
+        packed = common.unpack(np.frombuffer(records, dtype=np.uint32), n_shingles, n_numbers)
         touched.append(docs)
         sizes.append(packed.sizes())
         return packed

@@ -66,6 +66,21 @@ class SpoolReader:
             raise StoreError(f"scratch file {key} is shorter than expected ({len(data)} of {length} bytes at {offset})")
         return data
 
+    def read_many(self, records: list[tuple[str, int, int]]) -> bytearray:
+        """Several records ``(path, offset, length)`` laid end to end, each read straight into place."""
+        out = bytearray(sum(length for _, _, length in records))
+        view = memoryview(out)
+        at = 0
+        for path, offset, length in records:
+            fd = self._fds.get(path)
+            if fd is None:
+                fd = os.open(path, os.O_RDONLY)
+                self._fds[path] = fd
+            if os.preadv(fd, [view[at : at + length]], offset) != length:
+                raise StoreError(f"scratch file {path} is shorter than expected (a record of {length} bytes at {offset})")
+            at += length
+        return out
+
     def close(self) -> None:
         for fd in self._fds.values():
             os.close(fd)
