@@ -45,6 +45,7 @@ from dedup.io.readers import (
     read_file,
     record_lines,
     record_parts,
+    streamed_records,
     walk,
     whole_file_records,
 )
@@ -179,13 +180,7 @@ def _documents(unit: _Unit, max_bytes: int) -> Iterator[Document | InputError]:
         yield from unit.docs
     elif unit.kind == "part":
         (path, rel), = unit.files
-        for line in record_lines(Path(path), rel, max_bytes, unit.part):
-            if isinstance(line, InputError):
-                yield line
-                continue
-            parsed = parse_record_line(line[1], rel, line[0])
-            if parsed is not None:
-                yield parsed
+        yield from streamed_records(Path(path), rel, max_bytes, unit.part)
     else:
         for number, raw in unit.lines:
             item = parse_record_line(raw, unit.relpath, number)

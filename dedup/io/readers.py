@@ -369,7 +369,7 @@ def read_file(path: Path, relpath: str, max_bytes: int = 64 * 1024 * 1024) -> It
     and the limit applies to each record.
     """
     if relpath.lower().endswith((".jsonl", ".jsonl.gz")) and not whole_file_records(path, relpath):
-        yield from _streamed_records(path, relpath, max_bytes)
+        yield from streamed_records(path, relpath, max_bytes)
         return
     try:
         data = _read_bytes(path, relpath, max_bytes)
@@ -386,7 +386,7 @@ def read_data(data: bytes, relpath: str, max_bytes: int = 64 * 1024 * 1024) -> I
     ['a', 'b']
     """
     if relpath.lower().endswith((".jsonl", ".jsonl.gz")) and not whole_file_records(data, relpath):
-        yield from _streamed_records(io.BytesIO(data), relpath, max_bytes)
+        yield from streamed_records(io.BytesIO(data), relpath, max_bytes)
         return
     if len(data) > max_bytes:
         yield InputError(relpath, f"too large: {len(data)} bytes > limit {max_bytes} (see --max-file-bytes)",
@@ -395,8 +395,11 @@ def read_data(data: bytes, relpath: str, max_bytes: int = 64 * 1024 * 1024) -> I
     yield from _whole_file(data, relpath)
 
 
-def _streamed_records(source: Path | IO[bytes], relpath: str, max_bytes: int) -> Iterator[Document | InputError]:
-    for item in record_lines(source, relpath, max_bytes):
+def streamed_records(source: Path | IO[bytes], relpath: str, max_bytes: int,
+                     part: tuple[int, int, int] | None = None) -> Iterator[Document | InputError]:
+    """The documents of a JSON Lines file (or of one ``part`` of it, :func:`record_parts`), read
+    as a stream, and an error for every line that is not one."""
+    for item in record_lines(source, relpath, max_bytes, part):
         if isinstance(item, InputError):
             yield item
             continue
