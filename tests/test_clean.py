@@ -1,5 +1,5 @@
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.clean import _clause_openings, _title_openings, clean, find_attributions, parse_time
@@ -316,6 +316,7 @@ def test_a_truncated_copy_keeps_its_own_cut_off_paragraph_but_teasers_go():
 _CLAUSE_TEXT = st.lists(st.sampled_from(list("新规出台落地后市场,.。、“” \t()ab_1") + ["𠀀", "é"]), max_size=40).map("".join)
 
 
+@settings(deadline=None)  # the first example loads compiled kernels and tables
 @given(st.lists(_CLAUSE_TEXT, min_size=1, max_size=5), st.sets(st.sampled_from(list("新规出台落地ab1_𠀀")), min_size=1))
 def test_title_openings_are_the_clause_openings_that_start_with_two_title_characters(lines, title_chars):
     lines = [line.strip() for line in lines]

@@ -75,6 +75,7 @@ def test_explain_says_how_many_shingles_were_left_out_as_common(blurb_items):
     assert "common in the corpus" not in explain(scan(blurb_items(5, seed=3)), 0, OutletTable.default())
 
 
+@settings(deadline=None)  # the first example loads compiled kernels and tables
 @given(st.lists(st.tuples(st.lists(st.integers(0, 2**32 - 1), max_size=30), st.lists(st.integers(0, 2**64 - 1), max_size=4)),
                 max_size=6),
        st.lists(st.integers(0, 2**32 - 1), max_size=10), st.integers(0, 12))

@@ -1,7 +1,7 @@
 import json
 import unicodedata
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.normalize import (
@@ -60,11 +60,13 @@ _TRICKY = st.sampled_from(list("同比增长abcé,.\n ") + ["\u0301", "\u0308", 
 tricky_text = st.lists(_TRICKY | st.characters(blacklist_categories=("Cs",)), max_size=60).map("".join)
 
 
+@settings(deadline=None)  # the first example loads compiled kernels and tables
 @given(tricky_text)
 def test_nfkc_run_by_run_equals_the_whole_transform(text):
     assert _nfkc(text)[0] == unicodedata.normalize("NFKC", text)
 
 
+@settings(deadline=None)  # the first example loads compiled kernels and tables
 @given(st.lists(tricky_text, max_size=6))
 def test_compact_lines_is_compact_of_each_line(lines):
     text = "\n".join(lines)
@@ -90,6 +92,7 @@ _T2S_PIECES = st.sampled_from(["的", "什么", "沈阳", "回复", "答覆", "�
                                *list(_SHIPPED["phrases"])[:80], *_SHIPPED["chars"][:40]])
 
 
+@settings(deadline=None)  # the first example loads compiled kernels and tables
 @given(st.lists(_T2S_PIECES | st.text(max_size=3), max_size=12).map("".join))
 def test_skipping_t2s_never_changes_its_result(text):
     assert simplified(text) == _t2s().convert(text)

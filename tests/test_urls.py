@@ -1,6 +1,6 @@
 from urllib.parse import urlsplit
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.urls import site_of_url
@@ -17,6 +17,7 @@ _URL = st.tuples(st.sampled_from(["http://", "https://", "HTTPS://", "ftp://", "
                  st.text(alphabet="aZ09.-:/?#@[]% \t\nhé", max_size=14)).map("".join)
 
 
+@settings(deadline=None)  # the first example loads compiled kernels and tables
 @given(_URL)
 def test_the_fast_reading_agrees_with_urlsplit(url):
     assert site_of_url(url) == _by_urlsplit(url)

@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.cluster import Edges, cluster, find_digests, same_headline
@@ -126,6 +126,7 @@ _SETS = st.lists(st.integers(0, 60), max_size=40).map(lambda v: np.unique(np.arr
 _FIGURES = st.lists(st.integers(0, 6), max_size=6).map(lambda v: np.unique(np.array(v, dtype=np.uint64)))
 
 
+@settings(deadline=None)  # the first example loads compiled kernels and tables
 @given(_SETS, _SETS, st.floats(0, 50))
 def test_the_bounded_intersection_is_exact_unless_it_cannot_reach_what_is_needed(a, b, needed):
     exact = len(np.intersect1d(a, b))
@@ -133,6 +134,7 @@ def test_the_bounded_intersection_is_exact_unless_it_cannot_reach_what_is_needed
     assert found == exact or (found == -1 and exact < needed)
 
 
+@settings(deadline=None)  # the first example loads compiled kernels and tables
 @given(st.lists(st.tuples(_SETS, _FIGURES), min_size=2, max_size=6), st.sampled_from([0.3, 0.5, 0.8]),
        st.sampled_from([0, 10]))
 def test_packed_checks_follow_the_rule_pair_by_pair(docs, threshold, short):
