@@ -1,6 +1,8 @@
 import json
+import os
 import unicodedata
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -13,6 +15,7 @@ from dedup.normalize import (
     compact_lines,
     normalize,
     simplified,
+    t2s_dictionaries,
 )
 
 
@@ -73,15 +76,26 @@ def test_compact_lines_is_compact_of_each_line(lines):
     assert compact_lines(text) == [compact(line) for line in text.split("\n")]
 
 
+def _shipped_list_describes_the_installed_opencc() -> None:
+    """A newer OpenCC with other dictionaries makes the list stale: every text is then converted
+    (correct, only slower). CI must run with the list that matches; elsewhere the tests that need
+    it are skipped, saying how to rewrite it."""
+    shipped = json.loads(T2S_CHANGES.read_text(encoding="utf-8"))
+    if shipped["dictionaries"] != t2s_dictionaries():
+        message = "OpenCC's installed t2s dictionaries are not those of dedup/data/t2s_changes.json: " \
+                  "rewrite it with `python tests/opencc_changes.py`"
+        if os.environ.get("CI"):
+            raise AssertionError(message)
+        pytest.skip(message)
+
+
 def test_the_shipped_list_of_what_t2s_changes_is_that_of_the_installed_opencc():
-    # If OpenCC is upgraded, the list is stale and every text is converted: rewrite it with
-    # `python tests/opencc_changes.py`.
+    _shipped_list_describes_the_installed_opencc()
     from tests.opencc_changes import t2s_changes
 
     shipped = json.loads(T2S_CHANGES.read_text(encoding="utf-8"))
     fresh = t2s_changes()
-    assert (shipped["dictionaries"], shipped["chars"], shipped["phrases"]) == (
-        fresh["dictionaries"], fresh["chars"], fresh["phrases"])
+    assert (shipped["chars"], shipped["phrases"]) == (fresh["chars"], fresh["phrases"])
     assert _t2s_may_change() is not None
 
 
@@ -99,6 +113,7 @@ def test_skipping_t2s_never_changes_its_result(text):
 
 
 def test_t2s_is_skipped_only_for_text_it_would_leave_alone():
+    _shipped_list_describes_the_installed_opencc()
     may_change = _t2s_may_change()
     assert may_change is not None
     assert not may_change("沈阳市今天发布通知,什么也没有回复。")
