@@ -20,7 +20,7 @@ from numba import njit
 
 from dedup.document import Attribution, CleanDocument, Document
 from dedup.errors import InputError
-from dedup.normalize import compact, compact_lines, normalize
+from dedup.normalize import alnum_table, compact, compact_lines, normalize
 from dedup.outlets import OutletTable, name_key
 from dedup.sketch import NUMBA_CACHE, code_points
 from dedup.urls import site_of_url
@@ -238,7 +238,7 @@ def _clause_openings(line: str) -> list[str]:
 def _char_tables() -> tuple[np.ndarray, np.ndarray]:
     """For each code point of the Basic Multilingual Plane: is it a word character (as ``\\w``),
     is it a clause boundary (:data:`_BOUNDARY`)."""
-    word = np.array([chr(cp).isalnum() for cp in range(0x10000)], dtype=bool)
+    word = alnum_table().copy()
     word[ord("_")] = True
     boundary = np.zeros(0x10000, dtype=bool)
     boundary[[ord(ch) for ch in _BOUNDARY]] = True
@@ -346,8 +346,6 @@ def find_spin_fragments(lines: list[str], title: str | None) -> dict[int, list[t
         while end < len(opening) and opening[end] in title_chars:
             end += 1
         runs.append((index, ordinal, opening[:end], opening))
-    if len(runs) < 4:  # fewer than the four hits a spun page needs (each run makes one at most)
-        return {}
     # A hit is a run that opens with a piece recurring at two clause starts or more, so its first
     # two characters recur too: fewer than four such runs cannot make a spun page.
     openings = Counter(run[:2] for _, _, run, _ in runs)

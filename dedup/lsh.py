@@ -71,15 +71,34 @@ LEAD_FIRST_BAND = 1 << 20
 """Band numbers of lead bands start here, so that their keys never meet the whole text's."""
 
 
-def keys_of(compared: str, signature: np.ndarray, config: Config) -> np.ndarray:
-    """Every key a document is bucketed by, in every engine: :func:`document_keys` (its signature's
-    bands and its lead's), then its :func:`passage_keys` (``config.total_keys`` in all)."""
-    keys = document_keys(compared, signature, config.lsh_bands, config.lsh_rows, config.lead_chars, config.lead_bands,
-                         config.lead_rows, config.shingle_size, config.num_perm, config.seed, config.tokens)
+def keys_of(compared: str, signature: np.ndarray, config: Config, hashes: np.ndarray | None = None) -> np.ndarray:
+    """Every key a document is bucketed by, in every engine: its signature's bands, its lead's
+    bands, then its :func:`passage_keys` (``config.total_keys`` in all). ``hashes``, the text's
+    shingle hashes in text order (``tokens="chars"`` only), spare shingling the text again.
+    """
+    keys = band_keys_one(signature, config.lsh_bands, config.lsh_rows, 0)
+    if config.lead_chars and config.lead_bands:
+        lead_signature = _lead_signature(compared, signature, config, hashes)
+        keys = np.concatenate([keys, band_keys_one(lead_signature, config.lead_bands, config.lead_rows,
+                                                   LEAD_FIRST_BAND)])
     if not config.passage_keys:
         return keys
-    return np.concatenate([keys, passage_keys(compared, config.shingle_size, config.passage_span, config.passage_keys,
-                                              keys[0], config.tokens)])
+    if hashes is None:
+        passages = passage_keys(compared, config.shingle_size, config.passage_span, config.passage_keys, keys[0],
+                                config.tokens)
+    else:
+        passages = passage_keys_of(hashes, config.passage_span, config.passage_keys, keys[0])
+    return np.concatenate([keys, passages])
+
+
+def _lead_signature(compared: str, signature: np.ndarray, config: Config, hashes: np.ndarray | None) -> np.ndarray:
+    """The signature of the text's first ``config.lead_chars`` characters."""
+    k = config.shingle_size
+    if len(compared) <= config.lead_chars:
+        return signature
+    if hashes is not None and config.lead_chars >= k:  # the lead's shingles are the first of the text's
+        return signature_of(distinct_sorted(hashes[: config.lead_chars - k + 1]), config.num_perm, config.seed)
+    return sketch(compared[: config.lead_chars], k, config.num_perm, config.seed, config.tokens)[1]
 
 
 @dataclass(frozen=True)
@@ -102,28 +121,15 @@ def sketch_document(compared: str, config: Config) -> DocumentSketch:
     >>> len(sketched.keys) == Config().total_keys, sketched.signature.shape
     (True, (128,))
     """
-    k = config.shingle_size
     if config.tokens != "chars" or not compared:
-        shingles, signature, figures = sketch_with_figures(compared, k, config.num_perm, config.seed, config.tokens)
+        shingles, signature, figures = sketch_with_figures(compared, config.shingle_size, config.num_perm, config.seed,
+                                                           config.tokens)
         return DocumentSketch(shingles, signature, figures, keys_of(compared, signature, config))
     points = code_points(compared)
-    hashes = shingle_hashes(points, k)
+    hashes = shingle_hashes(points, config.shingle_size)
     shingles = distinct_sorted(hashes)
     signature = signature_of(shingles, config.num_perm, config.seed)
-    keys = band_keys_one(signature, config.lsh_bands, config.lsh_rows, 0)
-    if config.lead_chars and config.lead_bands:
-        if len(compared) <= config.lead_chars:
-            lead_signature = signature
-        elif config.lead_chars >= k:  # the lead's shingles are the first of the text's
-            lead_signature = signature_of(distinct_sorted(hashes[: config.lead_chars - k + 1]), config.num_perm,
-                                          config.seed)
-        else:
-            lead_signature = sketch(compared[: config.lead_chars], k, config.num_perm, config.seed)[1]
-        keys = np.concatenate([keys, band_keys_one(lead_signature, config.lead_bands, config.lead_rows,
-                                                   LEAD_FIRST_BAND)])
-    if config.passage_keys:
-        keys = np.concatenate([keys, passage_keys_of(hashes, config.passage_span, config.passage_keys, keys[0])])
-    return DocumentSketch(shingles, signature, figures_of_points(points), keys)
+    return DocumentSketch(shingles, signature, figures_of_points(points), keys_of(compared, signature, config, hashes))
 
 
 def text_keys(compared: str, config: Config) -> tuple[np.ndarray, np.ndarray]:
@@ -137,17 +143,6 @@ def text_keys(compared: str, config: Config) -> tuple[np.ndarray, np.ndarray]:
     """
     shingles = shingles_of(compared, config.shingle_size, config.tokens)
     return shingles, keys_of(compared, signature_of(shingles, config.num_perm, config.seed), config)
-
-
-def document_keys(compared: str, signature: np.ndarray, bands: int, rows: int, lead_chars: int, lead_bands: int,
-                  lead_rows: int, shingle_size: int, num_perm: int, seed: int, tokens: str = "chars") -> np.ndarray:
-    """All LSH keys of one document: its signature's bands, then its lead's bands."""
-    keys = band_keys_one(signature, bands, rows, 0)
-    if not lead_chars or not lead_bands:
-        return keys
-    _, lead_signature = sketch(compared[:lead_chars], shingle_size, num_perm, seed, tokens)
-    lead = band_keys_one(lead_signature, lead_bands, lead_rows, LEAD_FIRST_BAND)
-    return np.concatenate([keys, lead])
 
 
 def proposed_by(keys_a: np.ndarray, keys_b: np.ndarray, config: Config) -> list[str]:

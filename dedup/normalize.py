@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import opencc
 
+from dedup.sketch import code_points
+
 log = logging.getLogger("dedup")
 
 # Characters that NFKC keeps but that carry nothing for comparison and are used by spinners to
@@ -26,7 +28,6 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _DROP = re.compile(f"{_INVISIBLE.pattern}|{_CONTROL.pattern}|{_SURROGATE.pattern}")
 _SPACE = re.compile(r"[ \t\u00a0\u2000-\u200a\u3000]+")
 _NOT_WORD = re.compile(r"[\W_]+")
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
 @lru_cache(maxsize=1)
@@ -179,10 +180,18 @@ def compact(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
+def alnum_table() -> np.ndarray:
+    """For each code point of the Basic Multilingual Plane, whether it is a letter or a digit (what
+    :func:`compact` keeps; ``\\w`` adds the underscore). Read only: copy it to change it."""
+    table = np.array([chr(cp).isalnum() for cp in range(0x10000)], dtype=bool)
+    table.setflags(write=False)
+    return table
+
+
+@lru_cache(maxsize=1)
 def _kept_by_compact() -> np.ndarray:
-    """For each code point of the Basic Multilingual Plane, whether :func:`compact` keeps it; line
-    breaks are kept too, so that :func:`compact_lines` can split afterwards."""
-    kept = np.array([chr(cp).isalnum() for cp in range(0x10000)], dtype=bool)  # what [\W_] leaves
+    """:func:`alnum_table` with line breaks kept too, so that :func:`compact_lines` can split afterwards."""
+    kept = alnum_table().copy()
     kept[ord("\n")] = True
     return kept
 
@@ -196,7 +205,7 @@ def compact_lines(text: str) -> list[str]:
     >>> compact_lines("第一段, 正文!\\n\\nabc_12")
     ['第一段正文', '', 'abc12']
     """
-    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    codes = code_points(text)
     if codes.size == 0 or int(codes.max()) > 0xFFFF:  # beyond the table: the plain way
         return [compact(line) for line in text.split("\n")]
     return codes[_kept_by_compact()[codes]].tobytes().decode("utf-32-le").split("\n")

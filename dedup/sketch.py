@@ -101,32 +101,6 @@ def intersection_size(a: np.ndarray, b: np.ndarray) -> int:  # pragma: no cover 
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
-def difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
-    """The values of sorted array ``a`` that sorted array ``b`` lacks (a merge walk; a binary
-    search for each of ``b``'s values when ``b`` is much the smaller, as the common shingles are)."""
-    if b.shape[0] * 16 < a.shape[0]:
-        keep = np.ones(a.shape[0], dtype=np.bool_)
-        for value in b:
-            at = np.searchsorted(a, value)
-            if at < a.shape[0] and a[at] == value:
-                keep[at] = False
-        return a[keep]
-    out = np.empty_like(a)
-    i = j = count = 0
-    while i < a.shape[0]:
-        if j >= b.shape[0] or a[i] < b[j]:
-            out[count] = a[i]
-            count += 1
-            i += 1
-        elif a[i] > b[j]:
-            j += 1
-        else:
-            i += 1
-            j += 1
-    return out[:count]
-
-
-@njit(cache=NUMBA_CACHE, nogil=True)
 def _figures(cps: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
     """Sorted distinct keys of the ASCII digit runs: the run's last 18 digits as an integer, its
     length (up to 15) in the top four bits, so that "081" and "81" differ."""
@@ -357,7 +331,9 @@ def shingles_of(text: str, k: int, tokens: str = "chars") -> np.ndarray:
         raise ValueError(f"shingle size k must be at least 1; got {k}")
     if not text:
         return _EMPTY_SHINGLES
-    return distinct_sorted(_shingles(units(text, tokens), k))
+    hashes = _shingles(units(text, tokens), k)
+    hashes.sort()  # in place: nothing else holds these hashes
+    return hashes[: _distinct(hashes)]
 
 
 def sketch(text: str, k: int, num_perm: int, seed: int, tokens: str = "chars") -> tuple[np.ndarray, np.ndarray]:

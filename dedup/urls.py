@@ -19,7 +19,7 @@ def site_of_url(url: str | None) -> str:
     if not url:
         return ""
     plain = _PLAIN.match(url)
-    if plain and not url[0].isspace():
+    if plain:
         return plain.group(1).lower()
     try:
         host = urlsplit(url.strip()).hostname or ""
