@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> None:
     import argparse
     import json
 
-    from dedup.io.readers import read_file, walk
+    from dedup.io.formats import read_file, walk
 
     parser = argparse.ArgumentParser(description="plain datasketch pipeline over a corpus directory")
     parser.add_argument("corpus")

@@ -27,9 +27,9 @@ import numpy as np
 from benchmarks.quality import FINNEWS, FINNEWS_GOLD
 from benchmarks.scoring import load_judgements
 from dedup.config import Config
-from dedup.corpus import scan_corpus
-from dedup.lsh import keys_of
-from dedup.sketch import shingles_of, sketch
+from dedup.engines.local.engine import scan_corpus
+from dedup.stages.candidates import keys_of
+from dedup.stages.sketch import shingles_of, sketch
 
 Pair = tuple[int, int]
 

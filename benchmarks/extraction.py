@@ -112,7 +112,7 @@ class GroupScore:
 
 
 def dedup_extractor() -> Callable[[bytes, str], Extraction]:
-    from dedup.extract import extract_bytes
+    from dedup.outputs.article import extract_bytes
 
     def run(data: bytes, relpath: str) -> Extraction:
         result = extract_bytes(data, relpath)

@@ -45,8 +45,8 @@ import numpy as np
 
 from benchmarks.generate import speed_chunk, write_speed_corpus
 from dedup.document import Document
-from dedup.index import Index
-from dedup.io.readers import read_file, walk
+from dedup.engines.incremental.index import Index
+from dedup.io.formats import read_file, walk
 
 
 def _documents(root: Path) -> Iterator[Document]:

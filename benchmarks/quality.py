@@ -25,11 +25,11 @@ from benchmarks.baseline import baseline_clusters
 from benchmarks.scoring import Gold, accuracy_by_case, load_gold, load_judgements, score, score_judged_pairs
 from benchmarks.synthetic import write_quality_corpus
 from dedup.config import Config
-from dedup.corpus import scan_corpus
 from dedup.document import Document
-from dedup.io.readers import read_file, walk
-from dedup.outlets import OutletTable
-from dedup.report import records
+from dedup.engines.local.engine import scan_corpus
+from dedup.io.formats import read_file, walk
+from dedup.outputs.records import records
+from dedup.text.outlets import OutletTable
 
 HERE = Path(__file__).resolve().parent
 DEV = HERE.parent.parent / "shared" / "bench" / "dev"

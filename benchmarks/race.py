@@ -65,7 +65,7 @@ def fresh_database(admin_url: str) -> Iterator[str]:
 
 
 def _dedup_writer(url: str, docs: list[dict[str, str]], barrier: Any, answers: Any) -> None:
-    from dedup.index import Index
+    from dedup.engines.incremental.index import Index
 
     with Index(url) as index:
         barrier.wait()  # every writer has opened the index
@@ -127,7 +127,7 @@ def _run(target: Any, settings: Any, pairs: list[tuple[dict[str, str], dict[str,
 def dedup_race(url: str, pairs: list[tuple[dict[str, str], dict[str, str]]], processes: int) -> dict[str, Any]:
     """Race ``processes`` dedup writers into the empty PostgreSQL database ``url``; missed pairs
     are those with neither an answer naming the other document nor a stored link between them."""
-    from dedup.index import Index
+    from dedup.engines.incremental.index import Index
 
     start = time.perf_counter()
     answers = _run(_dedup_writer, url, pairs, processes)

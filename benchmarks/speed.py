@@ -44,12 +44,12 @@ import numpy as np
 
 from benchmarks.generate import write_speed_corpus
 from benchmarks.stress import copy_recall, write_stress_corpus
-from dedup.clean import CleanOptions, clean
 from dedup.config import Config
 from dedup.document import Document
-from dedup.io.readers import read_file, walk
-from dedup.outlets import OutletTable
-from dedup.sketch import sketch
+from dedup.io.formats import read_file, walk
+from dedup.stages.sketch import sketch
+from dedup.text.clean import CleanOptions, clean
+from dedup.text.outlets import OutletTable
 
 HERE = Path(__file__).resolve().parent
 DEV = HERE.parent.parent / "shared" / "bench" / "dev" / "corpus"
@@ -198,8 +198,8 @@ def compared_texts(corpus: Path, sample: int, config: Config) -> list[str]:
 def engines_agree(corpus: Path) -> tuple[bool, int]:
     """Whether the local engine writes identical clusters with one process and with two (banding
     and verification on the workers too, whatever the corpus size)."""
-    from dedup import corpus as engine
-    from dedup.report import records
+    from dedup.engines.local import engine
+    from dedup.outputs.records import records
 
     config, outlets = Config(), OutletTable.default()
     outputs = []

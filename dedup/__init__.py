@@ -10,12 +10,12 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from dedup.config import Config
-from dedup.corpus import scan, scan_corpus, scan_documents
 from dedup.document import CleanDocument, Document
+from dedup.engines.incremental import Index, Match, Verdict
+from dedup.engines.local import scan, scan_corpus, scan_documents
 from dedup.errors import ConfigError, ConfigMismatchError, DedupError, InputError, NotEmptyError, StoreError
-from dedup.index import Index, Match, Verdict
-from dedup.outlets import Outlet, OutletTable
-from dedup.result import ScanResult
+from dedup.stages.result import ScanResult
+from dedup.text.outlets import Outlet, OutletTable
 
 __all__ = [
     "CleanDocument",

@@ -16,15 +16,17 @@ import click
 
 from dedup import __version__
 from dedup.config import Config
-from dedup.corpus import CorpusScan, scan_corpus, stream
 from dedup.document import Document
+from dedup.engines.local.engine import CorpusScan, scan_corpus, stream
 from dedup.errors import ConfigError, ConfigMismatchError, DedupError, InputError, NotEmptyError
-from dedup.html_report import DETAIL, WITH_TEXTS, build_report, read_records
-from dedup.io.writers import ClusterWriter
-from dedup.keywords import document_keywords, keywords
-from dedup.outlets import OutletTable
-from dedup.report import cluster_record, explain_rejected, size_histogram
-from dedup.report import explain as explain_text
+from dedup.outputs.explain import explain as explain_text
+from dedup.outputs.explain import explain_rejected
+from dedup.outputs.html_report import DETAIL, WITH_TEXTS, build_report, read_records
+from dedup.outputs.keywords import document_keywords, keywords
+from dedup.outputs.records import iter_records, selected, size_histogram
+from dedup.outputs.writers import ClusterWriter
+from dedup.store import store_exists
+from dedup.text.outlets import OutletTable
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_REJECTED = 0, 1, 2, 3
 
@@ -242,14 +244,13 @@ def scan_command(dirs: tuple[str, ...], output: str | None, min_size: int, rejec
             with (open(output, "w", encoding="utf-8", newline="") if output else nullcontext(sys.stdout)) as handle:
                 writer = ClusterWriter(handle, output_format)
                 result = outcome.result
-                for cluster in result.every_cluster() if min_size <= 1 else result.clusters:
-                    if len(cluster.members) >= min_size:
-                        written += 1
-                        record = cluster_record(outcome.result, cluster, written, outlets)
-                        if with_keywords:
-                            canonical = result.docs[cluster.canonical]
-                            record["keywords"] = keywords(f"{canonical.title or ''}\n{outcome.body(cluster.canonical)}")
-                        writer.write(record)
+                for cluster, record in zip(selected(result, min_size), iter_records(result, min_size, outlets),
+                                           strict=True):
+                    written += 1
+                    if with_keywords:
+                        canonical = result.docs[cluster.canonical]
+                        record["keywords"] = keywords(f"{canonical.title or ''}\n{outcome.body(cluster.canonical)}")
+                    writer.write(record)
                 handle.flush()
         except BrokenPipeError:
             # The reader of our stdout went away (`| head`): stop writing, say nothing of it.
@@ -267,7 +268,7 @@ def _spark_scan(dirs: list[str], output: str | None, min_size: int, rejects_path
                 output_format: str, started: float) -> None:
     """``dedup scan --engine spark``: the same records, written as the local engine writes them
     (one file or stdout), or as part files by the executors."""
-    from dedup.spark import is_hadoop_path, scan_spark, writes_part_files
+    from dedup.engines.spark.scan import is_hadoop_path, scan_spark, writes_part_files
 
     try:
         import pyspark  # noqa: F401
@@ -307,8 +308,8 @@ def extract_command(dirs: tuple[str, ...], output: str | None, rejects_path: str
                     threshold: float, tokens: str, shingle_size: int, num_perm: int, no_t2s: bool, common_share: float,
                     passage_partners: int, max_file_bytes: int, max_doc_chars: int, outlet_file: str | None, workers: int | None) -> None:
     """Write the article text each document holds, with its metadata and what cleaning removed."""
-    from dedup.extract import Article
-    from dedup.io.readers import walk
+    from dedup.io.formats import walk
+    from dedup.outputs.article import Article
 
     config = _make_config(threshold, shingle_size, num_perm, no_t2s, common_share, max_file_bytes, max_doc_chars,
                           tokens, passage_partners)
@@ -354,11 +355,11 @@ def explain_command(dirs: tuple[str, ...], doc_ids: tuple[str, ...], db_path: st
     """Show what was compared for a document, what was removed and why, its nearest matches and its cluster."""
     outlets = _outlets(outlet_file)
     if db_path is not None:
-        from dedup.index import Index
+        from dedup.engines.incremental.index import Index
 
         if dirs:
             raise click.UsageError("give either DIRS to scan or --db, not both")
-        if not _index_exists(db_path):
+        if not store_exists(db_path):
             raise click.BadParameter(f"no index at {db_path}", param_hint="--db")
         with Index(db_path, outlets=outlets, readonly=True) as index:
             missing = [d for d in doc_ids if d not in index]
@@ -399,13 +400,6 @@ def _index_options(func: Callable[..., Any]) -> Callable[..., Any]:
                              "that many processes may write at once.")(func)
 
 
-def _index_exists(location: str) -> bool:
-    """Whether there is an index to read at ``location`` (a database URL is asked when opened)."""
-    from dedup.store.postgres import is_postgres_url
-
-    return is_postgres_url(location) or Path(location).exists()
-
-
 @cli.command("index")
 @click.argument("dirs", nargs=-1, required=True, type=click.Path(exists=True))
 @_index_options
@@ -425,7 +419,7 @@ def _index_exists(location: str) -> bool:
 def index_command(dirs: tuple[str, ...], db_path: str, timeout: float, batch: int, bulk: bool | None,
                   rejects_path: str | None, outlet_file: str | None, workers: int | None, tokens: str | None) -> None:
     """Add every supported file under DIRS to the index at --db (resumable: stored documents are skipped)."""
-    from dedup.index import Index
+    from dedup.engines.incremental.index import Index
 
     if batch < 1:
         raise click.BadParameter("must be at least 1", param_hint="--batch")
@@ -455,8 +449,9 @@ def index_command(dirs: tuple[str, ...], db_path: str, timeout: float, batch: in
 def query_command(source: str, db_path: str, timeout: float) -> None:
     """Say for each document in SOURCE (a file, or - for JSON Lines on stdin) whether the index at
     --db holds its story; one JSON verdict per line, nothing stored."""
-    from dedup.index import Index
-    from dedup.io.readers import parse_record_line, read_file
+    from dedup.engines.incremental.index import Index
+    from dedup.io.formats import read_file
+    from dedup.io.readers import parse_record_line
 
     items: Iterator[Document | InputError | None]
     if source == "-":
@@ -492,9 +487,9 @@ def query_command(source: str, db_path: str, timeout: float) -> None:
 def clusters_command(db_path: str, timeout: float, output: str | None, min_size: int, output_format: str,
                      with_keywords: bool) -> None:
     """Write the clusters of the index at --db in the format of ``dedup scan``."""
-    from dedup.index import Index
+    from dedup.engines.incremental.index import Index
 
-    if not _index_exists(db_path):
+    if not store_exists(db_path):
         raise click.BadParameter(f"no index at {db_path}", param_hint="--db")
     written = 0
     with Index(db_path, timeout=timeout) as index, \
@@ -517,9 +512,9 @@ def clusters_command(db_path: str, timeout: float, output: str | None, min_size:
 @_index_options
 def stats_command(db_path: str, timeout: float) -> None:
     """Print what the index at --db holds, as JSON."""
-    from dedup.index import Index
+    from dedup.engines.incremental.index import Index
 
-    if not _index_exists(db_path):
+    if not store_exists(db_path):
         raise click.BadParameter(f"no index at {db_path}", param_hint="--db")
     with Index(db_path, readonly=True, timeout=timeout) as index:
         click.echo(json.dumps(index.stats(), ensure_ascii=False, indent=1))
@@ -555,9 +550,9 @@ def report_command(clusters: str | None, output: str, db_path: str | None, corpu
     with ExitStack() as stack:
         index = None
         if db_path is not None:
-            from dedup.index import Index
+            from dedup.engines.incremental.index import Index
 
-            if not _index_exists(db_path):
+            if not store_exists(db_path):
                 raise click.BadParameter(f"no index at {db_path}", param_hint="--db")
             index = stack.enter_context(Index(db_path, readonly=True))
         if clusters is not None:
@@ -575,7 +570,7 @@ def report_command(clusters: str | None, output: str, db_path: str | None, corpu
             texts = outcome.whole.get
             records = chain(head, records)
         try:
-            from dedup.keywords import keywords as keywords_of
+            from dedup.outputs.keywords import keywords as keywords_of
 
             keywords_of("新闻")
         except ConfigError:

@@ -47,7 +47,7 @@ class Config:
     lead_rows: int = 4
     """LSH banding: a pair is a candidate when all rows of any one band agree."""
     passage_keys: int = 16
-    """Keys of passages of the text (see :func:`dedup.sketch.passage_keys`): a text that lies inside
+    """Keys of passages of the text (see :func:`dedup.stages.sketch.passage_keys`): a text that lies inside
     another shares a passage with it and becomes a candidate whatever their Jaccard. 0 turns them off."""
     passage_span: int = 32
     """Average passage length in shingles (a power of two)."""
@@ -56,7 +56,7 @@ class Config:
     its whole-text bands find the copies): it proposes no pairs."""
     passage_partners: int = 6
     """Each document keeps this many of the documents it shares passages with, those of highest
-    containment estimated from the passage keys (see :mod:`dedup.partners`): the pairs passages
+    containment estimated from the passage keys (see :mod:`dedup.stages.partners`): the pairs passages
     propose stay linear in the corpus, whatever passages it reuses."""
     passage_floor: float = 0.1
     """Documents sharing passages whose estimated containment is below this are not partners."""
@@ -151,6 +151,15 @@ class Config:
     def total_keys(self) -> int:
         """Keys per document: its band keys, then its passage keys."""
         return self.total_bands + self.passage_keys
+
+    def bucket_cap(self, passage: bool) -> int:
+        """The most documents a bucket may hold and still propose pairs: ``max_bucket`` for a band
+        or lead-band key, ``max_passage_bucket`` for a passage key. Every engine caps by this.
+
+        >>> Config().bucket_cap(passage=False), Config().bucket_cap(passage=True)
+        (2000, 200)
+        """
+        return self.max_passage_bucket if passage else self.max_bucket
 
     def replace(self, **changes: Any) -> Config:
         """A copy with some fields changed (validated again)."""

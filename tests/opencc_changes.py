@@ -6,7 +6,7 @@ Most Chinese news is already Simplified and comes out of t2s unchanged, yet the 
 much as the rest of normalisation. It can only change a text that holds one of its dictionaries'
 keys whose first conversion differs from the key: a single character, or a phrase (回覆 -> 回复).
 The file lists those characters and phrases, with the SHA-256 of the dictionaries they were read
-from, so that :mod:`dedup.normalize` skips the conversion only when it runs on the same ones.
+from, so that :mod:`dedup.text.normalize` skips the conversion only when it runs on the same ones.
 The dictionaries are read with ``opencc_dict``, which the opencc wheel carries.
 """
 
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import opencc
 
-from dedup.normalize import T2S_CHANGES, t2s_dictionaries
+from dedup.text.normalize import T2S_CHANGES, t2s_dictionaries
 
 OPENCC_DICT = Path(opencc.__file__).parent / "clib" / "bin" / "opencc_dict"
 

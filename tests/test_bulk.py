@@ -11,16 +11,16 @@ import numpy as np
 import pytest
 
 from benchmarks.textgen import TextModel
-from dedup.bulk import load_scan
 from dedup.config import Config
-from dedup.corpus import scan_corpus
+from dedup.engines.incremental.bulk import load_scan
+from dedup.engines.incremental.index import Index
+from dedup.engines.local.engine import scan_corpus
 from dedup.errors import StoreError
-from dedup.index import Index
-from dedup.normalize import compact
-from dedup.outlets import OutletTable
-from dedup.report import records
-from dedup.sketch import shingles_of
+from dedup.outputs.records import records
+from dedup.stages.sketch import shingles_of
 from dedup.store.sqlite import SQLiteStore
+from dedup.text.normalize import compact
+from dedup.text.outlets import OutletTable
 
 HEADER = "门户网首页 新闻 财经 体育 娱乐 科技 汽车 房产 教育 健康 旅游 时尚 视频 图片 专题 论坛"
 FOOTER = "本网站所刊登的各种新闻信息资料均为转载内容，仅供参考，版权归原作者所有，如有侵权请联系删除"

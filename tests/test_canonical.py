@@ -1,7 +1,7 @@
-from dedup.canonical import Member, choose
-from dedup.clean import clean
 from dedup.document import Document
-from dedup.outlets import OutletTable
+from dedup.stages.canonical import Member, choose
+from dedup.text.clean import clean
+from dedup.text.outlets import OutletTable
 
 TABLE = OutletTable.default()
 BODY = "江城市工业和信息化局发布通知，今年将安排专项资金支持中小制造企业开展数字化改造。"

@@ -2,10 +2,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.clean import _clause_openings, _title_openings, clean, find_attributions, parse_time
 from dedup.document import Document
-from dedup.normalize import compact, normalize
-from dedup.outlets import OutletTable
+from dedup.text.clean import clause_openings, clean, find_attributions, parse_time, title_openings
+from dedup.text.normalize import compact, normalize
+from dedup.text.outlets import OutletTable
 
 TITLE = "江城推出中小企业数字化改造补贴"
 
@@ -36,7 +36,7 @@ def test_furniture_lines_are_removed_with_reasons(article):
     ("据新京报报道，某地出台新规。", "据报道", "新京报"),
 ])
 def test_attribution_forms(line, form, outlet):
-    from dedup.normalize import normalize
+    from dedup.text.normalize import normalize
 
     found = find_attributions(normalize(line))
     assert [(a.form, a.outlet) for a in found] == [(form, outlet)]
@@ -48,14 +48,14 @@ def test_attribution_forms(line, form, outlet):
     ("每经记者 熊帆 每经编辑 唐成明 市场关注焦点", "每经"),
 ])
 def test_datelines_in_the_first_paragraph(first, outlet):
-    from dedup.normalize import normalize
+    from dedup.text.normalize import normalize
 
     found = find_attributions(normalize(first), first_paragraph=True)
     assert ("dateline", outlet) in [(a.form, a.outlet) for a in found]
 
 
 def test_network_is_not_an_outlet():
-    from dedup.normalize import normalize
+    from dedup.text.normalize import normalize
 
     assert find_attributions(normalize("本文来源于网络，如有侵权请联系删除")) == []
 
@@ -105,15 +105,15 @@ def test_market_item_with_decimal_figures_is_not_taken_for_a_header():
 
 
 def test_dateline_with_place_and_date_names_the_outlet():
-    from dedup.normalize import normalize
+    from dedup.text.normalize import normalize
 
     found = find_attributions(normalize("中国经济网杭州11月27日讯（记者 王强）浙江省发布新规"), first_paragraph=True)
     assert ("dateline", "中国经济网") in [(a.form, a.outlet) for a in found]
 
 
 def test_english_wire_bylines_and_latin_outlet_names():
-    from dedup.normalize import normalize
-    from dedup.outlets import OutletTable
+    from dedup.text.normalize import normalize
+    from dedup.text.outlets import OutletTable
 
     found = find_attributions(normalize("BEIJING (Reuters) - China's factory activity grew in March."))
     assert [(a.form, OutletTable.default().canonical_name(a.outlet)) for a in found] == [("wire", "路透社")]
@@ -122,7 +122,7 @@ def test_english_wire_bylines_and_latin_outlet_names():
 
 
 def test_compound_outlet_names_resolve():
-    from dedup.outlets import OutletTable
+    from dedup.text.outlets import OutletTable
 
     table = OutletTable.default()
     assert table.resolve("第一财经·一财网").name == "第一财经"
@@ -289,7 +289,7 @@ def test_text_keeps_the_pages_own_characters():
 
 
 def test_rejects_name_the_stage_and_what_it_removed():
-    from dedup.clean import rejected_after_cleaning
+    from dedup.text.clean import rejected_after_cleaning
 
     doc = clean(Document(id="a.txt", text="推荐阅读\n某某新闻标题一\n某某新闻标题二", site="x.com"))
     error = rejected_after_cleaning(doc, 0, 8)
@@ -321,6 +321,6 @@ _CLAUSE_TEXT = st.lists(st.sampled_from(list("新规出台落地后市场,.。�
 def test_title_openings_are_the_clause_openings_that_start_with_two_title_characters(lines, title_chars):
     lines = [line.strip() for line in lines]
     expected = [(index, ordinal, opening) for index, line in enumerate(lines)
-                for ordinal, opening in enumerate(_clause_openings(line))
+                for ordinal, opening in enumerate(clause_openings(line))
                 if opening[0] in title_chars and opening[1] in title_chars]
-    assert _title_openings(lines, title_chars) == expected
+    assert title_openings(lines, title_chars) == expected

@@ -134,7 +134,7 @@ def test_word_tokens_scan_and_an_index_keeps_its_tokens(tmp_path, article, other
 def test_scan_and_clusters_write_csv_rows_per_member_with_keywords(tmp_path):
     import csv
 
-    from dedup.io.writers import CSV_COLUMNS
+    from dedup.outputs.writers import CSV_COLUMNS
 
     out = tmp_path / "clusters.csv"
     assert _run(["scan", str(EXAMPLES), "-o", str(out), "--format", "csv", "--keywords"]).exit_code == 0

@@ -6,10 +6,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benchmarks.textgen import TextModel
-from dedup.common import CommonShingles, holder_groups, sample_positions, sample_rank
 from dedup.config import Config
-from dedup.corpus import scan
 from dedup.document import Document
+from dedup.engines.local.engine import scan
+from dedup.stages.common_shingles import CommonShingles, holder_groups, sample_positions, sample_rank
 
 
 def _groups(result) -> list[list[str]]:
@@ -66,8 +66,8 @@ def test_near_identical_documents_are_one_holder():
 
 
 def test_explain_says_how_many_shingles_were_left_out_as_common(blurb_items):
-    from dedup.outlets import OutletTable
-    from dedup.report import explain
+    from dedup.outputs.explain import explain
+    from dedup.text.outlets import OutletTable
 
     result = scan(blurb_items(40, seed=3))
     text = explain(result, 0, OutletTable.default())

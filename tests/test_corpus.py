@@ -8,11 +8,11 @@ from benchmarks.generate import write_speed_corpus
 from benchmarks.scoring import load_gold, score
 from benchmarks.synthetic import write_quality_corpus
 from dedup.config import Config
-from dedup.corpus import scan_corpus
+from dedup.engines.local.engine import scan_corpus
 from dedup.errors import InputError
-from dedup.outlets import OutletTable
-from dedup.report import records
-from dedup.sketch import shingles_of
+from dedup.outputs.records import records
+from dedup.stages.sketch import shingles_of
+from dedup.text.outlets import OutletTable
 
 
 @pytest.fixture(scope="module")

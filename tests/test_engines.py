@@ -9,12 +9,13 @@ import pytest
 from conftest import quoting_docs
 
 from dedup.config import Config
-from dedup.corpus import scan, scan_corpus
 from dedup.document import Document
-from dedup.index import Index
-from dedup.io.readers import read_file, walk
-from dedup.outlets import OutletTable
-from dedup.report import explain, records
+from dedup.engines.incremental.index import Index
+from dedup.engines.local.engine import scan, scan_corpus
+from dedup.io.formats import read_file, walk
+from dedup.outputs.explain import explain
+from dedup.outputs.records import records
+from dedup.text.outlets import OutletTable
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +32,7 @@ def test_engines_agree(labelled, tmp_path, monkeypatch):
     config, outlets = Config(), OutletTable.default()
     with scan_corpus([labelled / "corpus"], config, outlets, workers=1) as outcome:
         one = records(outcome.result, 1, outlets)
-    monkeypatch.setattr("dedup.corpus.MATCH_POOL_MIN_DOCS", 0)  # every stage on the workers, whatever the size
+    monkeypatch.setattr("dedup.engines.local.engine.MATCH_POOL_MIN_DOCS", 0)  # every stage on the workers, whatever the size
     with scan_corpus([labelled / "corpus"], config, outlets, workers=2) as outcome:
         two = records(outcome.result, 1, outlets)
     docs = [d for path, rel in walk([labelled / "corpus"]).files for d in read_file(path, rel)

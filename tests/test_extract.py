@@ -6,7 +6,7 @@ from click.testing import CliRunner
 from conftest import write
 
 from dedup.cli import cli
-from dedup.extract import Article, extract_bytes
+from dedup.outputs.article import Article, extract_bytes
 
 
 def _corpus(root, article):

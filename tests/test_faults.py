@@ -17,12 +17,13 @@ from hypothesis import strategies as st
 
 from benchmarks.synthetic import write_quality_corpus
 from dedup.config import Config
-from dedup.corpus import scan_corpus
 from dedup.document import Document
+from dedup.engines.local.engine import scan_corpus
 from dedup.errors import InputError
-from dedup.io.readers import parse_record_line, read_file, read_page, walk
-from dedup.outlets import OutletTable
-from dedup.report import records
+from dedup.io.formats import read_file, walk
+from dedup.io.readers import parse_record_line, read_page
+from dedup.outputs.records import records
+from dedup.text.outlets import OutletTable
 
 # --- fuzzing the readers ---------------------------------------------------------------------
 

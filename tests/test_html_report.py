@@ -18,7 +18,7 @@ from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from dedup.cli import cli
 from dedup.errors import InputError
-from dedup.html_report import build_report, read_records, shared_sentences, spread
+from dedup.outputs.html_report import build_report, read_records, shared_sentences, spread
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "corpus"
 

@@ -16,9 +16,9 @@ import pytest
 
 from dedup.config import Config
 from dedup.document import Document
+from dedup.engines.incremental.index import Index
 from dedup.errors import ConfigMismatchError, StoreError
-from dedup.index import Index
-from dedup.io.readers import read_file, walk
+from dedup.io.formats import read_file, walk
 
 
 def _doc(doc_id: str, paragraphs: list[str], site: str = "a.cn", **extra: str) -> dict[str, str]:

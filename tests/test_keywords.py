@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.keywords import STOP_WORDS, keywords
+from dedup.outputs.keywords import STOP_WORDS, keywords
 
 
 def test_chinese_news_gives_its_subject_words_and_no_function_words_or_numbers():

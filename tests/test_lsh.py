@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.config import Config
-from dedup.lsh import keys_of, passage_keys, sketch_document
-from dedup.normalize import compact
-from dedup.sketch import sketch, sketch_with_figures
+from dedup.stages.candidates import keys_of, passage_keys, sketch_document
+from dedup.stages.sketch import sketch, sketch_with_figures
+from dedup.text.normalize import compact
 
 STORY = compact(
     "江城市政府今天发布消息，今年将安排专项资金二十四亿元，支持中小企业开展数字化改造，单个项目最高补贴三百万元。"

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.normalize import (
+from dedup.text.normalize import (
     T2S_CHANGES,
     _nfkc,
     _t2s,

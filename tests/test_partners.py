@@ -7,9 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.config import Config
-from dedup.lsh import keys_of
-from dedup.normalize import compact
-from dedup.partners import (
+from dedup.stages.candidates import keys_of
+from dedup.stages.partners import (
     PartnerHeaps,
     best_partners,
     estimated_containment,
@@ -17,7 +16,8 @@ from dedup.partners import (
     passage_rows,
     passage_rows_of,
 )
-from dedup.sketch import passage_keys, sketch
+from dedup.stages.sketch import passage_keys, sketch
+from dedup.text.normalize import compact
 
 SENTENCES = [compact(s) for s in (
     "江城市政府今天发布消息，今年将安排专项资金二十四亿元，支持中小企业开展数字化改造。",

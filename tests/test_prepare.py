@@ -5,25 +5,25 @@ import json
 import pytest
 from conftest import write
 
-import dedup.clean
+import dedup.text.clean
 from dedup import Config, Index, scan_corpus
 from dedup.document import Document
 from dedup.errors import InputError
-from dedup.outlets import OutletTable
-from dedup.prepare import prepare
+from dedup.stages.prepare import prepare
+from dedup.text.outlets import OutletTable
 
 
 @pytest.fixture
 def failing_cleaner(monkeypatch):
     """A cleaner with a bug that only pages mentioning 爆炸 trigger."""
-    real = dedup.clean.clean
+    real = dedup.text.clean.clean
 
     def clean(doc, *args, **kwargs):
         if "爆炸" in doc.text:
             raise RuntimeError("cleaner bug")
         return real(doc, *args, **kwargs)
 
-    monkeypatch.setattr("dedup.prepare.clean", clean)
+    monkeypatch.setattr("dedup.stages.prepare.clean", clean)
 
 
 def test_prepare_cleans_or_says_why(article):

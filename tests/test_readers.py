@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.errors import InputError
-from dedup.io.readers import read_file, record_lines, record_parts, site_of_url, walk
+from dedup.io.formats import read_file, walk
+from dedup.io.readers import record_lines, record_parts, site_of_url
 
 
 def _read_all(root):

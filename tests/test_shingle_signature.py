@@ -3,8 +3,8 @@ from datasketch import MinHash
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.reference import candidate_pairs, hash32, shingle_hashes, signature, signatures
-from dedup.sketch import jaccard_containment
+from dedup.stages.reference import candidate_pairs, hash32, shingle_hashes, signature, signatures
+from dedup.stages.sketch import jaccard_containment
 
 
 def test_signature_equals_datasketch_affine32(article):

@@ -3,8 +3,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.reference import shingle_hashes, signature
-from dedup.sketch import sketch, sketch_many
+from dedup.stages.reference import shingle_hashes, signature
+from dedup.stages.sketch import sketch, sketch_many
 
 
 def test_fast_path_equals_reference_on_an_article(article):
@@ -51,7 +51,7 @@ def test_bad_shingle_size_is_refused():
 def test_figures_are_the_distinct_digit_runs(text):
     import re
 
-    from dedup.sketch import figures
+    from dedup.stages.sketch import figures
 
     runs = set(re.findall(r"[0-9]+", text))
     expected = sorted(min(len(r), 15) << 60 | int(r[-18:]) for r in runs)
@@ -61,8 +61,8 @@ def test_figures_are_the_distinct_digit_runs(text):
 @settings(max_examples=50, deadline=None)
 @given(st.integers(min_value=0, max_value=2**32 - 1), st.integers(min_value=0, max_value=2**20))
 def test_compiled_band_keys_equal_the_numpy_ones(seed, first_band):
-    from dedup.reference import band_keys
-    from dedup.sketch import band_keys_one
+    from dedup.stages.reference import band_keys
+    from dedup.stages.sketch import band_keys_one
 
     signature = np.random.default_rng(seed).integers(0, 2**32, size=128, dtype=np.uint64).astype(np.uint32)
     for bands, rows in ((42, 3), (4, 4), (1, 1)):
@@ -71,7 +71,7 @@ def test_compiled_band_keys_equal_the_numpy_ones(seed, first_band):
 
 
 def test_word_tokens_follow_jieba_and_shingle_words():
-    from dedup.sketch import shingles_of, units
+    from dedup.stages.sketch import shingles_of, units
 
     text = "中国人民银行决定下调金融机构存款准备金率"
     words = units(text, "words")
@@ -88,7 +88,7 @@ def test_word_tokens_follow_jieba_and_shingle_words():
 @given(st.text(alphabet="的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动经济市场", min_size=1,
                max_size=200))
 def test_a_text_is_a_full_duplicate_of_itself_in_words_too(text):
-    from dedup.sketch import jaccard_containment, shingles_of
+    from dedup.stages.sketch import jaccard_containment, shingles_of
 
     shingles = shingles_of(text, 3, "words")
     assert len(shingles) >= 1

@@ -13,9 +13,9 @@ import pytest
 from conftest import quoting_docs, write
 
 from dedup.config import Config
-from dedup.corpus import scan_corpus
-from dedup.outlets import OutletTable
-from dedup.report import records
+from dedup.engines.local.engine import scan_corpus
+from dedup.outputs.records import records
+from dedup.text.outlets import OutletTable
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "corpus"
 
@@ -42,7 +42,7 @@ def _local(root: Path) -> tuple[list[dict], list[tuple[str, str]]]:
 
 
 def test_spark_writes_the_local_engines_records_on_the_example_corpus(spark):
-    from dedup.spark import scan_spark
+    from dedup.engines.spark.scan import scan_spark
 
     expected, _ = _local(EXAMPLES)
     assert scan_spark([str(EXAMPLES)], spark=spark).records == expected
@@ -50,7 +50,7 @@ def test_spark_writes_the_local_engines_records_on_the_example_corpus(spark):
 
 @pytest.mark.parametrize("partitions", [1, 3, 7])
 def test_spark_records_do_not_depend_on_the_partitioning(spark, labelled_corpus, partitions):
-    from dedup.spark import scan_spark
+    from dedup.engines.spark.scan import scan_spark
 
     corpus = labelled_corpus(50, 21) / "corpus"
     expected, _ = _local(corpus)
@@ -59,7 +59,7 @@ def test_spark_records_do_not_depend_on_the_partitioning(spark, labelled_corpus,
 
 
 def test_spark_reports_the_same_rejects(spark, tmp_path, article, other_article):
-    from dedup.spark import scan_spark
+    from dedup.engines.spark.scan import scan_spark
 
     write(tmp_path, "a.com/1.txt", "江城补贴\n" + "\n".join(article))
     write(tmp_path, "b.com/2.txt", "江城补贴\n" + "\n".join(article[:3]))
@@ -85,7 +85,7 @@ def test_spark_reports_the_same_rejects(spark, tmp_path, article, other_article)
 
 def _documents(root: Path) -> list[dict]:
     """Every document under ``root`` as a record with the reader's fields."""
-    from dedup.io.readers import read_file, walk
+    from dedup.io.formats import read_file, walk
 
     out = []
     for path, relpath in walk([root]).files:
@@ -97,7 +97,7 @@ def _documents(root: Path) -> list[dict]:
 
 
 def test_spark_reads_hadoop_paths_through_the_file_system(spark, labelled_corpus):
-    from dedup.spark import scan_spark
+    from dedup.engines.spark.scan import scan_spark
 
     corpus = labelled_corpus(50, 21) / "corpus"
     expected, _ = _local(corpus)
@@ -106,7 +106,7 @@ def test_spark_reads_hadoop_paths_through_the_file_system(spark, labelled_corpus
 
 
 def test_spark_reads_parquet_with_the_readers_fields(spark, labelled_corpus, tmp_path):
-    from dedup.spark import scan_spark
+    from dedup.engines.spark.scan import scan_spark
 
     # the local engine numbers a file's records by line, the Parquet reader by id: in id order the two agree
     docs = sorted(_documents(labelled_corpus(50, 21) / "corpus"), key=lambda doc: doc["id"])
@@ -126,7 +126,7 @@ def test_spark_reads_parquet_with_the_readers_fields(spark, labelled_corpus, tmp
 
 
 def test_spark_writes_part_files_and_parquet(spark, labelled_corpus, tmp_path):
-    from dedup.spark import scan_spark
+    from dedup.engines.spark.scan import scan_spark
 
     corpus = labelled_corpus(50, 21) / "corpus"
     expected, _ = _local(corpus)
@@ -141,7 +141,7 @@ def test_spark_writes_part_files_and_parquet(spark, labelled_corpus, tmp_path):
 
 
 def test_spark_writes_lone_documents_with_min_size_one(spark, labelled_corpus):
-    from dedup.spark import scan_spark
+    from dedup.engines.spark.scan import scan_spark
 
     corpus = labelled_corpus(50, 21) / "corpus"
     with scan_corpus([corpus], Config(), OutletTable.default(), workers=1) as outcome:
@@ -187,7 +187,7 @@ def test_spark_submit_runs_the_job_file_with_dedup_shipped_as_a_wheel(tmp_path):
     (wheel,) = tmp_path.glob("dedup-*.whl")
     env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "PYTHONPATH": str(wheel)}
     # imported from the zip, as executors import it from --py-files: the compiled kernels run uncached
-    probe = subprocess.run([sys.executable, "-c", "import dedup, dedup.sketch as s; print(dedup.__file__); "
+    probe = subprocess.run([sys.executable, "-c", "import dedup, dedup.stages.sketch as s; print(dedup.__file__); "
                             "print(len(s.sketch('江城发布补贴细则，市民可申领', 5, 64, 1)[0]))"],
                            env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert probe.returncode == 0, probe.stderr
@@ -204,7 +204,7 @@ def test_spark_submit_runs_the_job_file_with_dedup_shipped_as_a_wheel(tmp_path):
 def test_spark_keeps_the_local_engines_passage_partners(spark, tmp_path):
     # Every document shares passages with every other: each keeps only its best partners, and the
     # partners found in different partitions and parts of the key space merge to the same ones.
-    from dedup.spark import scan_spark
+    from dedup.engines.spark.scan import scan_spark
 
     for doc in quoting_docs():
         write(tmp_path, doc.id, f"{doc.title}\n{doc.text}")

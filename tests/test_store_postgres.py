@@ -21,13 +21,13 @@ import pytest
 
 from benchmarks.race import dedup_race, make_pairs
 from dedup.config import Config
-from dedup.corpus import scan_corpus
 from dedup.document import Document
+from dedup.engines.incremental.index import Index
+from dedup.engines.local.engine import scan_corpus
 from dedup.errors import ConfigMismatchError, StoreError
-from dedup.index import Index
-from dedup.io.readers import read_file, walk
-from dedup.outlets import OutletTable
-from dedup.report import records
+from dedup.io.formats import read_file, walk
+from dedup.outputs.records import records
+from dedup.text.outlets import OutletTable
 
 pytestmark = pytest.mark.postgres
 

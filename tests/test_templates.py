@@ -1,9 +1,9 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.clean import clean
 from dedup.document import Document
-from dedup.templates import SiteProfiles
+from dedup.stages.templates import SiteProfiles
+from dedup.text.clean import clean
 
 
 def learn_profiles(cleaned):
@@ -89,13 +89,13 @@ def test_explain_says_why_a_document_was_rejected(tmp_path, article, other_artic
 
 
 def test_keeps_whole_page_only_when_every_line_is_template():
-    from dedup.templates import keeps_whole_page
+    from dedup.stages.templates import keeps_whole_page
 
     assert keeps_whole_page(3, 3) and not keeps_whole_page(2, 3) and not keeps_whole_page(0, 3)
 
 
 def _profiles_of(rows):
-    from dedup.templates import SiteProfiles
+    from dedup.stages.templates import SiteProfiles
 
     profiles = SiteProfiles()
     for site, keys, names in rows:

@@ -3,23 +3,28 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.cluster import Edges, cluster, find_digests, same_headline
 from dedup.config import Config
-from dedup.verify import _intersection_reaching, numbers_agree, numbers_of, verify, verify_pairs
+from dedup.stages.cluster import Edges, cluster, find_digests, same_headline
+from dedup.stages.sketch import figures, intersection_size
+from dedup.stages.verify import figures_agree, intersection_reaching, verify_pairs
+
+
+def numbers_agree(a: np.ndarray, b: np.ndarray) -> bool:
+    return bool(figures_agree(len(a), len(b), int(intersection_size(a, b))))
 
 
 def test_formulaic_items_with_different_figures_disagree():
-    a = numbers_of("3月11日沪指涨081报306846点深成指涨127报952038点成交额9486亿元北向资金净买入6307亿元")
-    b = numbers_of("3月12日沪指跌038报305594点深成指跌092报943214点成交额8827亿元北向资金净买入1255亿元")
+    a = figures("3月11日沪指涨081报306846点深成指涨127报952038点成交额9486亿元北向资金净买入6307亿元")
+    b = figures("3月12日沪指跌038报305594点深成指跌092报943214点成交额8827亿元北向资金净买入1255亿元")
     assert not numbers_agree(a, b)
-    edited = numbers_of("3月11日沪指涨081报306846点深成指涨127报952038点成交额9500亿元北向资金净买入6307亿元")
+    edited = figures("3月11日沪指涨081报306846点深成指涨127报952038点成交额9500亿元北向资金净买入6307亿元")
     assert numbers_agree(a, edited)
 
 
 def test_verify_applies_threshold_and_figures():
     s = [np.arange(0, 100, dtype=np.uint32), np.arange(50, 100, dtype=np.uint32), np.arange(80, 200, dtype=np.uint32)]
-    nums = [numbers_of("") for _ in range(3)]
-    pairs = verify(s, nums, np.array([[0, 1], [0, 2], [1, 2]]), Config(threshold=0.5))
+    nums = [figures("") for _ in range(3)]
+    pairs = verify_pairs(np.array([[0, 1], [0, 2], [1, 2]]), lambda k: (s[k], nums[k]), Config(threshold=0.5))
     assert [(p.left, p.right, p.inter) for p in pairs] == [(0, 1, 50)]
 
 
@@ -130,7 +135,7 @@ _FIGURES = st.lists(st.integers(0, 6), max_size=6).map(lambda v: np.unique(np.ar
 @given(_SETS, _SETS, st.floats(0, 50))
 def test_the_bounded_intersection_is_exact_unless_it_cannot_reach_what_is_needed(a, b, needed):
     exact = len(np.intersect1d(a, b))
-    found = _intersection_reaching(a, b, needed)
+    found = intersection_reaching(a, b, needed)
     assert found == exact or (found == -1 and exact < needed)
 
 

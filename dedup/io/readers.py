@@ -7,15 +7,12 @@ the host of its URL, else the record's ``site`` field, else the first directory 
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import io
 import json
 import logging
-import os
 import zlib
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -27,86 +24,13 @@ from dedup.urls import site_of_url
 
 log = logging.getLogger("dedup")
 
-PAGE_SUFFIXES = (".txt", ".html", ".htm")
-RECORD_SUFFIXES = (".jsonl", ".jsonl.gz", ".json")
-SUPPORTED_SUFFIXES = PAGE_SUFFIXES + RECORD_SUFFIXES
-
-
-def _site_of_path(relpath: str) -> str:
+def site_of_path(relpath: str) -> str:
     parts = relpath.split("/")
     return parts[0] if len(parts) > 1 else ""
 
 
-def supported(path: str) -> bool:
-    lower = path.lower()
-    return lower.endswith(SUPPORTED_SUFFIXES)
-
-
-@dataclass
-class Walk:
-    """Files found under the corpus roots, and what the walk itself could not use."""
-
-    files: list[tuple[Path, str]]
-    """(absolute path, id prefix relative to its root)"""
-    unsupported: int
-    errors: list[InputError]
-
-    def total_bytes(self) -> int:
-        """The summed size of the files found (those that vanished since count nothing)."""
-        total = 0
-        for path, _ in self.files:
-            with contextlib.suppress(OSError):
-                total += path.stat().st_size
-        return total
-
-
-def walk(roots: Iterable[str | os.PathLike[str]], suffixes: tuple[str, ...] = SUPPORTED_SUFFIXES) -> Walk:
-    """List files under each root whose names end in ``suffixes``, sorted (a directory's files,
-    then its subdirectories), following no symlinked directory twice."""
-    files: list[tuple[Path, str]] = []
-    unsupported = 0
-    errors: list[InputError] = []
-    for root_arg in roots:
-        root = Path(root_arg)
-        if root.is_file():
-            if root.name.lower().endswith(suffixes):
-                files.append((root, root.name))
-            else:
-                unsupported += 1
-            continue
-        if not root.is_dir():
-            errors.append(InputError(str(root), "no such directory", kind="unreadable"))
-            continue
-        seen_dirs: set[tuple[int, int]] = set()
-
-        def onerror(exc: OSError, root: Path = root) -> None:
-            errors.append(InputError(str(exc.filename or root), f"cannot list: {exc.strerror}", kind="unreadable"))
-
-        for dirpath, dirnames, filenames in os.walk(root, onerror=onerror, followlinks=True):
-            try:
-                st = os.stat(dirpath)
-            except OSError as exc:
-                errors.append(InputError(dirpath, f"cannot stat: {exc.strerror}", kind="unreadable"))
-                dirnames[:] = []
-                continue
-            key = (st.st_dev, st.st_ino)
-            if key in seen_dirs:
-                errors.append(InputError(dirpath, "directory visited twice (symlink loop)", kind="unreadable"))
-                dirnames[:] = []
-                continue
-            seen_dirs.add(key)
-            dirnames.sort()
-            for name in sorted(filenames):
-                full = Path(dirpath) / name
-                rel = full.relative_to(root).as_posix()
-                if name.lower().endswith(suffixes):
-                    files.append((full, rel))
-                else:
-                    unsupported += 1
-    return Walk(files=files, unsupported=unsupported, errors=errors)
-
-
-def _read_bytes(path: Path, relpath: str, max_bytes: int) -> bytes:
+def read_bytes(path: Path, relpath: str, max_bytes: int) -> bytes:
+    """A file's bytes, or an :class:`InputError` raised when it is larger than ``max_bytes`` or unreadable."""
     try:
         size = path.stat().st_size
         if size > max_bytes:
@@ -136,7 +60,7 @@ def read_page(data: bytes, relpath: str) -> Document:
     if is_html:
         page = extract_html(text)
         url = page.url
-        site = site_of_url(url) or _site_of_path(relpath)
+        site = site_of_url(url) or site_of_path(relpath)
         return Document(
             id=relpath,
             text="\n".join(page.lines),
@@ -150,7 +74,7 @@ def read_page(data: bytes, relpath: str) -> Document:
         )
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     title = next((line.strip() for line in lines if line.strip()), None)
-    return Document(id=relpath, text=text, site=_site_of_path(relpath), title=title, source=relpath)
+    return Document(id=relpath, text=text, site=site_of_path(relpath), title=title, source=relpath)
 
 
 def record_document(obj: Any, relpath: str, line: int | None) -> Document:
@@ -171,7 +95,7 @@ def record_document(obj: Any, relpath: str, line: int | None) -> Document:
     raw_id = obj.get("id")
     doc_id = str(raw_id) if raw_id not in (None, "") else where
     url = obj.get("url") if isinstance(obj.get("url"), str) else None
-    site = site_of_url(url) or (str(obj["site"]) if obj.get("site") else "") or _site_of_path(relpath)
+    site = site_of_url(url) or (str(obj["site"]) if obj.get("site") else "") or site_of_path(relpath)
     title = obj.get("title") if isinstance(obj.get("title"), str) else None
     published = obj.get("published_at") or obj.get("date") or obj.get("time")
     meta = {k: str(v) for k, v in obj.items() if k in ("source", "author", "site_name", "fetched_at", "crawled_at") and v}
@@ -330,7 +254,7 @@ def record_parts(path: Path, relpath: str, size: int = 1 << 20) -> Iterator[tupl
         yield start, position, first
 
 
-def read_records(data: bytes, relpath: str) -> Iterator[Document | InputError]:
+def read_json_records(data: bytes, relpath: str) -> Iterator[Document | InputError]:
     """Documents from the bytes of a ``.json`` file (or UTF-16/32 JSON Lines); a bad record yields an error."""
     if looks_binary(data):
         yield InputError(relpath, "binary content, not JSON text", kind="binary")
@@ -362,39 +286,6 @@ def read_records(data: bytes, relpath: str) -> Iterator[Document | InputError]:
             yield item
 
 
-def read_file(path: Path, relpath: str, max_bytes: int = 64 * 1024 * 1024) -> Iterator[Document | InputError]:
-    """Every document in one file, and an error for every part that could not be read.
-
-    Pages and ``.json`` files larger than ``max_bytes`` are rejected; JSON Lines files are streamed,
-    and the limit applies to each record.
-    """
-    if relpath.lower().endswith((".jsonl", ".jsonl.gz")) and not whole_file_records(path, relpath):
-        yield from streamed_records(path, relpath, max_bytes)
-        return
-    try:
-        data = _read_bytes(path, relpath, max_bytes)
-    except InputError as exc:
-        yield exc
-        return
-    yield from _whole_file(data, relpath)
-
-
-def read_data(data: bytes, relpath: str, max_bytes: int = 64 * 1024 * 1024) -> Iterator[Document | InputError]:
-    """:func:`read_file` for a file already in memory (as Spark's ``binaryFiles`` hands it over).
-
-    >>> [doc.id for doc in read_data(b'{"id": "a", "text": "x"}\\n{"id": "b", "text": "y"}\\n', "f.jsonl")]
-    ['a', 'b']
-    """
-    if relpath.lower().endswith((".jsonl", ".jsonl.gz")) and not whole_file_records(data, relpath):
-        yield from streamed_records(io.BytesIO(data), relpath, max_bytes)
-        return
-    if len(data) > max_bytes:
-        yield InputError(relpath, f"too large: {len(data)} bytes > limit {max_bytes} (see --max-file-bytes)",
-                         kind="too_large")
-        return
-    yield from _whole_file(data, relpath)
-
-
 def streamed_records(source: Path | IO[bytes], relpath: str, max_bytes: int,
                      part: tuple[int, int, int] | None = None) -> Iterator[Document | InputError]:
     """The documents of a JSON Lines file (or of one ``part`` of it, :func:`record_parts`), read
@@ -408,14 +299,3 @@ def streamed_records(source: Path | IO[bytes], relpath: str, max_bytes: int,
             yield doc
 
 
-def _whole_file(data: bytes, relpath: str) -> Iterator[Document | InputError]:
-    try:
-        if relpath.lower().endswith(RECORD_SUFFIXES):
-            yield from read_records(data, relpath)
-        else:
-            yield read_page(data, relpath)
-    except InputError as exc:
-        yield exc
-    except Exception as exc:  # a reader bug must not end the run: the file is reported
-        log.exception("reading failed for %s", relpath)
-        yield InputError(relpath, f"could not be read: {exc!r}", kind="internal")

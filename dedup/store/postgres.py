@@ -15,7 +15,7 @@ How many writers stay correct (see :class:`PostgresStore`):
   clash over a document id that PostgreSQL still reports becomes :class:`StoreConflict`, and
   the engine runs the batch again;
 - two near-duplicates added at the same moment by two writers cannot both miss each other:
-  the engine looks in its buckets again after each commit (:meth:`dedup.index.Index.add_many`)
+  the engine looks in its buckets again after each commit (:meth:`dedup.engines.incremental.index.Index.add_many`)
   and links what another writer committed meanwhile;
 - common shingles are written as a new version in a connection of their own, committed at
   once, so that a refresh never holds the other writers back.
@@ -28,12 +28,14 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 
 from dedup.config import Config
 from dedup.errors import StoreConflict, StoreError
-from dedup.store import (
+from dedup.store.base import Backend, StoreBase
+from dedup.store.records import (
     DOCUMENT_COLUMNS,
     CommonSet,
     Edge,
@@ -96,7 +98,7 @@ def is_postgres_url(location: str) -> bool:
     return location.startswith(("postgresql://", "postgres://"))
 
 
-class PostgresStore:
+class PostgresStore(StoreBase):
     """A store in the PostgreSQL database at ``url`` (tables created on first use, unless ``readonly``).
 
     Every write happens in :meth:`transaction`; outside one, each statement commits alone.
@@ -190,7 +192,7 @@ class PostgresStore:
         try:
             with self.db.transaction():
                 yield
-                self._flush()
+                self._pending.flush(self.db)
         except (errors.DeadlockDetected, errors.SerializationFailure, errors.UniqueViolation) as exc:
             raise StoreConflict(f"{_safe(self.location)}: {str(exc).strip()} (the transaction was rolled back)") \
                 from exc
@@ -199,25 +201,6 @@ class PostgresStore:
         finally:
             self._depth = 0
             self._pending = _Pending()
-
-    def _flush(self) -> None:
-        pending = self._pending
-        with self.db.cursor() as cursor:
-            if pending.sites:
-                cursor.executemany("INSERT INTO site_docs VALUES (%s, %s) ON CONFLICT (site) "
-                                   "DO UPDATE SET docs = site_docs.docs + EXCLUDED.docs",
-                                   sorted(pending.sites.items()))
-            if pending.lines:
-                cursor.executemany("INSERT INTO site_lines VALUES (%s, %s) ON CONFLICT (key) "
-                                   "DO UPDATE SET count = site_lines.count + EXCLUDED.count",
-                                   sorted((_signed(key), count) for key, count in pending.lines.items()))
-            if pending.sources:
-                cursor.executemany("INSERT INTO site_sources VALUES (%s, %s, %s) ON CONFLICT (site, name) "
-                                   "DO UPDATE SET count = site_sources.count + EXCLUDED.count",
-                                   sorted((site, name, count) for (site, name), count in pending.sources.items()))
-            if pending.labels:
-                cursor.executemany("UPDATE docs SET cluster = %s WHERE n = %s",
-                                   [(label, n) for n, label in sorted(pending.labels.items())])
 
     def add(self, doc: StoredDocument, band_keys: Iterable[int], links: Iterable[Link], delta: SiteDelta) -> int:
         with self.db.cursor() as cursor:
@@ -233,7 +216,7 @@ class PostgresStore:
             cursor.executemany("INSERT INTO bands VALUES (%s, %s) ON CONFLICT DO NOTHING",
                                [(_signed(k), n) for k in sorted(set(band_keys))])
         self.link(n, links)
-        self._observe(delta)
+        self._pending.observe(delta)
         return n
 
     def link(self, number: int, links: Iterable[Link]) -> None:
@@ -247,7 +230,7 @@ class PostgresStore:
 
     def remove(self, number: int, delta: SiteDelta) -> None:
         label = self.db.execute("SELECT cluster FROM docs WHERE n = %s", (number,)).fetchone()
-        self._observe(delta)
+        self._pending.observe(delta)
         self._pending.labels.pop(number, None)
         self.db.execute("DELETE FROM bands WHERE n = %s", (number,))
         self.db.execute("DELETE FROM edges WHERE a = %s OR b = %s", (number, number))
@@ -256,14 +239,6 @@ class PostgresStore:
             rest = self._scalar("SELECT MIN(n) FROM docs WHERE cluster = %s", (number,))
             if rest is not None:
                 self.db.execute("UPDATE docs SET cluster = %s WHERE cluster = %s", (rest, number))
-
-    def _observe(self, delta: SiteDelta) -> None:
-        pending = self._pending
-        pending.sites[delta.site] += delta.sign
-        for key in delta.line_keys:
-            pending.lines[key] += delta.sign
-        for name in delta.names:
-            pending.sources[delta.site, name] += delta.sign
 
     def save_common(self, common: CommonSet) -> None:
         """Keep a new version of the common shingles, committed at once on a connection of its own
@@ -378,21 +353,9 @@ class PostgresStore:
                                    "ORDER BY containment DESC LIMIT %s", (number, number, limit)).fetchall()
         return [Edge(int(a), int(b), int(inter), float(jac), float(cont)) for a, b, inter, jac, cont in rows]
 
-    def component(self, seeds: Iterable[int]) -> tuple[list[int], list[tuple[int, int]]]:
-        seen = set(seeds)
-        frontier = sorted(seen)
-        edges: set[tuple[int, int]] = set()
-        while frontier:
-            rows = self.db.execute("SELECT a, b FROM edges WHERE a = ANY(%s) UNION SELECT a, b FROM edges "
-                                   "WHERE b = ANY(%s)", (frontier, frontier)).fetchall()
-            frontier = []
-            for a, b in rows:
-                edges.add((int(a), int(b)))
-                for node in (int(a), int(b)):
-                    if node not in seen:
-                        seen.add(node)
-                        frontier.append(node)
-        return sorted(seen), sorted(edges)
+    def edges_touching(self, numbers: list[int]) -> list[tuple[int, int]]:
+        return self.db.execute("SELECT a, b FROM edges WHERE a = ANY(%s) UNION SELECT a, b FROM edges "
+                               "WHERE b = ANY(%s)", (numbers, numbers)).fetchall()
 
     def common(self) -> CommonSet | None:
         row = self.db.execute("SELECT version, hashes FROM common_sets ORDER BY version DESC LIMIT 1").fetchone()
@@ -414,31 +377,27 @@ class PostgresStore:
                 out[key] = out.get(key, 0) + self._pending.lines[key]
         return out
 
-    def top_source(self, site: str) -> tuple[str, int] | None:
+    def source_counts(self, site: str) -> dict[str, int]:
         counts = Counter({str(name): int(count) for name, count in self.db.execute(
             "SELECT name, count FROM site_sources WHERE site = %s", (site,)).fetchall()})
         for (pending_site, name), count in self._pending.sources.items():
             if pending_site == site:
                 counts[name] += count
-        if not counts:
-            return None
-        name, count = min(counts.items(), key=lambda item: (-item[1], item[0]))
-        return name, count
+        return dict(counts)
 
     # --- figures -------------------------------------------------------------------------------
 
-    def stats(self) -> dict[str, int]:
-        labels = Counter(int(label) for (label,) in self.db.execute("SELECT cluster FROM docs").fetchall())
-        size = sum(int(self._scalar("SELECT pg_total_relation_size(%s)", (table,)))
-                   for table in _TABLES)
-        return {
-            "documents": self.count(),
-            "sites": int(self._scalar("SELECT COUNT(*) FROM site_docs WHERE docs > 0")),
-            "clusters_of_2_or_more": sum(1 for v in labels.values() if v > 1),
-            "documents_in_clusters": sum(v for v in labels.values() if v > 1),
-            "verified_edges": int(self._scalar("SELECT COUNT(*) FROM edges")),
-            "bytes": size,
-        }
+    def labels(self) -> list[int]:
+        return [int(label) for (label,) in self.db.execute("SELECT cluster FROM docs").fetchall()]
+
+    def site_total(self) -> int:
+        return int(self._scalar("SELECT COUNT(*) FROM site_docs WHERE docs > 0"))
+
+    def edge_total(self) -> int:
+        return int(self._scalar("SELECT COUNT(*) FROM edges"))
+
+    def size_bytes(self) -> int:
+        return sum(int(self._scalar("SELECT pg_total_relation_size(%s)", (table,))) for table in _TABLES)
 
 
 class _Pending:
@@ -450,10 +409,35 @@ class _Pending:
         self.sources: Counter[tuple[str, str]] = Counter()
         self.labels: dict[int, int] = {}
 
+    def observe(self, delta: SiteDelta) -> None:
+        self.sites[delta.site] += delta.sign
+        for key in delta.line_keys:
+            self.lines[key] += delta.sign
+        for name in delta.names:
+            self.sources[delta.site, name] += delta.sign
+
+    def flush(self, db: Any) -> None:
+        """Write the shared rows, in one global order (two writers then never wait on each other in a circle)."""
+        with db.cursor() as cursor:
+            if self.sites:
+                cursor.executemany("INSERT INTO site_docs VALUES (%s, %s) ON CONFLICT (site) "
+                                   "DO UPDATE SET docs = site_docs.docs + EXCLUDED.docs",
+                                   sorted(self.sites.items()))
+            if self.lines:
+                cursor.executemany("INSERT INTO site_lines VALUES (%s, %s) ON CONFLICT (key) "
+                                   "DO UPDATE SET count = site_lines.count + EXCLUDED.count",
+                                   sorted((_signed(key), count) for key, count in self.lines.items()))
+            if self.sources:
+                cursor.executemany("INSERT INTO site_sources VALUES (%s, %s, %s) ON CONFLICT (site, name) "
+                                   "DO UPDATE SET count = site_sources.count + EXCLUDED.count",
+                                   sorted((site, name, count) for (site, name), count in self.sources.items()))
+            if self.labels:
+                cursor.executemany("UPDATE docs SET cluster = %s WHERE n = %s",
+                                   [(label, n) for n, label in sorted(self.labels.items())])
+
 
 def _safe(url: str) -> str:
     """The URL without its password, for messages."""
-    from urllib.parse import urlsplit, urlunsplit
 
     parts = urlsplit(url)
     if parts.password is None:
@@ -464,4 +448,13 @@ def _safe(url: str) -> str:
     return urlunsplit((parts.scheme, f"{user}{host}{port}", parts.path, parts.query, parts.fragment))
 
 
-__all__ = ["PostgresStore", "SCHEMA_VERSION", "is_postgres_url"]
+__all__ = ["BACKEND", "PostgresStore", "SCHEMA_VERSION", "is_postgres_url"]
+
+
+BACKEND = Backend(
+    name="postgres",
+    claims=is_postgres_url,
+    open=lambda location, readonly, timeout: PostgresStore(location, readonly=readonly, timeout=timeout),
+    exists=is_postgres_url,  # a database is asked when it is opened
+)
+"""``postgresql://user@host:port/db``: many writers and readers at once."""

@@ -26,7 +26,8 @@ import numpy as np
 
 from dedup.config import Config
 from dedup.errors import StoreError
-from dedup.store import (
+from dedup.store.base import Backend, StoreBase
+from dedup.store.records import (
     DOCUMENT_COLUMNS,
     CommonSet,
     Edge,
@@ -154,7 +155,48 @@ def _marks(values: list[Any]) -> str:
     return ",".join("?" * len(values))
 
 
-class SQLiteStore:
+class WriterLock:
+    """The advisory lock on ``PATH.lock`` that makes a writer the only one."""
+
+    def __init__(self, path: Path, timeout: float) -> None:
+        lock_path = Path(f"{path}.lock")
+        try:
+            handle = open(lock_path, "a+")  # noqa: SIM115 - held while the store is open
+        except OSError as exc:
+            raise StoreError(f"cannot create lock file {lock_path}: {exc.strerror or exc}") from exc
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    handle.close()
+                    raise StoreError(f"another process is writing to {path} (waited {timeout:g} s for "
+                                     f"{lock_path}); open it read-only to query, or try again later") from None
+                time.sleep(0.05)
+        self.handle: Any = handle
+
+    def release(self) -> None:
+        if self.handle is not None:
+            fcntl.flock(self.handle, fcntl.LOCK_UN)
+            self.handle.close()
+            self.handle = None
+
+
+def has_meta(db: sqlite3.Connection) -> bool:
+    return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone() is not None
+
+
+def check_schema(db: sqlite3.Connection, path: Path, required: bool = False) -> None:
+    """Refuse a file written in another format before touching it (``required``: or in none)."""
+    schema = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() if has_meta(db) else None
+    if (schema is None and required) or (schema is not None and schema[0] != str(SCHEMA_VERSION)):
+        raise StoreError(f"{path} is an index of format {schema[0] if schema else '?'}; this version of dedup "
+                         f"reads format {SCHEMA_VERSION}: build the index again with `dedup index`")
+
+
+class SQLiteStore(StoreBase):
     """A store in the SQLite file at ``path`` (created when missing, unless ``readonly``)."""
 
     shared = False
@@ -164,13 +206,13 @@ class SQLiteStore:
         self.path = Path(path)
         self.location = str(self.path)
         self.readonly = readonly
-        self._lock_handle: Any = None
+        self._lock: WriterLock | None = None
         self._top: int | None = None
         self._checkpointer: _Checkpointer | None = None
         if readonly and not self.path.exists():
             raise StoreError(f"no index at {self.path}")
         if not readonly:
-            self._lock(timeout)
+            self._lock = WriterLock(self.path, timeout)
         try:
             uri = f"file:{self.path}?mode=ro" if readonly else str(self.path)
             self.db = sqlite3.connect(uri, uri=readonly, timeout=timeout, isolation_level=None,
@@ -180,7 +222,7 @@ class SQLiteStore:
             # keep the B-tree's inner pages in memory at a million documents.
             self.db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
             self.db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
-            self._check_schema()
+            check_schema(self.db, self.path)
             if not readonly:
                 self.db.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # takes effect only in a new file
                 self.db.execute("PRAGMA journal_mode = WAL")
@@ -197,38 +239,9 @@ class SQLiteStore:
 
     # --- opening and closing -------------------------------------------------------------------
 
-    def _lock(self, timeout: float) -> None:
-        lock_path = Path(f"{self.path}.lock")
-        try:
-            handle = open(lock_path, "a+")  # noqa: SIM115 - held while the store is open
-        except OSError as exc:
-            raise StoreError(f"cannot create lock file {lock_path}: {exc.strerror or exc}") from exc
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    handle.close()
-                    raise StoreError(f"another process is writing to {self.path} (waited {timeout:g} s for "
-                                     f"{lock_path}); open it read-only to query, or try again later") from None
-                time.sleep(0.05)
-        self._lock_handle = handle
-
     def _unlock(self) -> None:
-        if self._lock_handle is not None:
-            fcntl.flock(self._lock_handle, fcntl.LOCK_UN)
-            self._lock_handle.close()
-            self._lock_handle = None
-
-    def _check_schema(self) -> None:
-        """Refuse a file written in another format before touching it."""
-        has_meta = self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
-        schema = self.db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() if has_meta else None
-        if has_meta and schema is not None and schema[0] != str(SCHEMA_VERSION):
-            raise StoreError(f"{self.path} is an index of format {schema[0]}; this version of dedup reads format "
-                             f"{SCHEMA_VERSION}: build the index again with `dedup index`")
+        if self._lock is not None:
+            self._lock.release()
 
     def close(self) -> None:
         try:
@@ -242,20 +255,13 @@ class SQLiteStore:
     # --- configuration -------------------------------------------------------------------------
 
     def stored_config(self) -> Config | None:
-        row = self.db.execute("SELECT value FROM meta WHERE key = 'config'").fetchone() if self._has_meta() else None
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'config'").fetchone() if has_meta(self.db) else None
         if row is None:
             if self.readonly:
                 raise StoreError(f"{self.path} is not a dedup index (no stored configuration)")
             return None
-        schema = self.db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-        if schema is None or schema[0] != str(SCHEMA_VERSION):
-            raise StoreError(f"{self.path} is an index of format {schema[0] if schema else '?'}; this version of dedup "
-                             f"reads format {SCHEMA_VERSION}: build the index again with `dedup index`")
+        check_schema(self.db, self.path, required=True)
         return Config.from_dict(json.loads(row[0]))
-
-    def _has_meta(self) -> bool:
-        return self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone() \
-            is not None
 
     def save_config(self, config: Config) -> None:
         with self.transaction():
@@ -444,22 +450,9 @@ class SQLiteStore:
                                    "ORDER BY containment DESC LIMIT ?", (number, number, limit or -1)).fetchall()
         return [Edge(*row) for row in rows]
 
-    def component(self, seeds: Iterable[int]) -> tuple[list[int], list[tuple[int, int]]]:
-        """The stored documents connected to ``seeds`` through verified edges, and those edges."""
-        seen = set(seeds)
-        frontier = sorted(seen)
-        edges: set[tuple[int, int]] = set()
-        while frontier:
-            chunk, frontier = frontier[:_CHUNK], frontier[_CHUNK:]
-            rows = self.db.execute(f"SELECT a, b FROM edges WHERE a IN ({_marks(chunk)}) UNION "
-                                   f"SELECT a, b FROM edges WHERE b IN ({_marks(chunk)})", chunk + chunk).fetchall()
-            for a, b in rows:
-                edges.add((a, b))
-                for node in (a, b):
-                    if node not in seen:
-                        seen.add(node)
-                        frontier.append(node)
-        return sorted(seen), sorted(edges)
+    def edges_touching(self, numbers: list[int]) -> list[tuple[int, int]]:
+        return self.db.execute(f"SELECT a, b FROM edges WHERE a IN ({_marks(numbers)}) UNION "
+                               f"SELECT a, b FROM edges WHERE b IN ({_marks(numbers)})", numbers + numbers).fetchall()
 
     def common(self) -> CommonSet | None:
         stamp = self.db.execute("SELECT value FROM meta WHERE key = 'common_stamp'").fetchone()
@@ -483,27 +476,38 @@ class SQLiteStore:
                 f"SELECT key, count FROM site_lines WHERE key IN ({_marks(part)})", part))
         return out
 
-    def top_source(self, site: str) -> tuple[str, int] | None:
-        """The name the site's documents credit most often, and how many do (ties: first by name)."""
-        row = self.db.execute("SELECT name, count FROM site_sources WHERE site = ? ORDER BY count DESC, name LIMIT 1",
-                              (site,)).fetchone()
-        return (str(row[0]), int(row[1])) if row else None
+    def source_counts(self, site: str) -> dict[str, int]:
+        return {str(name): int(count) for name, count in self.db.execute(
+            "SELECT name, count FROM site_sources WHERE site = ?", (site,))}
 
     # --- figures -------------------------------------------------------------------------------
 
-    def stats(self) -> dict[str, int]:
-        labels: dict[int, int] = {}
-        for (label,) in self.db.execute("SELECT cluster FROM docs"):
-            labels[label] = labels.get(label, 0) + 1
+    def labels(self) -> Iterator[int]:
+        return (label for (label,) in self.db.execute("SELECT cluster FROM docs"))
+
+    def site_total(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM site_docs WHERE docs > 0").fetchone()[0])
+
+    def edge_total(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM edges").fetchone()[0])
+
+    def size_bytes(self) -> int:
         wal = Path(f"{self.path}-wal")
-        return {
-            "documents": self.count(),
-            "sites": int(self.db.execute("SELECT COUNT(*) FROM site_docs WHERE docs > 0").fetchone()[0]),
-            "clusters_of_2_or_more": sum(1 for v in labels.values() if v > 1),
-            "documents_in_clusters": sum(v for v in labels.values() if v > 1),
-            "verified_edges": int(self.db.execute("SELECT COUNT(*) FROM edges").fetchone()[0]),
-            "bytes": self.path.stat().st_size + (wal.stat().st_size if wal.exists() else 0),
-        }
+        return self.path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
 
 
-__all__ = ["SQLiteStore", "SCHEMA_VERSION"]
+def _open(location: str, readonly: bool, timeout: float) -> SQLiteStore:
+    path = location[len("sqlite:///"):] if location.startswith("sqlite:///") else location
+    return SQLiteStore(path, readonly=readonly, timeout=timeout)
+
+
+BACKEND = Backend(
+    name="sqlite",
+    claims=lambda location: True,
+    open=_open,
+    exists=lambda location: Path(location[len("sqlite:///"):] if location.startswith("sqlite:///") else location).exists(),
+)
+"""A path (or ``sqlite:///path``): one file, one writer at a time. Asked last: it takes any location."""
+
+
+__all__ = ["BACKEND", "SQLiteStore", "SCHEMA_VERSION"]

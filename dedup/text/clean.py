@@ -18,11 +18,11 @@ from functools import lru_cache
 import numpy as np
 from numba import njit
 
+from dedup.compiled import NUMBA_CACHE, code_points
 from dedup.document import Attribution, CleanDocument, Document
 from dedup.errors import InputError
-from dedup.normalize import alnum_table, compact, compact_lines, normalize
-from dedup.outlets import OutletTable, name_key
-from dedup.sketch import NUMBA_CACHE, code_points
+from dedup.text.normalize import alnum_table, compact, compact_lines, normalize
+from dedup.text.outlets import OutletTable, name_key
 from dedup.urls import site_of_url
 
 CHINA_TZ = timezone(timedelta(hours=8))
@@ -227,7 +227,7 @@ _CLAUSE_WORDS = re.compile("[" + re.escape(_BOUNDARY) + r"]+(\w{2,10})")
 _LEADING_WORDS = re.compile(r"\w{2,10}")
 
 
-def _clause_openings(line: str) -> list[str]:
+def clause_openings(line: str) -> list[str]:
     """The first (up to ten) word characters of every clause that opens with two or more."""
     leading = _LEADING_WORDS.match(line)
     openings: list[str] = _CLAUSE_WORDS.findall(line)
@@ -280,21 +280,21 @@ def _opening_hits(codes: np.ndarray, word: np.ndarray, boundary: np.ndarray,
     return out[:found]
 
 
-def _title_openings(lines: list[str], title_chars: set[str]) -> list[tuple[int, int, str]]:
-    """``(line index, ordinal, opening)`` of each clause opening (:func:`_clause_openings`) whose
+def title_openings(lines: list[str], title_chars: set[str]) -> list[tuple[int, int, str]]:
+    """``(line index, ordinal, opening)`` of each clause opening (:func:`clause_openings`) whose
     first two characters are in the title, found for the whole page at once.
 
     A page has a hundred clause openings or more, and a handful that start with title characters:
     a compiled pass over the code points finds them, so that Python looks at those few alone.
 
-    >>> _title_openings(["新规出台,新规落地", "落地后,新规"], set("新规落地"))
+    >>> title_openings(["新规出台,新规落地", "落地后,新规"], set("新规落地"))
     [(0, 0, '新规出台'), (0, 1, '新规落地'), (1, 0, '落地后'), (1, 1, '新规')]
     """
     text = "\n".join(lines)
     codes = code_points(text)
     if codes.size < 2 or int(codes.max()) > 0xFFFF:  # beyond the tables: opening by opening
         return [(index, ordinal, opening) for index, line in enumerate(lines)
-                for ordinal, opening in enumerate(_clause_openings(line))
+                for ordinal, opening in enumerate(clause_openings(line))
                 if opening[0] in title_chars and opening[1] in title_chars]
     word, boundary = _char_tables()
     title = np.array(sorted(ord(ch) for ch in title_chars), dtype=np.uint32)
@@ -303,7 +303,7 @@ def _title_openings(lines: list[str], title_chars: set[str]) -> list[tuple[int, 
 
 
 def _clause_opening_starts(line: str) -> list[int]:
-    """Where the openings of :func:`_clause_openings` start, in the same order."""
+    """Where the openings of :func:`clause_openings` start, in the same order."""
     starts = [match.start(1) for match in _CLAUSE_WORDS.finditer(line)]
     return [0, *starts] if _LEADING_WORDS.match(line) else starts
 
@@ -341,7 +341,7 @@ def find_spin_fragments(lines: list[str], title: str | None) -> dict[int, list[t
     # punctuation or a space. Runs are found on the words that open clauses (collected by the regex
     # engine); their positions are looked up only if the page turns out to be spun.
     runs: list[tuple[int, int, str, str]] = []  # (line index, clause ordinal, run, clause opening)
-    for index, ordinal, opening in _title_openings(lines, title_chars):
+    for index, ordinal, opening in title_openings(lines, title_chars):
         end = 2
         while end < len(opening) and opening[end] in title_chars:
             end += 1
@@ -802,6 +802,68 @@ def _edits_leave_text(page: _Page, line: _Line) -> bool:
     return True
 
 
+def _title_of(doc: Document, to_simplified: bool) -> str | None:
+    title = normalize(doc.title, to_simplified).strip() if doc.title else None
+    if title and _BREADCRUMB.search(title):
+        # A text page's first line can be the breadcrumb; its last segment is the title.
+        title = re.split(r"\s*[>»]\s*", title)[-1].strip() or None
+    return title
+
+
+def _meta_sources(doc: Document, to_simplified: bool) -> list[Attribution]:
+    """The sources a page's metadata names (``<meta name="source">`` and the like)."""
+    found = []
+    for key in _META_SOURCE_KEYS:
+        value = doc.meta.get(key)
+        name = _outlet_name(normalize(value, to_simplified)) if value else None
+        if name:
+            found.append(Attribution("meta source", name, f"<meta {key}={value}>"))
+    return found
+
+
+def _unspun(kept: list[str], kept_keys: list[str], kept_written: list[str], spans: dict[int, list[tuple[int, int]]],
+            removed: list[tuple[str, str]]) -> tuple[list[str], list[str], list[str]]:
+    """The kept lines with the spun title fragments cut out (a line that was mostly fragments,
+    a spin advert, goes whole); what was cut is added to ``removed``."""
+    cleaned: list[str] = []
+    cleaned_keys: list[str] = []
+    cleaned_written: list[str] = []
+    for index, (line, key) in enumerate(zip(kept, kept_keys, strict=True)):
+        if index not in spans:
+            cleaned.append(line)
+            cleaned_keys.append(key)
+            cleaned_written.append(kept_written[index])
+            continue
+        stripped = _remove_spans(line, spans[index])
+        stripped_key = compact(stripped)
+        removed.extend(("spun title fragment", line[s:e]) for s, e in spans[index])
+        if len(spans[index]) >= 3 and len(stripped_key) <= 40:
+            removed.append(("spin advert", stripped))
+            continue
+        cleaned.append(stripped)
+        cleaned_keys.append(stripped_key)
+        cleaned_written.append(stripped)
+    return cleaned, cleaned_keys, cleaned_written
+
+
+def _mark_own_credits(doc: Document, attributions: list[Attribution], outlets: OutletTable) -> bool:
+    """Turn a 来源 that names the page's own site into a self-attribution and put every known
+    outlet under its canonical name; returns whether the page names itself as its source."""
+    own_names = {name_key(n) for n in (doc.meta.get("og:site_name"), doc.meta.get("site_name")) if n}
+    own_outlet = outlets.by_site(doc.site)
+    self_attributed = False
+    for attribution in attributions:
+        key = name_key(attribution.outlet)
+        resolved = outlets.resolve(attribution.outlet)
+        names_itself = key in own_names or (own_outlet is not None and resolved is own_outlet)
+        if names_itself and attribution.form in ("来源", "出处", "来自"):
+            attribution.form = "self"
+            self_attributed = True
+        if resolved is not None:
+            attribution.outlet = resolved.name
+    return self_attributed
+
+
 def clean(doc: Document, outlets: OutletTable | None = None, options: CleanOptions | None = None) -> CleanDocument:
     """Clean one document: drop furniture, undo spinning, collect attributions and time.
 
@@ -814,19 +876,11 @@ def clean(doc: Document, outlets: OutletTable | None = None, options: CleanOptio
     outlets = outlets or OutletTable.default()
     to_simplified = options.to_simplified
     removed: list[tuple[str, str]] = list(doc.removed)
-    attributions: list[Attribution] = []
+    attributions = _meta_sources(doc, to_simplified)
     fetched = doc.meta.get("fetched_at") or doc.meta.get("crawled_at")
     published = parse_time(doc.published_at, fetched) if doc.published_at else None
-    for key in _META_SOURCE_KEYS:
-        value = doc.meta.get(key)
-        name = _outlet_name(normalize(value, to_simplified)) if value else None
-        if name:
-            attributions.append(Attribution("meta source", name, f"<meta {key}={value}>"))
 
-    title = normalize(doc.title, to_simplified).strip() if doc.title else None
-    if title and _BREADCRUMB.search(title):
-        # A text page's first line can be the breadcrumb; its last segment is the title.
-        title = re.split(r"\s*[>»]\s*", title)[-1].strip() or None
+    title = _title_of(doc, to_simplified)
     title_key = compact(title) if title else ""
     page_lines = doc.text.replace("\r", "\n").split("\n")
     normalized = normalize("\n".join(page_lines), to_simplified)
@@ -865,47 +919,17 @@ def clean(doc: Document, outlets: OutletTable | None = None, options: CleanOptio
         page.kept.append(current.text)
     published, chinese = page.published, page.chinese
 
-    spun = False
     spans = find_spin_fragments(kept, title) if chinese else {}
+    spun = bool(spans)
     if spans:
-        spun = True
-        cleaned: list[str] = []
-        cleaned_keys: list[str] = []
-        cleaned_written: list[str] = []
-        for index, (line, key) in enumerate(zip(kept, kept_keys, strict=True)):
-            if index not in spans:
-                cleaned.append(line)
-                cleaned_keys.append(key)
-                cleaned_written.append(kept_written[index])
-                continue
-            stripped = _remove_spans(line, spans[index])
-            stripped_key = compact(stripped)
-            removed.extend(("spun title fragment", line[s:e]) for s, e in spans[index])
-            if len(spans[index]) >= 3 and len(stripped_key) <= 40:
-                removed.append(("spin advert", stripped))
-                continue
-            cleaned.append(stripped)
-            cleaned_keys.append(stripped_key)
-            cleaned_written.append(stripped)
-        kept, kept_keys, kept_written = cleaned, cleaned_keys, cleaned_written
+        kept, kept_keys, kept_written = _unspun(kept, kept_keys, kept_written, spans, removed)
 
     links_from = find_link_list(kept)
     if links_from < len(kept):
         removed.extend(("headline list", line) for line in kept[links_from:])
         kept, kept_keys, kept_written = kept[:links_from], kept_keys[:links_from], kept_written[:links_from]
 
-    own_names = {name_key(n) for n in (doc.meta.get("og:site_name"), doc.meta.get("site_name")) if n}
-    own_outlet = outlets.by_site(doc.site)
-    self_attributed = False
-    for attribution in attributions:
-        key = name_key(attribution.outlet)
-        resolved = outlets.resolve(attribution.outlet)
-        names_itself = key in own_names or (own_outlet is not None and resolved is own_outlet)
-        if names_itself and attribution.form in ("来源", "出处", "来自"):
-            attribution.form = "self"
-            self_attributed = True
-        if resolved is not None:
-            attribution.outlet = resolved.name
+    self_attributed = _mark_own_credits(doc, attributions, outlets)
     body = "\n".join(kept)
     return CleanDocument(
         doc=doc,

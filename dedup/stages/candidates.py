@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 
 from dedup.config import Config
-from dedup.partners import estimated_containment, passage_rows_of
-from dedup.sketch import (
+from dedup.stages.partners import estimated_containment, passage_rows_of
+from dedup.stages.sketch import (
     band_keys_one,
     code_points,
     distinct_sorted,
@@ -104,7 +104,7 @@ def _lead_signature(compared: str, signature: np.ndarray, config: Config, hashes
 @dataclass(frozen=True)
 class DocumentSketch:
     """What every engine keeps of a compared text: its shingle set (sorted distinct uint32), MinHash
-    signature, figures (:func:`dedup.sketch.figures`) and keys (:func:`keys_of`)."""
+    signature, figures (:func:`dedup.stages.sketch.figures`) and keys (:func:`keys_of`)."""
 
     shingles: np.ndarray
     signature: np.ndarray
@@ -113,7 +113,7 @@ class DocumentSketch:
 
 
 def sketch_document(compared: str, config: Config) -> DocumentSketch:
-    """:func:`dedup.sketch.sketch_with_figures` and :func:`keys_of` of a compared text, the one
+    """:func:`dedup.stages.sketch.sketch_with_figures` and :func:`keys_of` of a compared text, the one
     step every engine sketches a document with. The text is shingled once: the whole text's set,
     its lead's and its passages all come from the same run of shingle hashes.
 
@@ -147,7 +147,7 @@ def text_keys(compared: str, config: Config) -> tuple[np.ndarray, np.ndarray]:
 
 def proposed_by(keys_a: np.ndarray, keys_b: np.ndarray, config: Config) -> list[str]:
     """Which keys two documents share (their :func:`keys_of`): the whole text's bands, the lead's,
-    passages (with the containment they estimate, :mod:`dedup.partners`). What explains a pair.
+    passages (with the containment they estimate, :mod:`dedup.stages.partners`). What explains a pair.
 
     >>> text = "工信部表示将加快培育一批有国际竞争力的先进制造业集群，推动区域协调发展。" * 3
     >>> _, keys = text_keys(text, Config())
@@ -201,7 +201,7 @@ def owner_pairs(keys: np.ndarray, owners: np.ndarray, max_bucket: int) -> np.nda
 @dataclass(frozen=True)
 class CandidateCounts:
     """How many candidate pairs each kind of key proposed: ``bands`` (the whole text's and the
-    lead's), ``passages`` (pairs kept as passage partners, :mod:`dedup.partners`), ``both`` (pairs
+    lead's), ``passages`` (pairs kept as passage partners, :mod:`dedup.stages.partners`), ``both`` (pairs
     proposed by both), and ``scored`` (pairs that shared a passage and were scored to choose them).
 
     >>> CandidateCounts(bands=10, passages=4, both=1, scored=90).describe()

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import opencc
 
-from dedup.sketch import code_points
+from dedup.compiled import code_points
 
 log = logging.getLogger("dedup")
 
@@ -35,7 +35,7 @@ def _t2s() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
 
-T2S_CHANGES = Path(__file__).parent / "data" / "t2s_changes.json"
+T2S_CHANGES = Path(__file__).parent.parent / "data" / "t2s_changes.json"
 """The characters and phrases t2s can change, read from its dictionaries (``tests/opencc_changes.py``)."""
 
 

@@ -33,7 +33,7 @@ from typing import Any
 
 from dedup.document import CleanDocument
 from dedup.errors import InputError
-from dedup.normalize import compact
+from dedup.text.normalize import compact
 
 DETAIL = 2000
 """Clusters (the largest) whose members the page holds in full."""

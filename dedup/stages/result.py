@@ -13,15 +13,15 @@ from typing import TypeVar, overload
 
 import numpy as np
 
-from dedup.canonical import Choice, Member, choose, member_facts
-from dedup.cluster import Edges, cluster, find_digests, neighbours_of, same_headline
 from dedup.config import Config
 from dedup.document import CleanDocument
 from dedup.errors import InputError
-from dedup.outlets import OutletTable
-from dedup.sketch import intersection_size, jaccard_containment
-from dedup.templates import SiteProfiles
-from dedup.verify import Pair, VerifiedPairs
+from dedup.stages.canonical import Choice, Member, choose, member_facts
+from dedup.stages.cluster import Edges, cluster, find_digests, neighbours_of, same_headline
+from dedup.stages.sketch import intersection_size, jaccard_containment
+from dedup.stages.templates import SiteProfiles
+from dedup.stages.verify import Pair, VerifiedPairs
+from dedup.text.outlets import OutletTable
 
 T = TypeVar("T")
 
@@ -135,7 +135,7 @@ def build_clusters(doc_of: Callable[[int], CleanDocument], shingles_of: Callable
     """Cluster the verified pairs and choose each cluster's canonical copy and origin.
 
     Returns the labels, the clusters of two or more, the lone documents and the digest pages
-    with their items (:func:`dedup.cluster.find_digests`).
+    with their items (:func:`dedup.stages.cluster.find_digests`).
 
     Documents and shingle sets are fetched through ``doc_of`` and ``shingles_of`` only for members
     of clusters of two or more, so a caller can keep them on disk.
@@ -200,4 +200,30 @@ def lone_cluster_maker(doc_of: Callable[[int], CleanDocument], sizes: np.ndarray
     return lambda index: Cluster([index], None, [1.0], [1.0], chooser=_lone_chooser(doc_of, index, sizes, outlets))
 
 
-__all__ = ["ScanResult", "Cluster", "LazySequence", "build_clusters", "lone_cluster_maker"]
+Clustered = tuple[np.ndarray, list[Cluster], np.ndarray, dict[int, list[int]]]
+"""What :func:`build_clusters` returns: labels, clusters of two or more, lone documents, digests."""
+
+
+def scan_result(docs: Sequence[CleanDocument], shingles: Sequence[np.ndarray], sizes: np.ndarray,
+                clustered: Clustered, pairs: VerifiedPairs, config: Config, outlets: OutletTable,
+                candidates: np.ndarray | None = None, profiles: SiteProfiles | None = None,
+                stats: dict[str, float] | None = None) -> ScanResult:
+    """The :class:`ScanResult` of clustered documents, as every engine returns it (lone documents
+    get their cluster of one, chosen only when asked for).
+
+    >>> none = VerifiedPairs.of([])
+    >>> result = scan_result([], [], np.zeros(0, np.int64), build_clusters(lambda k: None, lambda k: None,
+    ...     np.zeros(0, np.int64), none, Config(), OutletTable.default()), none, Config(), OutletTable.default())
+    >>> result.clusters, result.stats
+    ([], {'candidates': 0.0, 'verified': 0.0})
+    """
+    labels, clusters, lone, digests = clustered
+    if candidates is None:
+        candidates = np.zeros((0, 2), dtype=np.int64)
+    figures = {"candidates": float(len(candidates)), "verified": float(len(pairs))} if stats is None else stats
+    return ScanResult(docs=docs, shingles=shingles, labels=labels, clusters=clusters, candidates=candidates,
+                      pairs=pairs, profiles=profiles or SiteProfiles(), config=config, stats=figures, lone=lone,
+                      lone_cluster=lone_cluster_maker(docs.__getitem__, sizes, outlets), digests=digests)
+
+
+__all__ = ["Clustered", "ScanResult", "Cluster", "LazySequence", "build_clusters", "lone_cluster_maker", "scan_result"]

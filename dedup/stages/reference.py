@@ -1,6 +1,6 @@
 """The numpy reference kernels: shingle hashes, MinHash signatures and LSH band keys written with
 whole-array numpy, easy to read and to check against datasketch. No engine calls them: the
-compiled kernels in :mod:`dedup.sketch` are the ones that run, and the tests check that both give
+compiled kernels in :mod:`dedup.stages.sketch` are the ones that run, and the tests check that both give
 the same values bit for bit.
 """
 
@@ -10,9 +10,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from dedup.lsh import LEAD_FIRST_BAND, band_pairs, decode_pairs, merge_pairs
-from dedup.signature import EMPTY_VALUE, permutations
-from dedup.sketch import sketch
+from dedup.stages.candidates import LEAD_FIRST_BAND, band_pairs, decode_pairs, merge_pairs
+from dedup.stages.signature import EMPTY_VALUE, permutations
+from dedup.stages.sketch import sketch
 
 _POLY = np.uint64(0x100000001B3)
 _EMPTY = np.zeros(0, dtype=np.uint32)
@@ -35,7 +35,7 @@ def code_points(text: str) -> np.ndarray:
 
 def shingle_hashes(text: str, k: int) -> np.ndarray:
     """Sorted, distinct 32-bit hashes of the text's k-character shingles (the reference path;
-    :func:`dedup.sketch.sketch` computes the same set compiled).
+    :func:`dedup.stages.sketch.sketch` computes the same set compiled).
 
     A text shorter than ``k`` (but not empty) is one shingle of its own, so two different short
     texts never share a set; an empty text has no shingles and is never matched.

@@ -26,10 +26,11 @@ from hashlib import blake2b
 import numpy as np
 from numba import njit
 
+from dedup.compiled import NUMBA_CACHE
 from dedup.config import Config
-from dedup.lsh import owner_pairs
-from dedup.sketch import NUMBA_CACHE, intersection_size
-from dedup.verify import Packed
+from dedup.stages.candidates import owner_pairs
+from dedup.stages.sketch import intersection_size
+from dedup.stages.verify import Packed
 
 _NONE = np.zeros(0, dtype=np.uint32)
 
@@ -115,21 +116,6 @@ def sample_pairs(owners: np.ndarray, keys: np.ndarray, max_bucket: int) -> np.nd
     return owner_pairs(keys, owners, max_bucket)
 
 
-def pairs_within(pairs: np.ndarray, positions: np.ndarray, n: int) -> np.ndarray:
-    """The candidate ``pairs`` (document indices) whose both ends are among ``positions``,
-    renumbered as positions into it.
-
-    >>> pairs_within(np.array([[0, 2], [1, 2], [2, 3]]), np.array([0, 2, 3]), 4).tolist()
-    [[0, 1], [1, 2]]
-    """
-    where = np.full(n, -1, dtype=np.int64)
-    where[positions] = np.arange(len(positions))
-    if not len(pairs):
-        return np.zeros((0, 2), dtype=np.int64)
-    mapped = where[pairs]
-    return mapped[(mapped >= 0).all(axis=1)]
-
-
 @dataclass(frozen=True)
 class CommonShingles:
     """The common shingles of a corpus (sorted uint32) and how documents are compared without them.
@@ -161,6 +147,19 @@ class CommonShingles:
         values, counts = np.unique(np.concatenate(held), return_counts=True)
         return cls(values[counts >= needed].astype(np.uint32), config.min_shingles)
 
+    @classmethod
+    def from_sample(cls, sets: Sequence[np.ndarray], keys: np.ndarray, config: Config) -> CommonShingles:
+        """The common set of a sample: its documents' shingle ``sets`` and their LSH ``keys`` (one
+        row of ``config.total_keys`` per document), the near-identical copies among them grouped
+        through their shared keys (:func:`sample_pairs`). Every engine learns its set this way.
+
+        >>> CommonShingles.from_sample([], np.zeros((0, Config().total_keys), np.uint64), Config()).hashes.size
+        0
+        """
+        keys = np.asarray(keys, dtype=np.uint64).reshape(len(sets), config.total_keys)
+        pairs = sample_pairs(np.repeat(np.arange(len(sets)), config.total_keys), keys.ravel(), config.max_bucket)
+        return cls.learn(sets, pairs, config)
+
     def __len__(self) -> int:
         return len(self.hashes)
 
@@ -179,7 +178,7 @@ class CommonShingles:
     def unpack(self, words: np.ndarray, n_shingles: np.ndarray, n_numbers: np.ndarray) -> Packed:
         """Documents' evidence and figures from their sketch records laid end to end (each record
         ``n_shingles`` uint32 shingles then ``n_numbers`` uint64 figures, read as uint32 ``words``),
-        packed for :func:`dedup.verify.check_packed`."""
+        packed for :func:`dedup.stages.verify.check_packed`."""
         shingles, shingle_starts, numbers, number_starts = _unpack(
             words, np.asarray(n_shingles, dtype=np.int64), np.asarray(n_numbers, dtype=np.int64), self.hashes,
             self._filter, self.min_left)
@@ -277,5 +276,5 @@ class EvidenceReader:
         return self._cached(index)[0]
 
 
-__all__ = ["CommonShingles", "EvidenceReader", "holder_groups", "min_holders", "pairs_within", "sample_positions",
+__all__ = ["CommonShingles", "EvidenceReader", "holder_groups", "min_holders", "sample_positions",
            "sample_rank"]

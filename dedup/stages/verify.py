@@ -8,8 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from dedup.compiled import NUMBA_CACHE
 from dedup.config import Config
-from dedup.sketch import NUMBA_CACHE, figures, intersection_size
+from dedup.stages.sketch import intersection_size
 
 
 @dataclass
@@ -60,16 +61,6 @@ class VerifiedPairs:
         return cls(ends[:, 0], ends[:, 1], ends[:, 2], scores[:, 0], scores[:, 1])
 
 
-def numbers_of(compared: str) -> np.ndarray:
-    """The distinct digit runs (ASCII digits; NFKC has already folded full-width ones) of a compared
-    text, as sorted uint64 keys.
-
-    >>> len(numbers_of("沪指跌151报342070点，跌151"))
-    2
-    """
-    return figures(compared)
-
-
 @njit(cache=NUMBA_CACHE, nogil=True)
 def figures_agree(size_a: int, size_b: int, shared: int, min_numbers: int = 4,
                   share: float = 0.5) -> bool:  # pragma: no cover - compiled
@@ -85,17 +76,8 @@ def figures_agree(size_a: int, size_b: int, shared: int, min_numbers: int = 4,
     return smaller < min_numbers or shared >= share * smaller
 
 
-def numbers_agree(a: np.ndarray, b: np.ndarray) -> bool:
-    """:func:`figures_agree` on two :func:`numbers_of` arrays.
-
-    >>> numbers_agree(numbers_of("1 2 3 4"), numbers_of("5 6 7 8")), numbers_agree(numbers_of("1 2"), numbers_of("3 4"))
-    (False, True)
-    """
-    return bool(figures_agree(len(a), len(b), int(intersection_size(a, b))))
-
-
 @njit(cache=NUMBA_CACHE, nogil=True)
-def _intersection_reaching(a: np.ndarray, b: np.ndarray, needed: float) -> int:  # pragma: no cover - compiled
+def intersection_reaching(a: np.ndarray, b: np.ndarray, needed: float) -> int:  # pragma: no cover - compiled
     """How many values two sorted arrays of distinct values share, or -1 as soon as it is sure to
     stay below ``needed`` (most candidate pairs share a sentence or two and are given up halfway)."""
     i = j = inter = 0
@@ -133,7 +115,7 @@ def _verdicts(pairs: np.ndarray, shingles: np.ndarray, shingle_starts: np.ndarra
         size_a, size_b = set_a.shape[0], set_b.shape[0]
         if size_a == 0 or size_b == 0:
             continue
-        inter = _intersection_reaching(set_a, set_b, threshold * min(size_a, size_b) - 1.0)
+        inter = intersection_reaching(set_a, set_b, threshold * min(size_a, size_b) - 1.0)
         if inter < 0:
             continue
         jaccard = inter / (size_a + size_b - inter)
@@ -261,9 +243,3 @@ def verify_pairs(candidates: Iterable[tuple[int, int]] | np.ndarray,
 
     pairs = np.asarray(candidates if isinstance(candidates, np.ndarray) else list(candidates), dtype=np.int64)
     return list(VerifiedPairs.from_arrays(*verify_packed(pairs, pack, config, progress)))
-
-
-def verify(shingles: Sequence[np.ndarray], numbers: Sequence[np.ndarray], candidates: np.ndarray,
-           config: Config) -> list[Pair]:
-    """Keep the candidate pairs whose shingle sets pass the containment threshold and whose figures agree."""
-    return verify_pairs(candidates, lambda k: (shingles[k], numbers[k]), config)

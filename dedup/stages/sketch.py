@@ -2,7 +2,7 @@
 
 One pass over the text's code points computes each shingle's hash, the set of distinct hashes and
 the signature, with no Python object per shingle. The results are bit-identical to the reference
-path (:func:`dedup.reference.shingle_hashes` then :func:`dedup.reference.signature`, which follow
+path (:func:`dedup.stages.reference.shingle_hashes` then :func:`dedup.stages.reference.signature`, which follow
 datasketch's scheme); the test suite checks that on random and real text.
 
 >>> shingles, sig = sketch("同一篇新闻稿的正文内容", 5, 128, 1)
@@ -13,19 +13,16 @@ datasketch's scheme); the test suite checks that on random and real text.
 from __future__ import annotations
 
 import logging
-import os
 import zlib
 from typing import Any
 
 import numpy as np
 from numba import njit
 
+from dedup.compiled import NUMBA_CACHE, code_points
 from dedup.errors import ConfigError
-from dedup.signature import EMPTY_VALUE, permutations
+from dedup.stages.signature import EMPTY_VALUE, permutations
 
-# Numba keeps compiled kernels beside the source; imported from a zip (a wheel shipped to Spark
-# executors with --py-files) there is no such place, and asking for the cache would fail the import.
-NUMBA_CACHE = os.path.isfile(__file__)
 _POLY = np.uint64(0x100000001B3)
 _EMPTY_SHINGLES = np.zeros(0, dtype=np.uint32)
 
@@ -43,7 +40,7 @@ def _shingles(cps: np.ndarray, k: int) -> np.ndarray:  # pragma: no cover - comp
         for j in range(k):
             h = h * poly + np.uint64(cps[i + j])
         x = h + np.uint64(k)
-        # splitmix64's finaliser, as dedup.reference.mix64
+        # splitmix64's finaliser, as dedup.stages.reference.mix64
         x = x ^ (x >> np.uint64(30))
         x = x * np.uint64(0xBF58476D1CE4E5B9)
         x = x ^ (x >> np.uint64(27))
@@ -70,7 +67,7 @@ def _minhash(shingles: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray
     for p in range(num_perm):
         out[p] = np.uint32(0xFFFFFFFF)
     for i in range(shingles.shape[0]):
-        # MurmurHash3's 32-bit finaliser, as dedup.signature.fmix32. numba widens uint32 arithmetic
+        # MurmurHash3's 32-bit finaliser, as dedup.stages.signature.fmix32. numba widens uint32 arithmetic
         # to 64 bits, so every product is cast back to wrap as numpy's uint32 does.
         h = shingles[i]
         h = h ^ (h >> np.uint32(16))
@@ -129,7 +126,7 @@ def _figures(cps: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
 
 
 def figures(text: str) -> np.ndarray:
-    """The distinct ASCII digit runs of a text as sorted uint64 keys (see :mod:`dedup.verify`).
+    """The distinct ASCII digit runs of a text as sorted uint64 keys (see :mod:`dedup.stages.verify`).
 
     >>> len(figures("沪指跌151报342070点,跌151"))
     2
@@ -148,7 +145,7 @@ def mix64(x: np.uint64) -> np.uint64:  # pragma: no cover - compiled
 
 @njit(cache=NUMBA_CACHE, nogil=True)
 def band_keys_one(signature: np.ndarray, bands: int, rows: int, first_band: int) -> np.ndarray:  # pragma: no cover
-    """:func:`dedup.lsh.band_keys` for one signature, compiled (the index keys one document at a time)."""
+    """:func:`dedup.stages.candidates.band_keys` for one signature, compiled (the index keys one document at a time)."""
     out = np.empty(bands, dtype=np.uint64)
     for band in range(bands):
         key = np.uint64(0)
@@ -162,7 +159,7 @@ def band_keys_one(signature: np.ndarray, bands: int, rows: int, first_band: int)
 @njit(cache=NUMBA_CACHE, nogil=True)
 def _passage_keys(hashes: np.ndarray, mask: int, min_length: int, count: int,
                   pad: np.uint64) -> np.ndarray:  # pragma: no cover - compiled
-    """See :func:`dedup.sketch.passage_keys`; ``hashes`` are the text's shingle hashes in text order."""
+    """See :func:`dedup.stages.sketch.passage_keys`; ``hashes`` are the text's shingle hashes in text order."""
     n = hashes.shape[0]
     keys = np.empty(n + 1, dtype=np.uint64)
     kept = np.zeros(n + 1, dtype=np.bool_)
@@ -267,11 +264,6 @@ def jaccard_containment(a: np.ndarray, b: np.ndarray) -> tuple[int, float, float
     inter = int(intersection_size(a, b))
     union = len(a) + len(b) - inter
     return inter, inter / union, inter / min(len(a), len(b))
-
-
-def code_points(text: str) -> np.ndarray:
-    """The text's code points as a uint32 array (lone surrogates kept as they are)."""
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
 
 
 TOKENS = ("chars", "words")

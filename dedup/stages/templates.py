@@ -14,10 +14,10 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from hashlib import blake2b
 
-from dedup.clean import find_link_list
 from dedup.document import CleanDocument
-from dedup.normalize import compact
-from dedup.outlets import name_key
+from dedup.text.clean import find_link_list
+from dedup.text.normalize import compact
+from dedup.text.outlets import name_key
 
 MIN_SITE_DOCS = 5
 """Sites with fewer documents than this teach nothing: a shared line could be one story's copies."""
@@ -90,7 +90,7 @@ def cut_template(lines: Sequence[str], keys: Sequence[str], is_template: Callabl
     """Split a body's lines into kept, template and headline-list lines (``keys``: compacted lines).
 
     A headline list that only the site's footer kept from ending the page
-    (:func:`dedup.clean.find_link_list`) goes with the template; a page that is all template is
+    (:func:`dedup.text.clean.find_link_list`) goes with the template; a page that is all template is
     left whole (:func:`keeps_whole_page`).
 
     >>> cut_template(["页眉", "正文一句话。", "页脚"], ["页眉", "正文一句话", "页脚"], lambda key: key.startswith("页"))

@@ -21,6 +21,14 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 R = TypeVar("R")
 
+Progress = Callable[[str, int, int], None]
+"""Called as ``progress(stage, done, total)`` while a long stage runs (the CLI draws a bar)."""
+
+
+def default_workers() -> int:
+    """Processes a pool gets when the caller names no number: the cores, up to 8."""
+    return min(os.cpu_count() or 1, 8)
+
 
 def exit_with_parent(parent_pid: int, interval: float = 1.0) -> None:
     """Start a daemon thread that ends this process when ``parent_pid`` no longer exists.

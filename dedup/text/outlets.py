@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 
 from dedup.errors import ConfigError
-from dedup.normalize import normalize
+from dedup.text.normalize import normalize
 
 KINDS = ("wire", "newspaper", "magazine", "broadcaster", "digital", "government", "portal", "aggregator")
 _NAME_NOISE = re.compile(r"[\s·•・\-—_()（）《》\"'“”]+")

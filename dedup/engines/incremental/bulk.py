@@ -2,11 +2,11 @@
 
 Adding a corpus document by document costs a bucket lookup, the candidates' bodies and a few
 dozen B-tree inserts at random places for every document. Into an empty index the whole corpus
-is known at once, so the scan engine (:mod:`dedup.corpus`) does the matching, on all cores, and
+is known at once, so the scan engine (:mod:`dedup.engines.local.engine`) does the matching, on all cores, and
 its outcome is loaded in one transaction (:meth:`dedup.store.Store.load`): each document's row,
 its band keys sorted by key (appends, not random inserts), the verified edges, the site
 statistics and the common shingles. The index then holds what a scan of the corpus found (the
-clusters of :meth:`dedup.index.Index.clusters` are the scan's), and later documents are added
+clusters of :meth:`dedup.engines.incremental.index.Index.clusters` are the scan's), and later documents are added
 against it one by one as usual.
 
 Differences from adding the same documents one by one: site templates are learned from the
@@ -17,22 +17,26 @@ already read is rejected (as in a scan) instead of replacing the first.
 from __future__ import annotations
 
 import logging
+import os
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from dedup.config import Config
-from dedup.corpus import CorpusScan, IndexTables, Progress
-from dedup.document import CleanDocument
-from dedup.lsh import text_keys
-from dedup.normalize import compact
-from dedup.spool import SpoolReader
+from dedup.document import CleanDocument, Document
+from dedup.engines.incremental.state import IndexState
+from dedup.engines.local.engine import CorpusScan, IndexTables, scan_corpus
+from dedup.engines.pools import Progress, default_workers, ordered, start_pool
+from dedup.engines.spool import SpoolReader
+from dedup.errors import InputError, NotEmptyError
+from dedup.io.formats import Walk, read_file, walk
+from dedup.stages.candidates import text_keys
+from dedup.stages.templates import SiteProfiles, source_names
 from dedup.store import CommonSet, Edge, PackedDocument, SiteCounts, Store, pack_text
-from dedup.templates import SiteProfiles, source_names
-from dedup.workers import ordered, start_pool
+from dedup.text.normalize import compact
 
 log = logging.getLogger("dedup")
 
@@ -43,7 +47,7 @@ PART_BITS = 4
 @dataclass(frozen=True)
 class LoadCounts:
     """What a load stored: documents, and among them those verified against an earlier one
-    (reposts, as :meth:`dedup.index.Index.add` would have said of each) and the rest (new)."""
+    (reposts, as :meth:`dedup.engines.incremental.index.Index.add` would have said of each) and the rest (new)."""
 
     stored: int
     reposts: int
@@ -94,7 +98,7 @@ def load_scan(store: Store, outcome: CorpusScan, config: Config, workers: int = 
     numbered 1, 2, ... in scan order (those site templates left too short are not stored).
 
     >>> import tempfile, os
-    >>> from dedup.corpus import scan_documents
+    >>> from dedup.engines.local.engine import scan_documents
     >>> from dedup.store.sqlite import SQLiteStore
     >>> text = "新华社北京9月23日电 工信部表示将加快培育一批有国际竞争力的先进制造业集群，推动区域协调发展。"
     >>> docs = [{"id": "a", "text": text, "site": "a.cn"}, {"id": "b", "text": text, "site": "b.cn"}]
@@ -207,3 +211,52 @@ def _band_rows(tables: IndexTables, numbers: np.ndarray, config: Config, cut: np
 
 
 __all__ = ["LoadCounts", "load_scan"]
+
+
+def add_corpus(state: IndexState, add_many: Callable[..., Iterator[Any]], roots: Sequence[str | os.PathLike[str]],
+               workers: int | None, bulk: bool | None, batch: int, progress: Progress | None,
+               walked: Walk | None) -> tuple[Counter[str], list[InputError], bool]:
+    """What :meth:`Index.add_corpus <dedup.engines.incremental.index.Index.add_corpus>` does: the
+    corpus scanned and loaded at once into an empty index (``bulk``), or added one by one through
+    ``add_many``. Returns the statuses counted, the rejected inputs and whether it was loaded at once."""
+    store, config = state.store, state.config
+    processes = workers if workers is not None else default_workers()
+    report = progress or (lambda stage, done, total: None)
+    empty = store.count() == 0
+    if bulk and not empty:
+        raise NotEmptyError(f"{store.location} holds documents already: only an empty index is loaded at "
+                            "once (add to it without bulk)")
+    if bulk is None:
+        bulk = empty and not store.shared
+    walked = walked if walked is not None else walk(roots)
+    if bulk and not state.readonly:
+        with scan_corpus(roots, config, state.outlets, workers=processes, progress=report, walked=walked,
+                         for_index=True) as outcome:
+            counts = load_scan(store, outcome, config, processes, report)
+            rejects = list(outcome.rejects)
+        state.forget(common=True)
+        return Counter({"new": counts.new, "repost": counts.reposts, "rejected": len(rejects)}), rejects, True
+    return (*_add_one_by_one(config.max_file_bytes, add_many, walked, batch, processes, report), False)
+
+
+def _add_one_by_one(max_file_bytes: int, add_many: Callable[..., Iterator[Any]], walked: Walk, batch: int,
+                    processes: int, report: Progress) -> tuple[Counter[str], list[InputError]]:
+    rejects = list(walked.errors)
+    statuses: Counter[str] = Counter()
+
+    def documents() -> Iterable[Document]:
+        for path, rel in walked.files:
+            for item in read_file(path, rel, max_file_bytes):
+                if isinstance(item, InputError):
+                    rejects.append(item)
+                else:
+                    yield item
+
+    for count, verdict in enumerate(add_many(documents(), batch=batch, workers=processes, detail=False), start=1):
+        statuses[verdict.status] += 1
+        if verdict.status == "rejected":
+            rejects.append(InputError(verdict.id, verdict.reason or "rejected", kind="empty", doc_id=verdict.id))
+        if count % 100 == 0:
+            report("indexing", count, max(count, len(walked.files)))
+    statuses["rejected"] = len(rejects)
+    return statuses, rejects

@@ -12,9 +12,9 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from dedup.cluster import is_inside
 from dedup.document import CleanDocument
-from dedup.outlets import OutletTable
+from dedup.stages.cluster import is_inside
+from dedup.text.outlets import OutletTable
 
 # Attribution forms that credit an outlet as the story's source.
 CREDIT_FORMS = frozenset({
@@ -34,7 +34,7 @@ class Member:
     size: int
     """Distinct shingles of the compared text (completeness)."""
     contains: int = 0
-    """How many other members lie inside this one (:func:`dedup.cluster.is_inside`)."""
+    """How many other members lie inside this one (:func:`dedup.stages.cluster.is_inside`)."""
 
 
 def member_facts(members: Sequence[int], doc_of: Callable[[int], CleanDocument], size_of: Callable[[int], int],
@@ -85,7 +85,7 @@ _FORM_RANK = {"meta source": 0, "媒体来源": 0, "文章来源": 0, "稿件来
 def credits_other(doc: CleanDocument, outlets: OutletTable) -> str | None:
     """The outlet a page credits as its source, when that is not its own site's outlet.
 
-    >>> from dedup.clean import clean
+    >>> from dedup.text.clean import clean
     >>> from dedup.document import Document
     >>> d = clean(Document(id="x", site="spam.example", text="T\\n2025-01-06 来源:某某网 媒体来源:中证网\\n正文。"))
     >>> credits_other(d, OutletTable.default())
@@ -104,10 +104,48 @@ def looks_spam(doc: CleanDocument, outlets: OutletTable) -> bool:
     return doc.spun or (doc.self_attributed and outlets.by_site(doc.site) is None)
 
 
+def _reasons(member: Member, origin: str | None, outlets: OutletTable) -> list[str]:
+    """Why a member ranks where it does, in words (``explain`` prints them)."""
+    doc = member.doc
+    reasons = []
+    owner = outlets.by_site(doc.site)
+    if origin and owner is not None and owner.name == origin:
+        reasons.append(f"on the site of {origin}")
+    other = credits_other(doc, outlets)
+    if other:
+        reasons.append(f"credits {other}")
+    if doc.spun:
+        reasons.append("spun title fragments")
+    if doc.self_attributed and owner is None:
+        reasons.append("names itself as the source")
+    reasons.append(f"time {doc.published_at or 'unknown'}")
+    reasons.append(f"{member.size} shingles, contains {member.contains} other member(s)")
+    return reasons
+
+
+def _roles(members: list[Member], canonical: int) -> list[str]:
+    """Each member's role beside the canonical copy: spun, a digest (half again as large), a
+    partial copy (under four fifths of it) or a copy."""
+    roles = []
+    canonical_size = members[canonical].size
+    for position, member in enumerate(members):
+        if position == canonical:
+            roles.append("canonical")
+        elif member.doc.spun:
+            roles.append("spun")
+        elif member.size > 1.5 * canonical_size:
+            roles.append("digest")
+        elif member.size < 0.8 * canonical_size:
+            roles.append("partial")
+        else:
+            roles.append("copy")
+    return roles
+
+
 def choose(members: list[Member], outlets: OutletTable) -> Choice:
     """Rank the members and pick the canonical copy and the origin outlet.
 
-    >>> from dedup.clean import clean
+    >>> from dedup.text.clean import clean
     >>> from dedup.document import Document
     >>> orig = clean(Document(id="cs.com.cn/a.txt", site="cs.com.cn", title="T",
     ...              text="T\\n2022-09-23 10:02 来源:中国证券报\\n正文。"))
@@ -173,36 +211,6 @@ def choose(members: list[Member], outlets: OutletTable) -> Choice:
         if times and min(times) == chosen.published_at:
             evidence.append(f"canonical is the earliest copy ({chosen.published_at})")
 
-    ranking: list[tuple[int, list[str]]] = []
-    for position in order:
-        member = members[position]
-        doc = member.doc
-        reasons = []
-        owner_m = outlets.by_site(doc.site)
-        if origin and owner_m is not None and owner_m.name == origin:
-            reasons.append(f"on the site of {origin}")
-        other = credits_other(doc, outlets)
-        if other:
-            reasons.append(f"credits {other}")
-        if doc.spun:
-            reasons.append("spun title fragments")
-        if doc.self_attributed and owner_m is None:
-            reasons.append("names itself as the source")
-        reasons.append(f"time {doc.published_at or 'unknown'}")
-        reasons.append(f"{member.size} shingles, contains {member.contains} other member(s)")
-        ranking.append((position, reasons))
-
-    roles = []
-    canonical_size = members[canonical].size
-    for position, member in enumerate(members):
-        if position == canonical:
-            roles.append("canonical")
-        elif member.doc.spun:
-            roles.append("spun")
-        elif member.size > 1.5 * canonical_size:
-            roles.append("digest")
-        elif member.size < 0.8 * canonical_size:
-            roles.append("partial")
-        else:
-            roles.append("copy")
+    ranking = [(position, _reasons(members[position], origin, outlets)) for position in order]
+    roles = _roles(members, canonical)
     return Choice(canonical=canonical, origin=origin, evidence=evidence, roles=roles, ranking=ranking)

@@ -34,45 +34,47 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from dedup.clean import duplicate_id, rejected_after_cleaning, rejected_after_templates
-from dedup.common import CommonShingles, EvidenceReader, sample_pairs, sample_positions, sample_rank
 from dedup.config import Config
 from dedup.document import CleanDocument, Document
+from dedup.engines.pools import Progress, default_workers, ordered, start_pool
+from dedup.engines.spool import Spool, SpoolReader
 from dedup.errors import InputError
+from dedup.io.formats import Walk, read_file, streams, walk
 from dedup.io.readers import (
-    Walk,
     parse_record_line,
-    read_file,
     record_lines,
     record_parts,
     streamed_records,
-    walk,
-    whole_file_records,
 )
-from dedup.lsh import CandidateCounts, band_pairs, decode_pairs, merge_pairs, sketch_document
-from dedup.outlets import OutletTable
-from dedup.partners import PartnerHeaps, PartnerOffers, part_partners, passage_rows_of
-from dedup.prepare import clean_options, prepare
-from dedup.result import LazySequence, ScanResult, build_clusters, lone_cluster_maker
-from dedup.sketch import shingles_of
-from dedup.spool import Spool, SpoolReader
-from dedup.templates import (
+from dedup.stages.candidates import (
+    CandidateCounts,
+    DocumentSketch,
+    band_pairs,
+    decode_pairs,
+    merge_pairs,
+)
+from dedup.stages.common_shingles import (
+    CommonShingles,
+    EvidenceReader,
+    sample_positions,
+)
+from dedup.stages.partners import PartnerHeaps, PartnerOffers, part_partners, passage_rows_of
+from dedup.stages.prepare import PreparedDocument, clean_options, prepare, prepare_document, resketch
+from dedup.stages.result import LazySequence, ScanResult, build_clusters, lone_cluster_maker, scan_result
+from dedup.stages.sketch import shingles_of
+from dedup.stages.templates import (
     SiteProfiles,
-    compared_without,
-    document_line_keys,
-    source_names,
     template_threshold,
 )
-from dedup.verify import Packed, VerifiedPairs, verify_packed, warm
-from dedup.workers import ordered, start_pool
+from dedup.stages.verify import Packed, VerifiedPairs, verify_packed, warm
+from dedup.text.clean import duplicate_id, rejected_after_cleaning, rejected_after_templates
+from dedup.text.outlets import OutletTable
 
 log = logging.getLogger("dedup")
 
 Keep = bool | frozenset[str]
 """Which documents a scan keeps whole: all (``True``), none (``False``) or those with these ids."""
 
-Progress = Callable[[str, int, int], None]
-"""``progress(stage, done, total)``: called as work completes (``total`` may grow for streams)."""
 
 LINES_PER_UNIT = 256
 RECORD_PART_BYTES = 1 << 20
@@ -138,7 +140,7 @@ def _units(walked: Walk, max_bytes: int) -> Iterator[_Unit]:
             size = path.stat().st_size
         except OSError:
             size = 0
-        streamed = rel.lower().endswith((".jsonl", ".jsonl.gz")) and not whole_file_records(path, rel)
+        streamed = streams(path, rel)
         if not streamed:
             pages.append((str(path), rel))
             pages_size += size
@@ -220,8 +222,7 @@ class _Sketched:
     keys: np.ndarray
 
 
-def _sketch_compared(compared: str, config: Config, spool: Spool) -> _Sketched:
-    sketched = sketch_document(compared, config)
+def _spooled(sketched: DocumentSketch, spool: Spool) -> _Sketched:
     where = spool.append(sketched.shingles.tobytes() + sketched.figures.tobytes())
     return _Sketched(len(sketched.shingles), len(sketched.figures), where, sketched.keys)
 
@@ -250,8 +251,16 @@ _PER_DOC = 8
 
 
 def _keys(keys: list[np.ndarray], config: Config) -> np.ndarray:
-    """The documents' keys (:func:`dedup.lsh.keys_of`, made as each is sketched) as one table."""
+    """The documents' keys (:func:`dedup.stages.candidates.keys_of`, made as each is sketched) as one table."""
     return np.stack(keys) if keys else np.zeros((0, config.total_keys), dtype=np.uint64)
+
+
+def _prepared(unit: _Unit) -> Iterator[PreparedDocument | InputError]:
+    """Every document of a unit, read, cleaned and sketched, or the reason it could not be."""
+    config: Config = _STATE["config"]
+    for item in _documents(unit, config.max_file_bytes):
+        yield item if isinstance(item, InputError) else prepare_document(item, config, _STATE["outlets"],
+                                                                         _STATE["options"])
 
 
 def _clean_unit(unit: _Unit) -> _UnitOut:
@@ -259,15 +268,12 @@ def _clean_unit(unit: _Unit) -> _UnitOut:
     spool: Spool = _STATE["spool"]
     out = _UnitOut(str(spool.path))
     keys: list[np.ndarray] = []
-    for cleaned in _cleaned(unit):
-        if isinstance(cleaned, InputError):
-            out.rejects.append(cleaned)
+    for ready in _prepared(unit):
+        if isinstance(ready, InputError):
+            out.rejects.append(ready)
             continue
-        sketched = _sketch_compared(cleaned.compared, config, spool)
-        refused = rejected_after_cleaning(cleaned, sketched.n_shingles, config.min_shingles)
-        if refused is not None:
-            out.rejects.append(refused)
-            continue
+        cleaned = ready.doc
+        sketched = _spooled(ready.sketch, spool)
         body = spool.append(cleaned.body.encode("utf-8", "surrogatepass"))
         entry = spool.append(cleaned.to_record().encode("utf-8", "surrogatepass"))
         if _kept_whole(cleaned.id):
@@ -276,10 +282,10 @@ def _clean_unit(unit: _Unit) -> _UnitOut:
             out.digests += cleaned.doc.digest()
         out.ids.append(cleaned.id)
         out.sites.append(cleaned.site)
-        out.names.append(tuple(source_names(cleaned)))
-        out.line_keys.append(np.fromiter(document_line_keys(cleaned), dtype=np.uint64))
+        out.names.append(ready.names)
+        out.line_keys.append(ready.line_keys)
         out.numbers.extend((body[0], body[1], entry[0], entry[1], sketched.where[0], sketched.n_shingles,
-                            sketched.n_numbers, sample_rank(cleaned.id)))
+                            sketched.n_numbers, ready.rank))
         keys.append(sketched.keys)
     spool.flush()
     out.band_keys = _keys(keys, config)
@@ -307,8 +313,7 @@ def _redo_unit(tasks: list[_Redo]) -> tuple[str, list[tuple[int, _Sketched]], np
     keys: list[np.ndarray] = []
     for task in tasks:
         body = reader.read(task.body_path, *task.body).decode("utf-8", "surrogatepass")
-        compared = compared_without(body, task.site, task.drop)
-        sketched = _sketch_compared(compared, config, spool)
+        sketched = _spooled(resketch(body, task.site, task.drop, config), spool)
         keys.append(sketched.keys)
         sketched.keys = _NO_KEYS
         out.append((task.index, sketched))
@@ -345,7 +350,7 @@ def _band_unit(task: _BandTask) -> np.ndarray:
 @dataclass
 class _PassageTask:
     passages: str
-    """the documents' passage rows, ``(n, config.passage_keys)`` (see :func:`dedup.partners.passage_rows`)"""
+    """the documents' passage rows, ``(n, config.passage_keys)`` (see :func:`dedup.stages.partners.passage_rows`)"""
     n: int
     part: int
     parts: int
@@ -605,7 +610,7 @@ def _outlet_table(outlets: OutletTable | None, outlet_file: str | None) -> Outle
 
 def _run(source: _Source, config: Config, outlets: OutletTable, workers: int | None, progress: Progress | None,
          scratch_dir: str | None, strict: bool, keep: Keep, started: float, for_index: bool = False) -> CorpusScan:
-    workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
+    workers = workers if workers is not None else default_workers()
     scratch = Path(tempfile.mkdtemp(prefix="dedup-scan-", dir=scratch_dir))
     reader = SpoolReader()
     try:
@@ -625,7 +630,7 @@ def stream(roots: Sequence[str | os.PathLike[str]], config: Config, workers: int
     The walk's own errors come first; a second document with an id already seen is a reject.
     """
     walked = walked if walked is not None else walk(roots)
-    workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
+    workers = workers if workers is not None else default_workers()
     yield from walked.errors
     outlets = _outlet_table(outlets, None)
     pool = start_pool(workers, _init_worker, (config, outlets)) if workers > 1 else None
@@ -800,12 +805,7 @@ def _match(source: _Source, collected: _Collected, config: Config, outlets: Outl
     mark = time.perf_counter()
     n_shingles = np.frombuffer(columns.n_shingles, dtype=np.int32).astype(np.int64) if n else np.zeros(0, np.int64)
     valid = n_shingles >= config.min_shingles
-    # Documents kept by cleaning are long enough; the site-template stage is what emptied these.
-    for index in np.flatnonzero(~valid).tolist():
-        emptied = CleanDocument.from_record(reader.read(files[columns.entry_file[index]], columns.entry_off[index],
-                                      columns.entry_len[index]))
-        rejects.append(rejected_after_templates(emptied, int(n_shingles[index]), config.min_shingles,
-                                                whole.get(emptied.id)))
+    rejects += _emptied(collected, reader, n_shingles, valid, config)
 
     candidates, key_table, proposed = _candidates(config, pool, workers, scratch, n, valid, key_chunks, redo_index,
                                                   redo_keys, report)
@@ -822,11 +822,7 @@ def _match(source: _Source, collected: _Collected, config: Config, outlets: Outl
 
     mark = time.perf_counter()
     ranks = np.frombuffer(columns.rank, dtype=np.int64) if n else np.zeros(0, np.int64)
-    sampled = sample_positions(ranks, valid, config.common_sample)
-    sample_keys = np.asarray(np.memmap(key_table, dtype=np.uint64, mode="r", shape=(config.total_keys, n))[:, sampled]).T \
-        if key_table is not None and len(sampled) else np.zeros((0, config.total_keys), dtype=np.uint64)
-    common = CommonShingles.learn([raw_sketch(k)[0] for k in sampled.tolist()], sample_pairs(
-        np.repeat(np.arange(len(sample_keys)), config.total_keys), sample_keys.ravel(), config.max_bucket), config)
+    common = _learn_common(ranks, valid, key_table, raw_sketch, config)
     seconds["common"] = time.perf_counter() - mark
     # Clustering weighs the evidence each document has; documents never read keep their full size
     # (they are alone, and a document alone needs no size).
@@ -853,13 +849,11 @@ def _match(source: _Source, collected: _Collected, config: Config, outlets: Outl
     seconds["total"] = time.perf_counter() - started
     log.info("scan: %d documents, %d candidate pairs (%s), %d verified, %d clusters", n, len(candidates),
              proposed.describe(), len(pairs), len(clusters))
-    result = ScanResult(
-        docs=LazySequence(n, doc_of), shingles=LazySequence(n, sketch_of.shingles), labels=labels, clusters=clusters,
-        candidates=candidates, pairs=pairs, profiles=profiles, config=config,
+    result = scan_result(
+        LazySequence(n, doc_of), LazySequence(n, sketch_of.shingles), sizes, (labels, clusters, lone, digests), pairs,
+        config, outlets, candidates=candidates, profiles=profiles,
         stats={"candidates": float(len(candidates)), "verified": float(len(pairs)), **proposed.stats(),
-               "too_short": float((~valid).sum()), "common_shingles": float(len(common))},
-        lone=lone, lone_cluster=lone_cluster_maker(doc_of, sizes, outlets), digests=digests,
-    )
+               "too_short": float((~valid).sum()), "common_shingles": float(len(common))})
     result.rejects = list(rejects)
 
     def body_of(index: int) -> str:
@@ -877,13 +871,37 @@ def _match(source: _Source, collected: _Collected, config: Config, outlets: Outl
                       sizes=sizes, outlets=outlets, whole=whole, body_of=body_of, tables=tables)
 
 
+def _emptied(collected: _Collected, reader: SpoolReader, n_shingles: np.ndarray, valid: np.ndarray,
+             config: Config) -> list[InputError]:
+    """The rejects of the documents the site-template stage left too short (documents kept by
+    cleaning are long enough)."""
+    columns, files = collected.columns, collected.files
+    out = []
+    for index in np.flatnonzero(~valid).tolist():
+        emptied = CleanDocument.from_record(reader.read(files[columns.entry_file[index]], columns.entry_off[index],
+                                                        columns.entry_len[index]))
+        out.append(rejected_after_templates(emptied, int(n_shingles[index]), config.min_shingles,
+                                            collected.whole.get(emptied.id)))
+    return out
+
+
+def _learn_common(ranks: np.ndarray, valid: np.ndarray, key_table: Path | None,
+                  raw_sketch: Callable[[int], tuple[np.ndarray, np.ndarray]], config: Config) -> CommonShingles:
+    """The common set from the sample (the documents of lowest rank), their keys read from the key table."""
+    n = len(ranks)
+    sampled = sample_positions(ranks, valid, config.common_sample)
+    sample_keys = np.asarray(np.memmap(key_table, dtype=np.uint64, mode="r", shape=(config.total_keys, n))[:, sampled]).T \
+        if key_table is not None and len(sampled) else np.zeros((0, config.total_keys), dtype=np.uint64)
+    return CommonShingles.from_sample([raw_sketch(k)[0] for k in sampled.tolist()], sample_keys, config)
+
+
 def _candidates(config: Config, pool: ProcessPoolExecutor | None, workers: int, scratch: Path, n: int,
                 valid: np.ndarray, key_chunks: list[np.ndarray], redo_index: np.ndarray, redo_keys: np.ndarray,
                 report: Progress) -> tuple[np.ndarray, Path | None, CandidateCounts]:
     """Candidate pairs, the table of band keys, and how many pairs each kind of key proposed: the
     keys go to a scratch file, one row per band, and each band's buckets are grouped on a worker
-    (:func:`dedup.lsh.band_pairs`); each part of the passage key space gives every document's best
-    passage partners (:mod:`dedup.partners`); pairs and partners merge here."""
+    (:func:`dedup.stages.candidates.band_pairs`); each part of the passage key space gives every document's best
+    passage partners (:mod:`dedup.stages.partners`); pairs and partners merge here."""
     index = np.flatnonzero(valid)
     if n < 2 or index.size < 2:
         return np.zeros((0, 2), dtype=np.int64), None, CandidateCounts()
@@ -913,7 +931,8 @@ def _candidates(config: Config, pool: ProcessPoolExecutor | None, workers: int, 
     # little passes between processes); here, band by band.
     per_task = -(-bands // (2 * workers)) if pool is not None else 1
     tasks: list[_BandTask | _PassageTask] = [
-        _BandTask(str(keys_path), rows, n, first, min(first + per_task, bands), str(index_path), config.max_bucket)
+        _BandTask(str(keys_path), rows, n, first, min(first + per_task, bands), str(index_path),
+                  config.bucket_cap(passage=False))
         for first in range(0, bands, per_task)]
     # Passage keys match across slots: each task groups one share of the key space over all slots.
     parts = 2 * max(workers, 1) if config.passage_keys else 0

@@ -1,6 +1,6 @@
 """Passage partners: which documents that share a passage are worth verifying, a bounded number per document.
 
-Passage keys (:func:`dedup.sketch.passage_keys`) find a stub or an excerpt inside a longer page,
+Passage keys (:func:`dedup.stages.sketch.passage_keys`) find a stub or an excerpt inside a longer page,
 whatever their Jaccard similarity. They also meet in every document that quotes one sentence, a
 disclaimer or a stock phrase: on a corpus that reuses passages, the pairs they propose grow with
 the square of the corpus. This stage bounds them, in every engine, with one rule over documents
@@ -25,7 +25,7 @@ Scans run :func:`part_partners` on each part of the passage key space and merge 
 the stored (earlier) documents its passage buckets hold: the same pairs in arrival order.
 
 >>> from dedup.config import Config
->>> from dedup.sketch import passage_keys
+>>> from dedup.stages.sketch import passage_keys
 >>> story = "国家统计局今日发布数据显示，十月份全国居民消费价格同比上涨百分之二点一，环比持平。" * 6
 >>> rows = passage_rows(np.stack([passage_keys(story, 5, 8, 8, 1), passage_keys(story[:70], 5, 8, 8, 2)]), np.array([1, 2], dtype=np.uint64))
 >>> bool(estimated_containment(rows[0], rows[1]) > 0.5)  # the stub's last passage is cut short
@@ -39,8 +39,9 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from dedup.compiled import NUMBA_CACHE
 from dedup.config import Config
-from dedup.sketch import NUMBA_CACHE, mix64
+from dedup.stages.sketch import mix64
 
 _NO_PARTNER = -1
 ENDS = 2
@@ -61,10 +62,10 @@ def _real_passages(keys: np.ndarray, pads: np.ndarray) -> np.ndarray:  # pragma:
 
 def passage_rows(keys: np.ndarray, pads: np.ndarray) -> np.ndarray:
     """Passage keys as :func:`estimated_containment` reads them: ``keys`` is ``(m, passage_keys)``
-    as :func:`dedup.lsh.keys_of` makes them, ``pads`` each document's pad (its first band key);
+    as :func:`dedup.stages.candidates.keys_of` makes them, ``pads`` each document's pad (its first band key);
     the padding slots of a short text become 0 (no passage).
 
-    >>> from dedup.sketch import passage_keys
+    >>> from dedup.stages.sketch import passage_keys
     >>> row = passage_rows(passage_keys("短讯一则", 1, 2, 4, 9)[None, :], np.array([9], dtype=np.uint64))[0]
     >>> int((row != 0).sum()) < 4
     True
@@ -277,13 +278,13 @@ def part_partners(keys: np.ndarray, owners: np.ndarray, rows: np.ndarray, config
     documents whose keys agree (``owners[i]``: the row of ``rows`` and of ``heaps`` holding
     ``keys[i]``) scored and kept by the rule of this module, with the caps of ``config``
     (``max_passage_bucket``, ``passage_floor``, ``rare_passage``). Returns ``heaps``."""
-    heaps.offer_buckets(keys, owners, rows, config.max_passage_bucket, config.passage_floor, config.rare_passage)
+    heaps.offer_buckets(keys, owners, rows, config.bucket_cap(passage=True), config.passage_floor, config.rare_passage)
     return heaps
 
 
 def passage_rows_of(keys: np.ndarray, total_bands: int) -> np.ndarray:
     """:func:`passage_rows` of documents' whole key rows (``(m, config.total_keys)``, as
-    :func:`dedup.lsh.keys_of` makes them: bands first, the first band key being the pad)."""
+    :func:`dedup.stages.candidates.keys_of` makes them: bands first, the first band key being the pad)."""
     keys = np.asarray(keys, dtype=np.uint64).reshape(-1, keys.shape[-1])
     return passage_rows(keys[:, total_bands:], keys[:, 0])
 

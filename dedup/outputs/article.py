@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from dedup.clean import CleanOptions, clean
 from dedup.document import CleanDocument
 from dedup.io.readers import read_page
-from dedup.outlets import OutletTable
+from dedup.text.clean import CleanOptions, clean
+from dedup.text.outlets import OutletTable
 
 
 @dataclass

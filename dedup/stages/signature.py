@@ -1,5 +1,5 @@
 """The MinHash permutations of datasketch's ``affine32`` scheme, shared by the compiled kernels
-(:mod:`dedup.sketch`) and the numpy reference (:mod:`dedup.reference`).
+(:mod:`dedup.stages.sketch`) and the numpy reference (:mod:`dedup.stages.reference`).
 
 The permutations are datasketch's own (``a*h + b mod 2**32`` over MurmurHash3-finalised 32-bit
 hashes, parameters drawn from ``numpy.random.RandomState(seed)``), so a signature here equals
