@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from hashlib import blake2b
 
 from dedup.document import CleanDocument
+from dedup.store.records import most_credited
 from dedup.text.clean import find_link_list
 from dedup.text.normalize import compact
 from dedup.text.outlets import name_key
@@ -225,13 +226,8 @@ class SiteProfiles:
         return self._own_names[site]
 
     def _self_name(self, site: str) -> str | None:
-        counter = self.sources.get(site)
-        if not counter:
-            return None
-        # The most given name; a tie goes to the first name in sort order, as in the index's query,
-        # not to whichever name was counted first (that would depend on the order of documents).
-        name, count = min(counter.items(), key=lambda item: (-item[1], item[0]))
-        return name if is_own_name(count, self.docs[site]) else None
+        top = most_credited(self.sources.get(site) or {})  # the stores' tie rule
+        return top[0] if top is not None and is_own_name(top[1], self.docs[site]) else None
 
     def drop_templates(self, doc: CleanDocument) -> CleanDocument:
         """Drop the site's template lines from a document's body and compared text; returns it."""
