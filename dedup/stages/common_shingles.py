@@ -156,8 +156,9 @@ class CommonShingles:
         >>> CommonShingles.from_sample([], np.zeros((0, Config().total_keys), np.uint64), Config()).hashes.size
         0
         """
-        keys = np.asarray(keys, dtype=np.uint64).reshape(len(sets), config.total_keys)
-        pairs = sample_pairs(np.repeat(np.arange(len(sets)), config.total_keys), keys.ravel(), config.max_bucket)
+        # no key table (a corpus too small to band) leaves no rows: no pairs, every document alone
+        keys = np.asarray(keys, dtype=np.uint64).reshape(-1, config.total_keys)
+        pairs = sample_pairs(np.repeat(np.arange(len(keys)), config.total_keys), keys.ravel(), config.max_bucket)
         return cls.learn(sets, pairs, config)
 
     def __len__(self) -> int:
