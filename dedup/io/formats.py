@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -22,7 +23,6 @@ from pathlib import Path
 from dedup.document import Document
 from dedup.errors import InputError
 from dedup.io.readers import (
-    log,
     read_bytes,
     read_json_records,
     read_page,
@@ -30,6 +30,8 @@ from dedup.io.readers import (
     streamed_records,
     whole_file_records,
 )
+
+log = logging.getLogger("dedup")
 
 READER_FIELDS = ("id", "url", "site", "title", "text", "published_at")
 """The Parquet columns a document is read from (the JSON Lines reader's fields); others are ignored."""
@@ -207,7 +209,7 @@ def read_data(data: bytes, relpath: str, max_bytes: int = 64 * 1024 * 1024) -> I
 def _whole_file(data: bytes, relpath: str) -> Iterator[Document | InputError]:
     fmt = format_of(relpath)
     try:
-        # a file named on the command line is read whatever its name; its bytes say what it is
+        # bytes handed over under a name no format claims are read as a page, as they always were
         yield from (fmt.read if fmt is not None else _one_page)(data, relpath)
     except InputError as exc:
         yield exc

@@ -239,8 +239,6 @@ def _unpack(words: np.ndarray, n_shingles: np.ndarray, n_numbers: np.ndarray, co
     return shingles, shingle_starts, numbers, number_starts
 
 
-
-
 def _evidence(read: Callable[[int], tuple[np.ndarray, np.ndarray]], common: CommonShingles,
               sizes: MutableMapping[int, int] | np.ndarray, index: int) -> tuple[np.ndarray, np.ndarray]:
     shingles, figures = read(index)

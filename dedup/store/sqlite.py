@@ -136,7 +136,6 @@ class _Checkpointer:
         self.db.close()
 
 
-
 def _short(key: int) -> int:
     """A uint64 band key as the row keeps it."""
     return key >> (64 - BAND_KEY_BITS)
@@ -496,16 +495,15 @@ class SQLiteStore(StoreBase):
         return self.path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
 
 
-def _open(location: str, readonly: bool, timeout: float) -> SQLiteStore:
-    path = location[len("sqlite:///"):] if location.startswith("sqlite:///") else location
-    return SQLiteStore(path, readonly=readonly, timeout=timeout)
+def _path_of(location: str) -> Path:
+    return Path(location[len("sqlite:///"):] if location.startswith("sqlite:///") else location)
 
 
 BACKEND = Backend(
     name="sqlite",
     claims=lambda location: True,
-    open=_open,
-    exists=lambda location: Path(location[len("sqlite:///"):] if location.startswith("sqlite:///") else location).exists(),
+    open=lambda location, readonly, timeout: SQLiteStore(_path_of(location), readonly=readonly, timeout=timeout),
+    exists=lambda location: _path_of(location).exists(),
 )
 """A path (or ``sqlite:///path``): one file, one writer at a time. Asked last: it takes any location."""
 

@@ -16,7 +16,7 @@ gives. What it knows lives in a store (:mod:`dedup.store`; a SQLite file by defa
 PostgreSQL database shared by many writers): the configuration is stored there, and opening with
 different hashing or normalisation settings fails. With a shared store, each writer looks in its
 buckets again after every commit, so that two near-duplicates added at the same moment by two
-writers are matched (:meth:`Index._look_again`).
+writers are matched (:meth:`~dedup.engines.incremental.writer.IndexWriter.look_again`).
 
 Every ``add`` or ``add_many`` batch is one transaction: a crash loses at most the batch in flight,
 and adding the same documents again finishes the job. A whole corpus goes into an empty index at
@@ -60,7 +60,6 @@ class CorpusAdded:
     statuses: Counter[str]
     rejects: list[InputError]
     bulk: bool
-
 
 
 class Index:

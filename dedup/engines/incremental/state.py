@@ -20,7 +20,7 @@ from dedup.errors import InputError
 from dedup.stages.candidates import bucket_allowed, sketch_document, text_keys
 from dedup.stages.common_shingles import CommonShingles, EvidenceReader
 from dedup.stages.partners import best_partners, passage_rows, passage_rows_of
-from dedup.stages.prepare import clean_options, prepare_document
+from dedup.stages.prepare import clean_options, prepare_document, rejected_after_templates
 from dedup.stages.sketch import figures, passage_keys, shingles_of
 from dedup.stages.templates import (
     countable_lines,
@@ -31,7 +31,7 @@ from dedup.stages.templates import (
 )
 from dedup.stages.verify import verify_pairs
 from dedup.store import CommonSet, Link, SiteDelta, Store, StoredDocument
-from dedup.text.clean import CleanOptions, rejected_after_templates
+from dedup.text.clean import CleanOptions
 from dedup.text.normalize import compact
 from dedup.text.outlets import OutletTable
 
@@ -59,7 +59,6 @@ def recent(cache: OrderedDict[int, _T], numbers: list[int]) -> dict[int, _T]:
     return found
 
 
-
 @dataclass
 class Prepared:
     """A document cleaned (and sketched) for the index, with what it adds to its site's statistics."""
@@ -74,7 +73,7 @@ class Prepared:
     sketched: str | None = None
     """the compared text ``shingles``, ``figures`` and ``band_keys`` were made from (None: not yet)"""
     queried: tuple[tuple[int, int, int], str, list[Link], set[int]] | None = None
-    """what a query found for it: the index's state then (:meth:`Index._state`), the compared
+    """what a query found for it: the index's state then (:meth:`IndexState.state`), the compared
     text, the verified neighbours and every document its buckets held"""
 
     def delta(self, sign: int) -> SiteDelta:
@@ -200,7 +199,7 @@ class IndexState:
         return out
 
     def remember_sketch(self, number: int, body: str,
-                         made: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+                        made: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The sketch of stored document ``number`` (``made``: already made from ``body``)."""
         found = self.sketches.get(number)
         if found is None:
@@ -210,7 +209,7 @@ class IndexState:
         return found
 
     def passage_partners(self, prepared: Prepared, sharing: list[int], rare: set[int],
-                          crowded: set[int]) -> np.ndarray:
+                         crowded: set[int]) -> np.ndarray:
         """Of the stored documents sharing a passage with this one (``rare``: a rare one;
         ``crowded``: one that is not), those it is verified against
         (:func:`dedup.stages.partners.best_partners`: the scan's rule for the document that arrives last)."""
@@ -290,7 +289,7 @@ class IndexState:
 
 
     def neighbours(self, prepared: Prepared, exclude: int | None = None, seen: set[int] | None = None,
-                    found: list[tuple[int, int]] | None = None, only: set[int] | None = None) -> list[Link]:
+                   found: list[tuple[int, int]] | None = None, only: set[int] | None = None) -> list[Link]:
         """The stored documents an incoming one is verified against, and the figures of each pair
         (``seen`` gets every document its buckets hold; ``found``: the buckets, when already read,
         this document among them; ``only``: verify against these alone)."""

@@ -27,7 +27,6 @@ class Match:
     containment: float
 
 
-
 @dataclass(frozen=True)
 class Verdict:
     """The answer for one document.
@@ -59,17 +58,14 @@ class Verdict:
         return data
 
 
-
 def best_link(neighbours: list[Link]) -> Link | None:
     return max(neighbours, key=lambda v: (v.containment, v.jaccard, -v.number)) if neighbours else None
-
 
 
 def cluster_labels(order: list[int], result: ScanResult) -> list[tuple[int, int]]:
     """``(document, label)`` for every document of a result: the number of its cluster's canonical copy."""
     labels = [(order[m], order[c.canonical]) for c in result.clusters for m in c.members]
     return labels + [(order[k], order[k]) for k in result.lone.tolist()]
-
 
 
 def brief(doc_id: str, neighbours: list[Link], replaced: bool) -> Verdict:
@@ -85,8 +81,8 @@ class Verdicts:
         self.store, self.config, self.state = store, config, state
 
     def star_result(self, numbers: list[int], edges: Iterable[tuple[int, int]], common: CommonShingles,
-                     query: Prepared | None = None, query_links: Iterable[int] = (),
-                     texts: bool = True) -> tuple[list[int], ScanResult]:
+                    query: Prepared | None = None, query_links: Iterable[int] = (),
+                    texts: bool = True) -> tuple[list[int], ScanResult]:
         """Star clusters of the stored documents ``numbers`` (and of a queried document, not stored,
         whose verified neighbours are ``query_links``), exactly as a scan of them clusters: the
         stored edges are judged again on ``common``, documents are ordered by id.
@@ -135,7 +131,7 @@ class Verdicts:
                                   stats={"candidates": float(len(pairs)), "verified": float(len(pairs))})
 
     def verdict(self, doc_id: str, n: int, status: str, prepared: Prepared | None = None,
-                 neighbours: list[Link] | None = None, replaced: bool = False) -> Verdict:
+                neighbours: list[Link] | None = None, replaced: bool = False) -> Verdict:
         """The verdict for a stored document ``n`` (or, with ``n == -1``, a queried one): its star
         cluster within its connected component, the cluster ``clusters()`` gives it."""
         neighbours = neighbours or []

@@ -41,7 +41,6 @@ class Added:
     """the stored documents in its buckets when it was added"""
 
 
-
 class IndexWriter:
     """The verbs that read and change a store: query, add (one, a batch), remove."""
 
@@ -73,11 +72,12 @@ class IndexWriter:
         if not neighbours:
             return Verdict(prepared.doc.id, "new", canonical_id=prepared.doc.id, is_canonical=True,
                            replaced=existing is not None, common_version=self.state.version)
-        return replace(self.verdicts.verdict(prepared.doc.id, -1, "repost", prepared, neighbours, replaced=existing is not None),
-                       common_version=self.state.version)
+        verdict = self.verdicts.verdict(prepared.doc.id, -1, "repost", prepared, neighbours,
+                                        replaced=existing is not None)
+        return replace(verdict, common_version=self.state.version)
 
     def prepared(self, docs: Iterable[Document | dict[str, Any]], workers: int,
-                  ) -> Iterator[tuple[Document | dict[str, Any], Prepared | InputError | ValueError | None]]:
+                 ) -> Iterator[tuple[Document | dict[str, Any], Prepared | InputError | ValueError | None]]:
         """Each document with its prepared form: made on ``workers`` processes, or later (None) in this one."""
         if workers <= 1:
             for doc in docs:
@@ -99,9 +99,9 @@ class IndexWriter:
                 yield from zip(chunk, prepared, strict=True)
 
     def add_batch(self, items: list[tuple[Document | dict[str, Any], Prepared | InputError | ValueError | None]],
-                   detail: bool) -> list[Verdict]:
+                  detail: bool) -> list[Verdict]:
         """One transaction for the batch, run again when it clashed with another writer's; then,
-        with other writers about, a second look at the buckets (:meth:`_look_again`)."""
+        with other writers about, a second look at the buckets (:meth:`look_again`)."""
         for item in items:
             if isinstance(item[1], ValueError):
                 raise item[1]
@@ -130,11 +130,10 @@ class IndexWriter:
             except BaseException as exc:
                 # what was kept of this transaction's documents is gone with it (SQLite gives their
                 # numbers again)
-                self.state.sketches.clear()
-                self.state.rows.clear()
+                self.state.forget(sites=False)
                 if not isinstance(exc, StoreConflict):
                     raise
-                self.state.own_names.clear()
+                self.state.forget()
                 if attempt == CONFLICT_RETRIES - 1:
                     raise
                 log.info("%s; running the batch again", exc)
@@ -175,12 +174,12 @@ class IndexWriter:
             out[item.position] = self.transaction(relink)[0]
 
     def add(self, doc: Document | dict[str, Any], ready: Prepared | InputError | None = None,
-             detail: bool = True, added: list[Added] | None = None, position: int = 0) -> Verdict:
+            detail: bool = True, added: list[Added] | None = None, position: int = 0) -> Verdict:
         verdict = self.add_one(doc, ready, detail, added, position)
         return replace(verdict, common_version=self.state.version)
 
     def add_one(self, doc: Document | dict[str, Any], ready: Prepared | InputError | None,
-                 detail: bool, added: list[Added] | None, position: int) -> Verdict:
+                detail: bool, added: list[Added] | None, position: int) -> Verdict:
         prepared = ready if ready is not None else self.state.cleaned_here(doc)
         if isinstance(prepared, InputError):
             return Verdict(id_of(doc), "rejected", reason=str(prepared))
