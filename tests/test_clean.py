@@ -3,9 +3,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.document import Document
-from dedup.text.clean import clause_openings, clean, find_attributions, parse_time, title_openings
+from dedup.text.attribution import find_attributions, parse_time
+from dedup.text.clean import clean
 from dedup.text.normalize import compact, normalize
 from dedup.text.outlets import OutletTable
+from dedup.text.spin import clause_openings, title_openings
 
 TITLE = "江城推出中小企业数字化改造补贴"
 
@@ -289,7 +291,7 @@ def test_text_keeps_the_pages_own_characters():
 
 
 def test_rejects_name_the_stage_and_what_it_removed():
-    from dedup.text.clean import rejected_after_cleaning
+    from dedup.stages.prepare import rejected_after_cleaning
 
     doc = clean(Document(id="a.txt", text="推荐阅读\n某某新闻标题一\n某某新闻标题二", site="x.com"))
     error = rejected_after_cleaning(doc, 0, 8)

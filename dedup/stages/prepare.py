@@ -15,6 +15,7 @@ the index), so a document is refused, or a cleaner failure reported, the same wa
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -26,7 +27,7 @@ from dedup.errors import InputError
 from dedup.stages.candidates import DocumentSketch, sketch_document
 from dedup.stages.common_shingles import sample_rank
 from dedup.stages.templates import compared_without, document_line_keys, source_names
-from dedup.text.clean import CleanOptions, clean, rejected_after_cleaning, usable
+from dedup.text.clean import CleanOptions, clean
 from dedup.text.outlets import OutletTable
 
 log = logging.getLogger("dedup")
@@ -43,7 +44,7 @@ def prepare(doc: Document, config: Config, outlets: OutletTable,
     an ``internal`` reject naming the document, never raised: one bad page must not end a run).
 
     Whether the cleaned text is long enough to compare is judged once it is sketched
-    (:func:`dedup.text.clean.rejected_after_cleaning`).
+    (:func:`dedup.stages.prepare.rejected_after_cleaning`).
     """
     refused = usable(doc, config.max_doc_chars)
     if refused is not None:
@@ -72,7 +73,7 @@ def prepare_document(doc: Document, config: Config, outlets: OutletTable,
                      options: CleanOptions | None = None) -> PreparedDocument | InputError:
     """One document read to what matching needs, or why it cannot take part: :func:`prepare`,
     :func:`~dedup.stages.candidates.sketch_document` of its compared text, and the too-short
-    reject (:func:`~dedup.text.clean.rejected_after_cleaning`). Every engine builds its documents
+    reject (:func:`~dedup.stages.prepare.rejected_after_cleaning`). Every engine builds its documents
     with this; the site-template cut comes later (:func:`resketch`).
 
     >>> from dedup.document import Document
@@ -108,4 +109,60 @@ def resketch(body: str, site: str, drop: Collection[int], config: Config) -> Doc
     return sketch_document(compared_without(body, site, drop), config)
 
 
-__all__ = ["PreparedDocument", "clean_options", "prepare", "prepare_document", "resketch"]
+def usable(doc: Document, max_chars: int) -> InputError | None:
+    """Why a document cannot be cleaned at all (too long), or None."""
+    if len(doc.text) > max_chars:
+        path, line = doc.where()
+        return InputError(path, f"text of {len(doc.text)} characters exceeds the limit of {max_chars} "
+                          "(see --max-doc-chars)", line=line, kind="too_large", doc_id=doc.id)
+    return None
+
+
+def removal_summary(removed: list[tuple[str, str]]) -> str:
+    """What cleaning took out, by reason, most first: ``"recommendations 12, header 2"``.
+
+    >>> removal_summary([("header", "a"), ("recommendations", "b"), ("recommendations", "c")])
+    'recommendations 2, header 1'
+    """
+    counts = Counter(reason for reason, _ in removed)
+    return ", ".join(f"{reason} {count}" for reason, count in counts.most_common()) or "nothing"
+
+
+def rejected_after_templates(doc: CleanDocument, shingles: int, min_shingles: int,
+                             cleaned: CleanDocument | None = None) -> InputError:
+    """The reject for a document that its site's template lines left with ``shingles`` distinct
+    shingles, under ``min_shingles`` (``cleaned``: the document whole, for ``explain``)."""
+    where, line = doc.doc.where()
+    return InputError(where, f"too short to compare after site templates were removed ({shingles} distinct shingles "
+                             f"left; at least {min_shingles} needed): site {doc.site!r} repeats this page's lines on "
+                             f"many of its pages", line=line, kind="empty", doc_id=doc.id, cleaned=cleaned)
+
+
+def duplicate_id(doc_id: str, where: tuple[str, int | None] | None = None) -> InputError:
+    """The reject for a second document with an id already seen (the first is kept); ``where``:
+    the file and line it came from (:meth:`dedup.document.Document.where`)."""
+    path, line = where or (doc_id, None)
+    return InputError(path, f"duplicate document id {doc_id!r}; kept the first", line=line, kind="duplicate_id",
+                      doc_id=doc_id)
+
+
+def rejected_after_cleaning(doc: CleanDocument, shingles: int, min_shingles: int, stage: str = "cleaning",
+                            ) -> InputError | None:
+    """Why a cleaned document cannot take part in matching (nothing or too little text), or None.
+
+    The reason names the stage and what it removed; the error carries the document for ``explain``.
+    """
+    where, line = doc.doc.where()
+    if stage == "cleaning" and any(reason == "site template" for reason, _ in doc.removed):
+        stage = "cleaning and site templates"
+    if not doc.compared:
+        return InputError(where, f"empty after {stage} (no article text; removed: {removal_summary(doc.removed)})",
+                          line=line, kind="empty", doc_id=doc.id, cleaned=doc)
+    if shingles < min_shingles:
+        return InputError(where, f"too short to compare after {stage} ({len(doc.compared)} characters, "
+                          f"{shingles} distinct shingles; at least {min_shingles} needed; removed: "
+                          f"{removal_summary(doc.removed)})", line=line, kind="empty", doc_id=doc.id, cleaned=doc)
+    return None
+
+
+__all__ = ["PreparedDocument", "duplicate_id", "rejected_after_cleaning", "rejected_after_templates", "removal_summary", "usable", "clean_options", "prepare", "prepare_document", "resketch"]

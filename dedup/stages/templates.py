@@ -16,7 +16,7 @@ from hashlib import blake2b
 
 from dedup.document import CleanDocument
 from dedup.store.records import most_credited
-from dedup.text.clean import find_link_list
+from dedup.text.line_rules import find_link_list
 from dedup.text.normalize import compact
 from dedup.text.outlets import name_key
 
@@ -91,7 +91,7 @@ def cut_template(lines: Sequence[str], keys: Sequence[str], is_template: Callabl
     """Split a body's lines into kept, template and headline-list lines (``keys``: compacted lines).
 
     A headline list that only the site's footer kept from ending the page
-    (:func:`dedup.text.clean.find_link_list`) goes with the template; a page that is all template is
+    (:func:`dedup.text.line_rules.find_link_list`) goes with the template; a page that is all template is
     left whole (:func:`keeps_whole_page`).
 
     >>> cut_template(["页眉", "正文一句话。", "页脚"], ["页眉", "正文一句话", "页脚"], lambda key: key.startswith("页"))

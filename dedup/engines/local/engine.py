@@ -59,7 +59,16 @@ from dedup.stages.common_shingles import (
     sample_positions,
 )
 from dedup.stages.partners import PartnerHeaps, PartnerOffers, part_partners, passage_rows_of
-from dedup.stages.prepare import PreparedDocument, clean_options, prepare, prepare_document, resketch
+from dedup.stages.prepare import (
+    PreparedDocument,
+    clean_options,
+    duplicate_id,
+    prepare,
+    prepare_document,
+    rejected_after_cleaning,
+    rejected_after_templates,
+    resketch,
+)
 from dedup.stages.result import LazySequence, ScanResult, build_clusters, lone_cluster_maker, scan_result
 from dedup.stages.sketch import shingles_of
 from dedup.stages.templates import (
@@ -67,7 +76,6 @@ from dedup.stages.templates import (
     template_threshold,
 )
 from dedup.stages.verify import Packed, VerifiedPairs, verify_packed, warm
-from dedup.text.clean import duplicate_id, rejected_after_cleaning, rejected_after_templates
 from dedup.text.outlets import OutletTable
 
 log = logging.getLogger("dedup")

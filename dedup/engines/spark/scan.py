@@ -46,14 +46,19 @@ from dedup.outputs.records import cluster_record
 from dedup.stages.candidates import owner_pairs
 from dedup.stages.common_shingles import CommonShingles
 from dedup.stages.partners import PartnerHeaps, part_partners, passage_rows_of
-from dedup.stages.prepare import clean_options, prepare_document, resketch
+from dedup.stages.prepare import (
+    clean_options,
+    duplicate_id,
+    prepare_document,
+    rejected_after_templates,
+    resketch,
+)
 from dedup.stages.result import Clustered, LazySequence, ScanResult, build_clusters, scan_result
 from dedup.stages.templates import (
     SiteProfiles,
     template_threshold,
 )
 from dedup.stages.verify import Pair, VerifiedPairs, check_pair
-from dedup.text.clean import duplicate_id, rejected_after_templates
 from dedup.text.outlets import OutletTable
 
 log = logging.getLogger("dedup")
