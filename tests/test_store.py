@@ -10,18 +10,22 @@ import pytest
 
 from dedup.config import Config
 from dedup.errors import StoreError
+from dedup.sites import SiteCounts
 from dedup.store import (
     CommonSet,
     Edge,
     Link,
     PackedDocument,
-    SiteCounts,
-    SiteDelta,
     StoredDocument,
     open_store,
     pack_text,
 )
 from dedup.store.sqlite import SQLiteStore
+
+
+def _delta(site, keys, names, sign):
+    """One document's site statistics, as the index hands them to a store."""
+    return SiteCounts.of([site], [np.array(keys, dtype=np.uint64)], [names], sign)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -45,10 +49,10 @@ def test_add_lookup_buckets_component_and_remove(location):
     store = open_store(location)
     store.save_config(Config())
     with store.transaction():
-        a = store.add(_doc("a"), [BIG_KEY, KEY_3], [], SiteDelta("a.cn", (11, 12), ("某网",), +1))
+        a = store.add(_doc("a"), [BIG_KEY, KEY_3], [], _delta("a.cn", (11, 12), ("某网",), +1))
         b = store.add(_doc("b", body="第二篇的正文\n两行"), [BIG_KEY, KEY_4], [Link(a, 2, 0.5, 0.67)],
-                      SiteDelta("a.cn", (11,), ("某网",), +1))
-        c = store.add(_doc("c", site="b.cn"), [KEY_9], [], SiteDelta("b.cn", (), (), +1))
+                      _delta("a.cn", (11,), ("某网",), +1))
+        c = store.add(_doc("c", site="b.cn"), [KEY_9], [], _delta("b.cn", (), (), +1))
         # a transaction sees its own site statistics
         assert store.site_docs("a.cn") == 2 and store.line_counts([11, 12, 99]) == {11: 2, 12: 1}
     assert store.lookup("b") == (b, b"b") and store.lookup("zz") is None
@@ -67,7 +71,7 @@ def test_add_lookup_buckets_component_and_remove(location):
         store.link(c, [Link(a, 1, 0.2, 0.9)])
     assert store.component([c]) == ([a, b, c], [(a, b), (a, c)])
     with store.transaction():
-        store.remove(b, SiteDelta("a.cn", (11,), ("某网",), -1))
+        store.remove(b, _delta("a.cn", (11,), ("某网",), -1))
     assert store.component([a]) == ([a, c], [(a, c)]) and store.count() == 2
     assert store.site_docs("a.cn") == 1 and store.line_counts([11]) == {11: 1}
     assert (BIG_KEY, b) not in store.buckets([BIG_KEY])
@@ -78,7 +82,7 @@ def test_a_failed_transaction_leaves_nothing(location):
     store = open_store(location)
     store.save_config(Config())
     with pytest.raises(RuntimeError), store.transaction():
-        store.add(_doc("a"), [KEY_3], [], SiteDelta("a.cn", (11,), (), +1))
+        store.add(_doc("a"), [KEY_3], [], _delta("a.cn", (11,), (), +1))
         raise RuntimeError("crash in the middle of a batch")
     assert store.count() == 0 and store.site_docs("a.cn") == 0 and store.buckets([KEY_3]) == []
     store.close()
@@ -89,7 +93,7 @@ def test_common_set_config_and_sample_survive_reopening(location):
     store.save_config(Config(threshold=0.6))
     with store.transaction():
         for k, rank in enumerate([30, 10, 20]):
-            store.add(_doc(f"d{k}", rank=rank), [k << 40], [], SiteDelta("a.cn", (), (), +1))
+            store.add(_doc(f"d{k}", rank=rank), [k << 40], [], _delta("a.cn", (), (), +1))
     store.save_common(CommonSet(np.array([1, 2], dtype=np.uint32), version=2))
     store.save_common(CommonSet(np.array([5, 9], dtype=np.uint32), version=3))
     store.close()
@@ -117,7 +121,7 @@ def test_band_keys_that_agree_in_their_high_bits_share_a_bucket_in_sqlite(tmp_pa
     store = SQLiteStore(tmp_path / "s.db")
     store.save_config(Config())
     with store.transaction():
-        a = store.add(_doc("a"), [KEY_3 | 1], [], SiteDelta("a.cn", (), (), +1))
+        a = store.add(_doc("a"), [KEY_3 | 1], [], _delta("a.cn", (), (), +1))
     assert store.buckets([KEY_3 | 2]) == [(KEY_3 | 2, a)] and store.buckets([KEY_4]) == []
     store.close()
 
@@ -131,8 +135,8 @@ def test_an_empty_store_is_loaded_at_once(location):
     # band keys in parts of the key space, each sorted by key and number
     bands = [(np.array([KEY_3, KEY_3, KEY_4], dtype=np.uint64), np.array([1, 2, 3])),
              (np.array([BIG_KEY, BIG_KEY], dtype=np.uint64), np.array([1, 3]))]
-    sites = SiteCounts({"a.cn": 2, "b.cn": 1}, np.array([11, 12, 13], dtype=np.uint64), np.array([3, 1, 1]),
-                       {("a.cn", "某网"): 2})
+    sites = SiteCounts(("a.cn", "b.cn"), np.array([2, 1]), np.array([11, 12, 13], dtype=np.uint64), np.array([3, 1, 1]),
+                       np.array([0, 0, 1], dtype=np.int32), {("a.cn", "某网"): 2})
     store.load(iter(docs), iter(bands), [Edge(1, 2, 5, 0.8, 0.9)], sites, CommonSet(np.array([7, 9], np.uint32), 3))
     assert store.count() == store.top() == 3 and store.lookup("d2") == (2, bytes([2]) * 16)
     assert sorted(store.buckets([KEY_3, BIG_KEY])) == sorted([(KEY_3, 1), (KEY_3, 2), (BIG_KEY, 1), (BIG_KEY, 3)])
@@ -146,7 +150,7 @@ def test_an_empty_store_is_loaded_at_once(location):
     assert [d.id for d in store.sample(2)] == ["d3", "d2"]
     # documents added later are numbered after the loaded ones
     with store.transaction():
-        assert store.add(_doc("later"), [KEY_9], [], SiteDelta("b.cn", (), (), +1)) == 4
+        assert store.add(_doc("later"), [KEY_9], [], _delta("b.cn", (), (), +1)) == 4
     with pytest.raises(StoreError, match="holds documents already"):
         store.load(iter(docs), iter(bands), [], sites, CommonSet(np.zeros(0, np.uint32), 3))
     assert store.count() == 4
@@ -160,7 +164,7 @@ def test_sqlite_copies_its_log_into_the_file_while_the_writer_keeps_it_open(tmp_
     size = path.stat().st_size
     with store.transaction():
         for k in range(200):
-            store.add(_doc(f"d{k}", body="正文" * 400), [KEY_3 + k], [], SiteDelta("a.cn", (11,), (), +1))
+            store.add(_doc(f"d{k}", body="正文" * 400), [KEY_3 + k], [], _delta("a.cn", (11,), (), +1))
     # the pages committed reach the database file itself, with no add waiting for it
     deadline = time.monotonic() + 10
     while path.stat().st_size <= size and time.monotonic() < deadline:

@@ -1,5 +1,3 @@
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from dedup.document import Document
 from dedup.stages.templates import SiteProfiles
@@ -92,30 +90,3 @@ def test_keeps_whole_page_only_when_every_line_is_template():
     from dedup.stages.templates import keeps_whole_page
 
     assert keeps_whole_page(3, 3) and not keeps_whole_page(2, 3) and not keeps_whole_page(0, 3)
-
-
-def _profiles_of(rows):
-    from dedup.stages.templates import SiteProfiles
-
-    profiles = SiteProfiles()
-    for site, keys, names in rows:
-        profiles.observe_keys(site, keys, names)
-    return profiles
-
-
-_ROWS = st.lists(st.tuples(st.sampled_from(["a.cn", "b.cn", "c.cn"]),
-                           st.lists(st.integers(0, 20), max_size=6, unique=True),
-                           st.lists(st.sampled_from(["甲网", "乙报", "丙社"]), max_size=2, unique=True)), max_size=30)
-
-
-@given(_ROWS, _ROWS, _ROWS)
-@settings(max_examples=60, deadline=None)
-def test_site_statistics_merge_like_one_pass_in_any_grouping(a, b, c):
-    whole = _profiles_of(a + b + c)
-    left = _profiles_of(a).merge(_profiles_of(b)).merge(_profiles_of(c))
-    right = _profiles_of(a).merge(_profiles_of(b).merge(_profiles_of(c)))
-    swapped = _profiles_of(c).merge(_profiles_of(a)).merge(_profiles_of(b))
-    for merged in (left, right, swapped):
-        assert +merged.docs == +whole.docs and +merged.lines == +whole.lines
-        assert {s: +n for s, n in merged.sources.items() if +n} == {s: +n for s, n in whole.sources.items() if +n}
-        assert all(merged.self_name(site) == whole.self_name(site) for site in ("a.cn", "b.cn", "c.cn"))

@@ -1,7 +1,7 @@
 """What each site repeats on every page: template lines and the name it gives itself as source.
 
-Learned from the corpus itself: :meth:`SiteProfiles.observe` every document, then
-:meth:`SiteProfiles.apply`. Lines are counted under a 64-bit key of (site, compacted line), so the
+Learned from the corpus itself: the documents' :class:`~dedup.sites.SiteCounts` (summed in any
+grouping), :func:`template_lines` of them, then :meth:`SiteProfiles.apply`. Lines are counted under a 64-bit key of (site, compacted line), so the
 state is a few integer counters that an index can store and update, and a worker process can
 compute the keys of its documents without holding the profiles.
 """
@@ -14,8 +14,10 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from hashlib import blake2b
 
+import numpy as np
+
 from dedup.document import CleanDocument
-from dedup.store.records import most_credited
+from dedup.sites import SiteCounts, most_credited
 from dedup.text.line_rules import find_link_list
 from dedup.text.normalize import compact
 from dedup.text.outlets import name_key
@@ -157,6 +159,30 @@ def source_names(doc: CleanDocument) -> set[str]:
     return {name_key(a.outlet) for a in doc.attributions if a.form in ("来源", "self")}
 
 
+def site_counts(docs: Sequence[CleanDocument], sign: int = 1) -> SiteCounts:
+    """The site statistics of cleaned documents (``sign`` -1: a delta that takes them away)."""
+    return SiteCounts.of([doc.site for doc in docs],
+                         [np.fromiter(document_line_keys(doc), dtype=np.uint64) for doc in docs],
+                         [sorted(source_names(doc)) for doc in docs], sign)
+
+
+def template_lines(counts: SiteCounts, min_count: int = MIN_COUNT, min_share: float = MIN_SHARE) -> np.ndarray:
+    """The line keys of a summary that are template: carried by enough of their site's pages
+    (:func:`template_threshold`). Every engine learns its template lines with this.
+
+    >>> from dedup.sites import SiteCounts
+    >>> key = line_key("a.cn", "本站提示")
+    >>> pages = SiteCounts.of(["a.cn"] * 12, [np.array([key], np.uint64)] * 11 + [np.zeros(0, np.uint64)], [[]] * 12)
+    >>> template_lines(pages).tolist() == [key]
+    True
+    """
+    if not len(counts.keys):
+        return counts.keys
+    needed = np.array([template_threshold(int(docs), min_count, min_share) for docs in counts.docs.tolist()],
+                      dtype=np.float64)
+    return counts.keys[counts.counts >= needed[counts.key_sites]]
+
+
 @dataclass
 class SiteProfiles:
     """Per-site document counts, counts of line keys and of the names given as 来源.
@@ -173,41 +199,29 @@ class SiteProfiles:
     min_count: int = MIN_COUNT
     _own_names: dict[str, str | None] = field(default_factory=dict, repr=False, compare=False)
 
-    def observe(self, doc: CleanDocument) -> None:
-        self.observe_keys(doc.site, document_line_keys(doc), source_names(doc))
-
-    def observe_keys(self, site: str, keys: Iterable[int], names: Iterable[str]) -> None:
-        """Count one document of ``site`` from its line keys and source names."""
-        self.docs[site] += 1
-        self.lines.update(keys)
-        self.sources.setdefault(site, Counter()).update(names)
-        self._own_names.pop(site, None)
+    @classmethod
+    def from_counts(cls, counts: SiteCounts, lines: bool = True, min_share: float = MIN_SHARE,
+                    min_count: int = MIN_COUNT) -> SiteProfiles:
+        """The profiles a summary of site statistics gives (``lines``: with the counts of the
+        lines frequent enough to be template anywhere; without, for own names only)."""
+        sources: dict[str, Counter[str]] = {}
+        for (site, name), count in sorted(counts.sources.items()):
+            sources.setdefault(site, Counter())[name] += count
+        return cls(Counter(counts.docs_by_site()), Counter(counts.frequent(min_count)) if lines else Counter(),
+                   sources, min_share, min_count)
 
     @classmethod
     def of(cls, docs: Iterable[CleanDocument]) -> SiteProfiles:
-        """The site statistics of some documents (one partition's worth; see :meth:`merge`)."""
-        profiles = cls()
-        for doc in docs:
-            profiles.observe(doc)
-        return profiles
+        """The site statistics of some documents.
 
-    def merge(self, other: SiteProfiles) -> SiteProfiles:
-        """The statistics of both parts of a corpus, as a new summary: associative and commutative,
-        so partitions can be summed in any grouping (a tree reduce on a cluster) and give the
-        statistics of the whole.
-
-        >>> a, b = SiteProfiles(), SiteProfiles()
-        >>> a.observe_keys("x.cn", [1, 2], ["某网"]); b.observe_keys("x.cn", [2], ["某网"])
-        >>> merged = a.merge(b)
-        >>> merged.docs["x.cn"], merged.lines[2], merged.sources["x.cn"]["某网"]
-        (2, 2, 2)
+        >>> from dedup.document import Document
+        >>> from dedup.text.clean import clean
+        >>> pages = [clean(Document(id=f"{k}", site="a.cn", text=f"第{k}条新闻正文\\n本站提示：理性投资")) for k in range(12)]
+        >>> SiteProfiles.of(pages).is_template("a.cn", "本站提示理性投资")
+        True
         """
-        if (self.min_share, self.min_count) != (other.min_share, other.min_count):
-            raise ValueError("site statistics learned under different template settings cannot be merged")
-        sources = {site: Counter(names) for site, names in self.sources.items()}
-        for site, names in other.sources.items():
-            sources.setdefault(site, Counter()).update(names)
-        return SiteProfiles(self.docs + other.docs, self.lines + other.lines, sources, self.min_share, self.min_count)
+        docs = list(docs)
+        return cls.from_counts(site_counts(docs))
 
     def needed(self, site: str) -> float:
         """How many of a site's pages must carry a line for it to be template (inf: site too small)."""

@@ -25,7 +25,6 @@ from dedup.store.records import (
     Link,
     PackedDocument,
     SiteCounts,
-    SiteDelta,
     StoredDocument,
     pack_text,
     stored_document,
@@ -57,5 +56,5 @@ def store_exists(location: str) -> bool:
 
 
 __all__ = ["BACKENDS", "Backend", "CommonSet", "DOCUMENT_COLUMNS", "Edge", "Link", "PackedDocument", "SiteCounts",
-           "SiteDelta", "Store", "StoreBase", "StoredDocument", "backend_for", "open_store", "pack_text",
+           "Store", "StoreBase", "StoredDocument", "backend_for", "open_store", "pack_text",
            "store_exists", "stored_document", "unpack_text"]

@@ -42,7 +42,6 @@ from dedup.store.records import (
     Link,
     PackedDocument,
     SiteCounts,
-    SiteDelta,
     StoredDocument,
     pack_text,
     stored_document,
@@ -202,7 +201,7 @@ class PostgresStore(StoreBase):
             self._depth = 0
             self._pending = _Pending()
 
-    def add(self, doc: StoredDocument, band_keys: Iterable[int], links: Iterable[Link], delta: SiteDelta) -> int:
+    def add(self, doc: StoredDocument, band_keys: Iterable[int], links: Iterable[Link], delta: SiteCounts) -> int:
         with self.db.cursor() as cursor:
             cursor.execute(
                 "INSERT INTO docs (id, site, digest, record, body, line_keys, size, cluster, rank) "
@@ -228,7 +227,7 @@ class PostgresStore(StoreBase):
                                    "inter = EXCLUDED.inter, jaccard = EXCLUDED.jaccard, "
                                    "containment = EXCLUDED.containment", rows)
 
-    def remove(self, number: int, delta: SiteDelta) -> None:
+    def remove(self, number: int, delta: SiteCounts) -> None:
         label = self.db.execute("SELECT cluster FROM docs WHERE n = %s", (number,)).fetchone()
         self._pending.observe(delta)
         self._pending.labels.pop(number, None)
@@ -288,7 +287,7 @@ class PostgresStore(StoreBase):
             with cursor.copy("COPY edges (a, b, inter, jaccard, containment) FROM STDIN") as copy:
                 for e in edges:
                     copy.write_row((e.a, e.b, e.inter, e.jaccard, e.containment))
-            cursor.executemany("INSERT INTO site_docs VALUES (%s, %s)", sorted(sites.docs.items()))
+            cursor.executemany("INSERT INTO site_docs VALUES (%s, %s)", sorted(sites.docs_by_site().items()))
             with cursor.copy("COPY site_lines (key, count) FROM STDIN") as copy:
                 for key, count in zip(sites.keys.astype(np.uint64).view(np.int64).tolist(), sites.counts.tolist(),
                                       strict=True):
@@ -409,12 +408,10 @@ class _Pending:
         self.sources: Counter[tuple[str, str]] = Counter()
         self.labels: dict[int, int] = {}
 
-    def observe(self, delta: SiteDelta) -> None:
-        self.sites[delta.site] += delta.sign
-        for key in delta.line_keys:
-            self.lines[key] += delta.sign
-        for name in delta.names:
-            self.sources[delta.site, name] += delta.sign
+    def observe(self, delta: SiteCounts) -> None:
+        self.sites.update(delta.docs_by_site())
+        self.lines.update(dict(zip(delta.keys.tolist(), delta.counts.tolist(), strict=True)))
+        self.sources.update(delta.sources)
 
     def flush(self, db: Any) -> None:
         """Write the shared rows, in one global order (two writers then never wait on each other in a circle)."""

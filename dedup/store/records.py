@@ -7,11 +7,12 @@ does with them.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from dedup.sites import SiteCounts, most_credited
 
 
 @dataclass(frozen=True)
@@ -90,16 +91,6 @@ class Link:
 
 
 @dataclass(frozen=True)
-class SiteDelta:
-    """What one document adds to (``sign`` +1) or takes from (-1) its site's statistics."""
-
-    site: str
-    line_keys: tuple[int, ...]
-    names: tuple[str, ...]
-    sign: int
-
-
-@dataclass(frozen=True)
 class PackedDocument:
     """A document row ready for :meth:`Store.load`: texts already packed (:func:`pack_text`),
     its number and cluster label given by the loader."""
@@ -117,18 +108,6 @@ class PackedDocument:
 
 
 @dataclass(frozen=True)
-class SiteCounts:
-    """Site statistics of many documents at once, for :meth:`Store.load`: documents per site,
-    documents per site line key (``keys`` and ``counts``, arrays of equal length) and per site
-    and credited name."""
-
-    docs: dict[str, int]
-    keys: np.ndarray
-    counts: np.ndarray
-    sources: dict[tuple[str, str], int]
-
-
-@dataclass(frozen=True)
 class CommonSet:
     """The common shingles and the number of stored documents when they were learned (their version)."""
 
@@ -136,15 +115,5 @@ class CommonSet:
     version: int
 
 
-def most_credited(counts: Mapping[str, int]) -> tuple[str, int] | None:
-    """The name a site's pages credit most often and how many do; a tie goes to the first name in
-    sort order, never to whichever was counted first (that would depend on the order of documents).
-
-    >>> most_credited({"乙网": 3, "甲网": 3, "丙网": 1})
-    ('乙网', 3)
-    >>> most_credited({}) is None
-    True
-    """
-    if not counts:
-        return None
-    return min(counts.items(), key=lambda item: (-item[1], item[0]))
+__all__ = ["CommonSet", "DOCUMENT_COLUMNS", "Edge", "Link", "PackedDocument", "SiteCounts", "StoredDocument",
+           "most_credited", "pack_text", "stored_document", "unpack_text"]

@@ -34,7 +34,6 @@ from dedup.store.records import (
     Link,
     PackedDocument,
     SiteCounts,
-    SiteDelta,
     StoredDocument,
     pack_text,
     stored_document,
@@ -288,7 +287,7 @@ class SQLiteStore(StoreBase):
         if self._checkpointer is not None:
             self._checkpointer.committed()
 
-    def add(self, doc: StoredDocument, band_keys: Iterable[int], links: Iterable[Link], delta: SiteDelta) -> int:
+    def add(self, doc: StoredDocument, band_keys: Iterable[int], links: Iterable[Link], delta: SiteCounts) -> int:
         n = self.top() + 1  # one writer: the next number is known (and labels the document's cluster)
         self.db.execute(
             "INSERT INTO docs (n, id, site, digest, record, body, line_keys, size, cluster, rank) "
@@ -307,7 +306,7 @@ class SQLiteStore(StoreBase):
                             [(min(m.number, number), max(m.number, number), m.inter, m.jaccard, m.containment)
                              for m in links])
 
-    def remove(self, number: int, delta: SiteDelta) -> None:
+    def remove(self, number: int, delta: SiteCounts) -> None:
         label = self.db.execute("SELECT cluster FROM docs WHERE n = ?", (number,)).fetchone()
         self._observe(delta)
         self.db.execute("DELETE FROM bands WHERE n = ?", (number,))  # a scan, but removal is rare
@@ -319,15 +318,16 @@ class SQLiteStore(StoreBase):
             if rest is not None:
                 self.db.execute("UPDATE docs SET cluster = ? WHERE cluster = ?", (rest, number))
 
-    def _observe(self, delta: SiteDelta) -> None:
-        grow = max(delta.sign, 0)
-        self.db.execute("INSERT INTO site_docs VALUES (?, ?) ON CONFLICT (site) DO UPDATE SET docs = docs + ?",
-                        (delta.site, grow, delta.sign))
+    def _observe(self, delta: SiteCounts) -> None:
+        """Add a delta to the site counters (a count below zero takes documents away)."""
+        self.db.executemany("INSERT INTO site_docs VALUES (?, ?) ON CONFLICT (site) DO UPDATE SET docs = docs + ?",
+                            [(site, max(n, 0), n) for site, n in delta.docs_by_site().items()])
         self.db.executemany("INSERT INTO site_lines VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET count = count + ?",
-                            [(_signed(key), grow, delta.sign) for key in delta.line_keys])
+                            [(_signed(key), max(n, 0), n)
+                             for key, n in zip(delta.keys.tolist(), delta.counts.tolist(), strict=True)])
         self.db.executemany("INSERT INTO site_sources VALUES (?, ?, ?) ON CONFLICT (site, name) "
-                            "DO UPDATE SET count = count + ?", [(delta.site, name, grow, delta.sign)
-                                                                for name in delta.names])
+                            "DO UPDATE SET count = count + ?",
+                            [(site, name, max(n, 0), n) for (site, name), n in delta.sources.items()])
 
     def save_common(self, common: CommonSet) -> None:
         with self.transaction():
@@ -358,7 +358,7 @@ class SQLiteStore(StoreBase):
                                     zip((keys >> shift).astype(np.int64).tolist(), numbers.tolist(), strict=True))
             self.db.executemany("INSERT INTO edges VALUES (?, ?, ?, ?, ?)",
                                 ((e.a, e.b, e.inter, e.jaccard, e.containment) for e in edges))
-            self.db.executemany("INSERT INTO site_docs VALUES (?, ?)", sorted(sites.docs.items()))
+            self.db.executemany("INSERT INTO site_docs VALUES (?, ?)", sorted(sites.docs_by_site().items()))
             signed = sites.keys.astype(np.uint64).view(np.int64)
             order = np.argsort(signed, kind="stable")
             self.db.executemany("INSERT INTO site_lines VALUES (?, ?)",

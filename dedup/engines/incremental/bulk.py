@@ -33,9 +33,10 @@ from dedup.engines.pools import Progress, default_workers, ordered, start_pool
 from dedup.engines.spool import SpoolReader
 from dedup.errors import InputError, NotEmptyError
 from dedup.io.formats import Walk, read_file, walk
+from dedup.sites import SiteCounts
 from dedup.stages.candidates import text_keys
 from dedup.stages.templates import SiteProfiles, source_names
-from dedup.store import CommonSet, Edge, PackedDocument, SiteCounts, Store, pack_text
+from dedup.store import CommonSet, Edge, PackedDocument, Store, pack_text
 from dedup.text.normalize import compact
 
 log = logging.getLogger("dedup")
@@ -166,20 +167,17 @@ def load_scan(store: Store, outcome: CorpusScan, config: Config, workers: int = 
 
 
 def _site_counts(tables: IndexTables, profiles: SiteProfiles, reader: SpoolReader) -> SiteCounts:
-    """The site statistics of the documents stored: the scan counted every document read, so
-    those left too short by site templates are taken off again."""
-    docs = Counter(profiles.docs)
-    sources = Counter({(site, name): count for site, names in profiles.sources.items()
-                       for name, count in names.items()})
-    for k in np.flatnonzero(~tables.valid).tolist():
-        doc, _ = _stored_texts(tables.texts(k), False, profiles, reader)
-        docs[doc.site] -= 1
-        for name in source_names(doc):
-            sources[doc.site, name] -= 1
-    kept = tables.valid[tables.line_owners] if len(tables.line_owners) else np.zeros(0, dtype=bool)
-    keys, counts = np.unique(tables.line_keys[kept], return_counts=True)
-    return SiteCounts({site: count for site, count in docs.items() if count > 0}, keys, counts.astype(np.int64),
-                      {key: count for key, count in sources.items() if count > 0})
+    """The site statistics of the documents stored: the scan's summary of every document read,
+    less those that site templates left too short (rejected)."""
+    emptied = np.flatnonzero(~tables.valid)
+    if not len(emptied):
+        return tables.site_counts.positive()
+    docs = [_stored_texts(tables.texts(k), False, profiles, reader)[0] for k in emptied.tolist()]
+    start = np.searchsorted(tables.line_owners, emptied, side="left")
+    end = np.searchsorted(tables.line_owners, emptied, side="right")
+    taken = SiteCounts.of([doc.site for doc in docs], [tables.line_keys[a:b] for a, b in zip(start, end, strict=True)],
+                          [sorted(source_names(doc)) for doc in docs], -1)
+    return tables.site_counts.merge(taken).positive()
 
 
 def _band_rows(tables: IndexTables, numbers: np.ndarray, config: Config, cut: np.ndarray, profiles: SiteProfiles,

@@ -17,6 +17,7 @@ import numpy as np
 from dedup.config import Config
 from dedup.document import CleanDocument, Document
 from dedup.errors import InputError
+from dedup.sites import SiteCounts
 from dedup.stages.candidates import bucket_allowed, sketch_document, text_keys
 from dedup.stages.common_shingles import CommonShingles, EvidenceReader
 from dedup.stages.partners import best_partners, passage_rows, passage_rows_of
@@ -30,7 +31,7 @@ from dedup.stages.templates import (
     template_threshold,
 )
 from dedup.stages.verify import verify_pairs
-from dedup.store import CommonSet, Link, SiteDelta, Store, StoredDocument
+from dedup.store import CommonSet, Link, Store, StoredDocument
 from dedup.text.clean import CleanOptions
 from dedup.text.normalize import compact
 from dedup.text.outlets import OutletTable
@@ -76,8 +77,9 @@ class Prepared:
     """what a query found for it: the index's state then (:meth:`IndexState.state`), the compared
     text, the verified neighbours and every document its buckets held"""
 
-    def delta(self, sign: int) -> SiteDelta:
-        return SiteDelta(self.doc.site, tuple(self.line_keys), tuple(self.names), sign)
+    def delta(self, sign: int) -> SiteCounts:
+        """What adding (``sign`` +1) or removing (-1) it does to its site's statistics."""
+        return SiteCounts.of([self.doc.site], [np.array(self.line_keys, dtype=np.uint64)], [self.names], sign)
 
 
 def id_of(doc: Document | dict[str, Any]) -> str:

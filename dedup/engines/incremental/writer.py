@@ -19,9 +19,10 @@ from dedup.engines.incremental.state import IndexState, Prepared, id_of, init_wo
 from dedup.engines.incremental.verdicts import Verdict, Verdicts, brief
 from dedup.engines.pools import ordered, start_pool
 from dedup.errors import InputError, StoreConflict
+from dedup.sites import SiteCounts
 from dedup.stages.common_shingles import sample_rank
 from dedup.stages.templates import source_names
-from dedup.store import Link, SiteDelta, Store, StoredDocument
+from dedup.store import Link, Store, StoredDocument
 
 log = logging.getLogger("dedup")
 
@@ -223,7 +224,6 @@ class IndexWriter:
         self.state.rows.pop(n, None)
         stored = self.store.documents([n], texts=False)[n]
         doc = CleanDocument.from_record(stored.record)
-        self.store.remove(n, SiteDelta(stored.site, tuple(stored.line_keys.tolist()), tuple(sorted(source_names(doc))),
-                                       -1))
+        self.store.remove(n, SiteCounts.of([stored.site], [stored.line_keys], [sorted(source_names(doc))], -1))
         self.state.own_names.pop(stored.site, None)
 

@@ -46,6 +46,7 @@ from dedup.io.readers import (
     record_parts,
     streamed_records,
 )
+from dedup.sites import SiteCounts
 from dedup.stages.candidates import (
     CandidateCounts,
     DocumentSketch,
@@ -73,7 +74,7 @@ from dedup.stages.result import LazySequence, ScanResult, build_clusters, lone_c
 from dedup.stages.sketch import shingles_of
 from dedup.stages.templates import (
     SiteProfiles,
-    template_threshold,
+    template_lines,
 )
 from dedup.stages.verify import Packed, VerifiedPairs, verify_packed, warm
 from dedup.text.outlets import OutletTable
@@ -486,6 +487,8 @@ class IndexTables:
     """the band keys, ``(config.total_keys, n)`` uint64 in this file (None below two documents)"""
     columns: _Columns
     files: list[str]
+    site_counts: SiteCounts
+    """the site statistics of every document read (those rejected after templates included)"""
 
     def texts(self, index: int) -> tuple[str, int, int, str, int, int]:
         """Where document ``index``'s cleaned body and its record (``CleanDocument.to_record``)
@@ -692,6 +695,9 @@ class _Collected:
         self.sites: list[str] = []
         self._site_number: dict[str, int] = {}
         self.profiles = SiteProfiles()
+        """filled from :attr:`site_counts` once every document is read"""
+        self.sources: Counter[tuple[str, str]] = Counter()
+        self.site_counts = SiteCounts()
         self._seen: set[str] = set()
         self.duplicate_ids = 0
         self.key_chunks: list[np.ndarray] = []
@@ -738,9 +744,7 @@ class _Collected:
                 self._site_number[site] = len(self.sites)
                 self.sites.append(site)
             self.columns.site.append(self._site_number[site])
-            self.profiles.docs[site] += 1
-            if names:
-                self.profiles.sources.setdefault(site, Counter()).update(names)
+            self.sources.update((site, name) for name in names)
         kept_keys = [keys for keys, ok in zip(outcome.line_keys, accepted.tolist(), strict=True) if ok]
         if kept_keys:
             counts = np.fromiter((len(keys) for keys in kept_keys), dtype=np.int64, count=len(kept_keys))
@@ -873,7 +877,8 @@ def _match(source: _Source, collected: _Collected, config: Config, outlets: Outl
         tables = IndexTables(
             digests=np.concatenate(collected.digests) if collected.digests else np.zeros((0, 16), dtype=np.uint8),
             line_keys=collected.all_lines[0], line_owners=collected.all_lines[1], redone=collected.redone, valid=valid,
-            ranks=ranks, shingle_counts=n_shingles, common=common, keys_path=key_table, columns=columns, files=files)
+            ranks=ranks, shingle_counts=n_shingles, common=common, keys_path=key_table, columns=columns, files=files,
+            site_counts=collected.site_counts)
     return CorpusScan(result=result, rejects=result.rejects, files=source.files, unsupported=source.unsupported,
                       documents=n, duplicate_ids=collected.duplicate_ids, seconds=seconds, scratch=scratch, reader=reader,
                       sizes=sizes, outlets=outlets, whole=whole, body_of=body_of, tables=tables)
@@ -1023,26 +1028,20 @@ def _templates(collected: _Collected, pool: ProcessPoolExecutor | None, workers:
 
     Returns the indices of the documents sketched again and their new band keys.
     """
-    profiles, sites, columns, files = collected.profiles, collected.sites, collected.columns, collected.files
+    sites, columns, files = collected.sites, collected.columns, collected.files
     line_keys, line_owners = collected.line_keys, collected.line_owners
     empty = np.zeros(0, dtype=np.int64), np.zeros((0, config.total_keys), dtype=np.uint64)
-    if not line_keys:
-        return empty
-    keys = np.concatenate(line_keys)
-    owners = np.concatenate(line_owners)
+    keys = np.concatenate(line_keys) if line_keys else np.zeros(0, dtype=np.uint64)
+    owners = np.concatenate(line_owners) if line_owners else np.zeros(0, dtype=np.int64)
     line_keys.clear()  # the coordinator's largest lists while reading: free them now
     line_owners.clear()
     if collected.for_index:  # building an index: it keeps every document's line keys
         collected.all_lines = keys, owners
-    distinct, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
-    frequent = counts >= profiles.min_count
-    profiles.lines.update(dict(zip(distinct[frequent].tolist(), counts[frequent].tolist(), strict=True)))
-    site_docs = np.array([profiles.docs[s] for s in sites], dtype=np.float64)
-    thresholds = {docs: template_threshold(docs, profiles.min_count, profiles.min_share)
-                  for docs in set(site_docs.astype(np.int64).tolist())}
-    needed = np.array([thresholds[int(docs)] for docs in site_docs], dtype=np.float64)
-    doc_site = np.frombuffer(columns.site, dtype=np.int32)
-    template = counts[inverse] >= needed[doc_site[owners]]
+    doc_site = np.frombuffer(columns.site, dtype=np.int32) if len(collected) else np.zeros(0, dtype=np.int32)
+    collected.site_counts = SiteCounts.of_columns(tuple(sites), doc_site, keys, doc_site[owners],
+                                                  dict(collected.sources))
+    collected.profiles = profiles = SiteProfiles.from_counts(collected.site_counts)
+    template = np.isin(keys, template_lines(collected.site_counts, profiles.min_count, profiles.min_share))
     if not template.any():
         return empty
     owners, keys = owners[template], keys[template]

@@ -43,6 +43,7 @@ from dedup.errors import InputError
 from dedup.io.formats import READER_FIELDS, SUPPORTED_SUFFIXES, format_of, read_data, read_file, walk
 from dedup.io.readers import record_document
 from dedup.outputs.records import cluster_record
+from dedup.sites import SiteCounts
 from dedup.stages.candidates import owner_pairs
 from dedup.stages.common_shingles import CommonShingles
 from dedup.stages.partners import PartnerHeaps, part_partners, passage_rows_of
@@ -56,7 +57,7 @@ from dedup.stages.prepare import (
 from dedup.stages.result import Clustered, LazySequence, ScanResult, build_clusters, scan_result
 from dedup.stages.templates import (
     SiteProfiles,
-    template_threshold,
+    template_lines,
 )
 from dedup.stages.verify import Pair, VerifiedPairs, check_pair
 from dedup.text.outlets import OutletTable
@@ -370,38 +371,27 @@ def _read_parquet(spark: Any, files: list[tuple[int, str, str]], first: int, con
     return rows.sortByKey().zipWithIndex().mapPartitions(prepared)
 
 
-def _site_sums(blocks: Iterable[_Block], skip: frozenset[int]) -> Iterator[tuple[str, tuple[int, np.ndarray, np.ndarray, Counter[str]]]]:
-    """One partition's documents (but those numbered in ``skip``) summed per site: ``(site,
-    (documents, distinct line keys, their counts, names given as source))``."""
-    per_site: dict[str, tuple[list[int], list[np.ndarray], Counter[str]]] = {}
+def _site_sums(blocks: Iterable[_Block], skip: frozenset[int]) -> Iterator[tuple[str, SiteCounts]]:
+    """One partition's documents (but those numbered in ``skip``) summed per site, as ``(site,
+    summary)`` pairs to be merged by site (:meth:`~dedup.sites.SiteCounts.merge`)."""
+    per_site: dict[str, tuple[list[np.ndarray], list[tuple[str, ...]]]] = {}
     for block in blocks:
         assert block.sites is not None and block.line_keys is not None and block.names is not None
         for k, number in enumerate(block.numbers.tolist()):
             if number in skip:
                 continue
-            count, keys, names = per_site.setdefault(block.sites[k], ([0], [], Counter()))
-            count[0] += 1
+            keys, names = per_site.setdefault(block.sites[k], ([], []))
             keys.append(block.line_keys[k])
-            names.update(block.names[k])
-    for site, (count, keys, names) in per_site.items():
-        distinct, counts = np.unique(np.concatenate(keys), return_counts=True)
-        yield site, (count[0], distinct, counts.astype(np.int64), names)
+            names.append(block.names[k])
+    for site, (keys, names) in per_site.items():
+        yield site, SiteCounts.of([site] * len(keys), keys, names)
 
 
-def _merge_site_sums(a: tuple[int, np.ndarray, np.ndarray, Counter[str]],
-                     b: tuple[int, np.ndarray, np.ndarray, Counter[str]]) -> tuple[int, np.ndarray, np.ndarray, Counter[str]]:
-    distinct, inverse = np.unique(np.concatenate([a[1], b[1]]), return_inverse=True)
-    counts = np.bincount(inverse, weights=np.concatenate([a[2], b[2]]), minlength=len(distinct)).astype(np.int64)
-    return a[0] + b[0], distinct, counts, a[3] + b[3]
-
-
-def _site_template(sums: tuple[int, np.ndarray, np.ndarray, Counter[str]], min_count: int,
-                   min_share: float) -> tuple[int, list[int], Counter[str]]:
+def _site_template(counts: SiteCounts, site: str, min_count: int, min_share: float) -> tuple[int, list[int], Counter[str]]:
     """A site's summed statistics reduced to what the driver keeps: its document count, its
-    template line keys (:func:`dedup.stages.templates.template_threshold`) and its source names."""
-    count, distinct, counts, names = sums
-    needed = template_threshold(count, min_count, min_share)
-    return count, distinct[counts >= needed].tolist(), names
+    template line keys (:func:`dedup.stages.templates.template_lines`) and its source names."""
+    return (int(counts.docs.sum()), template_lines(counts, min_count, min_share).tolist(),
+            Counter(counts.names_of(site)))
 
 
 def _redo(doc: _Doc, template: frozenset[int], config: Config) -> _Doc:
@@ -714,7 +704,7 @@ def _template_stage(run: _Run, found: Any, packed: Any, duplicates_b: Any) -> tu
     profiles = SiteProfiles()
     min_count, min_share = profiles.min_count, profiles.min_share
     sites = found.mapPartitions(lambda rows: _site_sums((row[2] for row in rows), duplicates_b.value)).reduceByKey(
-        _merge_site_sums, slices).mapValues(lambda sums: _site_template(sums, min_count, min_share)).collect()
+        SiteCounts.merge, slices).map(lambda kv: (kv[0], _site_template(kv[1], kv[0], min_count, min_share))).collect()
     profiles = SiteProfiles(Counter({site: count for site, (count, _, _) in sites}), Counter(),
                             {site: names for site, (_, _, names) in sites})
     template_b = sc.broadcast(frozenset(key for _, (_, keys, _) in sites for key in keys))
