@@ -17,7 +17,8 @@ import click
 from dedup import __version__
 from dedup.config import Config
 from dedup.document import Document
-from dedup.engines.local.engine import CorpusScan, scan_corpus, stream
+from dedup.engines.local.engine import scan_corpus, stream
+from dedup.engines.local.tables import CorpusScan
 from dedup.errors import ConfigError, ConfigMismatchError, DedupError, InputError, NotEmptyError
 from dedup.outputs.explain import explain as explain_text
 from dedup.outputs.explain import explain_rejected

@@ -28,7 +28,8 @@ import numpy as np
 from dedup.config import Config
 from dedup.document import CleanDocument, Document
 from dedup.engines.incremental.state import IndexState
-from dedup.engines.local.engine import CorpusScan, IndexTables, scan_corpus
+from dedup.engines.local.engine import scan_corpus
+from dedup.engines.local.tables import CorpusScan, IndexTables
 from dedup.engines.pools import Progress, default_workers, ordered, start_pool
 from dedup.engines.spool import SpoolReader
 from dedup.errors import InputError, NotEmptyError
