@@ -269,7 +269,8 @@ def _spark_scan(dirs: list[str], output: str | None, min_size: int, rejects_path
                 output_format: str, started: float) -> None:
     """``dedup scan --engine spark``: the same records, written as the local engine writes them
     (one file or stdout), or as part files by the executors."""
-    from dedup.engines.spark.scan import is_hadoop_path, scan_spark, writes_part_files
+    from dedup.engines.spark.inputs import is_hadoop_path
+    from dedup.engines.spark.scan import scan_spark, writes_part_files
 
     try:
         import pyspark  # noqa: F401
