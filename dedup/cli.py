@@ -601,7 +601,7 @@ def main() -> None:
     """Entry point: runs the CLI and maps dedup's errors to exit codes in this one place."""
     verbose = "-v" in sys.argv[1:] or "--verbose" in sys.argv[1:] or any(a.startswith("-vv") for a in sys.argv[1:])
     try:
-        cli.main(standalone_mode=False)
+        cli.main(standalone_mode=False, prog_name="dedup")
     except click.exceptions.Abort:
         click.echo("dedup: aborted", err=True)
         sys.exit(EXIT_FAILURE)

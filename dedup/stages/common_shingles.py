@@ -24,9 +24,8 @@ from functools import cached_property, lru_cache, partial
 from hashlib import blake2b
 
 import numpy as np
-from numba import njit
 
-from dedup.compiled import NUMBA_CACHE
+from dedup.compiled import kernel
 from dedup.config import Config
 from dedup.stages.candidates import owner_pairs
 from dedup.stages.sketch import intersection_size
@@ -197,7 +196,7 @@ def _common_filter(common: np.ndarray) -> np.ndarray:
     return bits
 
 
-@njit(cache=NUMBA_CACHE, nogil=True)
+@kernel
 def _evidence_into(shingles: np.ndarray, common: np.ndarray, common_filter: np.ndarray, min_left: int,
                    out: np.ndarray, at: int) -> int:  # pragma: no cover - compiled
     """Write a document's evidence (its sorted shingles without the common ones, or all of them
@@ -218,7 +217,7 @@ def _evidence_into(shingles: np.ndarray, common: np.ndarray, common_filter: np.n
     return at + n
 
 
-@njit(cache=NUMBA_CACHE, nogil=True)
+@kernel
 def _unpack(words: np.ndarray, n_shingles: np.ndarray, n_numbers: np.ndarray, common: np.ndarray,
             common_filter: np.ndarray, min_left: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     docs = n_shingles.shape[0]

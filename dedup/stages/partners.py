@@ -37,9 +37,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 
-from dedup.compiled import NUMBA_CACHE
+from dedup.compiled import kernel
 from dedup.config import Config
 from dedup.stages.sketch import mix64
 
@@ -49,7 +48,7 @@ ENDS = 2
 whatever their hash); the others are the smallest hashes of the rest, in increasing order."""
 
 
-@njit(cache=NUMBA_CACHE, nogil=True)
+@kernel
 def _real_passages(keys: np.ndarray, pads: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
     out = keys.copy()
     for i in range(keys.shape[0]):
@@ -76,7 +75,7 @@ def passage_rows(keys: np.ndarray, pads: np.ndarray) -> np.ndarray:
     return _real_passages(keys, np.ascontiguousarray(pads, dtype=np.uint64))
 
 
-@njit(cache=NUMBA_CACHE, nogil=True)
+@kernel
 def _inside(a: np.ndarray, b: np.ndarray, shared: int) -> float:  # pragma: no cover - compiled
     """The share of ``a``'s comparable passages that ``b`` holds: ``a``'s ends, and those of its
     other passages that ``b`` would have sampled had it held them (hash at most ``b``'s largest
@@ -96,7 +95,7 @@ def _inside(a: np.ndarray, b: np.ndarray, shared: int) -> float:  # pragma: no c
     return min(1.0, shared / comparable)
 
 
-@njit(cache=NUMBA_CACHE, nogil=True)
+@kernel
 def estimated_containment(a: np.ndarray, b: np.ndarray) -> np.float32:  # pragma: no cover - compiled
     """How much of the smaller of two texts lies inside the other, estimated from their passage
     rows (:func:`passage_rows`): the larger of the two directions' shares. 0 when they share no passage."""
@@ -113,7 +112,7 @@ def estimated_containment(a: np.ndarray, b: np.ndarray) -> np.float32:  # pragma
     return np.float32(max(_inside(a, b, shared), _inside(b, a, shared)))
 
 
-@njit(cache=NUMBA_CACHE, nogil=True)
+@kernel
 def _offer(scores: np.ndarray, partners: np.ndarray, doc: int, score: np.float32,
            partner: int) -> None:  # pragma: no cover - compiled
     """Put ``partner`` among ``doc``'s best, kept in order: higher score first, then lower number."""
@@ -136,7 +135,7 @@ def _offer(scores: np.ndarray, partners: np.ndarray, doc: int, score: np.float32
     scores[doc, position] = score
 
 
-@njit(cache=NUMBA_CACHE, nogil=True)
+@kernel
 def _offer_buckets(keys: np.ndarray, owners: np.ndarray, rows: np.ndarray, numbers: np.ndarray, cap: int, rare: int,
                    floor: float, scores: np.ndarray, partners: np.ndarray,
                    rare_pairs: np.ndarray) -> tuple[int, int]:  # pragma: no cover - compiled
@@ -174,7 +173,7 @@ def _offer_buckets(keys: np.ndarray, owners: np.ndarray, rows: np.ndarray, numbe
     return scored, found
 
 
-@njit(cache=NUMBA_CACHE, nogil=True)
+@kernel
 def _take(scores: np.ndarray, partners: np.ndarray, docs: np.ndarray, others: np.ndarray,
           offered: np.ndarray) -> None:  # pragma: no cover - compiled
     for k in range(docs.shape[0]):

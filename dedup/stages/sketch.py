@@ -17,9 +17,8 @@ import zlib
 from typing import Any
 
 import numpy as np
-from numba import njit
 
-from dedup.compiled import NUMBA_CACHE, code_points
+from dedup.compiled import code_points, kernel
 from dedup.errors import ConfigError
 from dedup.stages.signature import EMPTY_VALUE, permutations
 
@@ -27,7 +26,7 @@ _POLY = np.uint64(0x100000001B3)
 _EMPTY_SHINGLES = np.zeros(0, dtype=np.uint32)
 
 
-@njit(cache=NUMBA_CACHE, nogil=True)
+@kernel
 def _shingles(cps: np.ndarray, k: int) -> np.ndarray:  # pragma: no cover - compiled
     n = cps.shape[0]
     if n < k:
@@ -50,7 +49,7 @@ def _shingles(cps: np.ndarray, k: int) -> np.ndarray:  # pragma: no cover - comp
     return out
 
 
-@njit(cache=NUMBA_CACHE, nogil=True)
+@kernel
 def _distinct(values: np.ndarray) -> int:  # pragma: no cover - compiled
     """Move the distinct values of a sorted array to its front; returns how many there are."""
     distinct = 0
@@ -61,7 +60,7 @@ def _distinct(values: np.ndarray) -> int:  # pragma: no cover - compiled
     return distinct
 
 
-@njit(cache=NUMBA_CACHE, nogil=True)
+@kernel
 def _minhash(shingles: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover
     num_perm = a.shape[0]
     for p in range(num_perm):
@@ -81,7 +80,7 @@ def _minhash(shingles: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray
                 out[p] = value
 
 
-@njit(cache=NUMBA_CACHE, nogil=True)
+@kernel
 def intersection_size(a: np.ndarray, b: np.ndarray) -> int:  # pragma: no cover - compiled
     """How many values two sorted arrays of distinct values share (a merge walk)."""
     i = j = count = 0
@@ -97,7 +96,7 @@ def intersection_size(a: np.ndarray, b: np.ndarray) -> int:  # pragma: no cover 
     return count
 
 
-@njit(cache=NUMBA_CACHE, nogil=True)
+@kernel
 def _figures(cps: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
     """Sorted distinct keys of the ASCII digit runs: the run's last 18 digits as an integer, its
     length (up to 15) in the top four bits, so that "081" and "81" differ."""
@@ -134,7 +133,7 @@ def figures(text: str) -> np.ndarray:
     return _figures(code_points(text))
 
 
-@njit(cache=NUMBA_CACHE, nogil=True)
+@kernel
 def mix64(x: np.uint64) -> np.uint64:  # pragma: no cover - compiled
     x = x ^ (x >> np.uint64(30))
     x = x * np.uint64(0xBF58476D1CE4E5B9)
@@ -143,7 +142,7 @@ def mix64(x: np.uint64) -> np.uint64:  # pragma: no cover - compiled
     return x ^ (x >> np.uint64(31))
 
 
-@njit(cache=NUMBA_CACHE, nogil=True)
+@kernel
 def band_keys_one(signature: np.ndarray, bands: int, rows: int, first_band: int) -> np.ndarray:  # pragma: no cover
     """:func:`dedup.stages.candidates.band_keys` for one signature, compiled (the index keys one document at a time)."""
     out = np.empty(bands, dtype=np.uint64)
@@ -156,7 +155,7 @@ def band_keys_one(signature: np.ndarray, bands: int, rows: int, first_band: int)
     return out
 
 
-@njit(cache=NUMBA_CACHE, nogil=True)
+@kernel
 def _passage_keys(hashes: np.ndarray, mask: int, min_length: int, count: int,
                   pad: np.uint64) -> np.ndarray:  # pragma: no cover - compiled
     """See :func:`dedup.stages.sketch.passage_keys`; ``hashes`` are the text's shingle hashes in text order."""

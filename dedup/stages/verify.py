@@ -6,9 +6,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 
-from dedup.compiled import NUMBA_CACHE
+from dedup.compiled import kernel
 from dedup.config import Config
 from dedup.stages.sketch import intersection_size
 
@@ -61,7 +60,7 @@ class VerifiedPairs:
         return cls(ends[:, 0], ends[:, 1], ends[:, 2], scores[:, 0], scores[:, 1])
 
 
-@njit(cache=NUMBA_CACHE, nogil=True)
+@kernel
 def figures_agree(size_a: int, size_b: int, shared: int, min_numbers: int = 4,
                   share: float = 0.5) -> bool:  # pragma: no cover - compiled
     """False when two texts both carry several numbers and mostly different ones (compiled: the
@@ -76,7 +75,7 @@ def figures_agree(size_a: int, size_b: int, shared: int, min_numbers: int = 4,
     return smaller < min_numbers or shared >= share * smaller
 
 
-@njit(cache=NUMBA_CACHE, nogil=True)
+@kernel
 def intersection_reaching(a: np.ndarray, b: np.ndarray, needed: float) -> int:  # pragma: no cover - compiled
     """How many values two sorted arrays of distinct values share, or -1 as soon as it is sure to
     stay below ``needed`` (most candidate pairs share a sentence or two and are given up halfway)."""
@@ -96,7 +95,7 @@ def intersection_reaching(a: np.ndarray, b: np.ndarray, needed: float) -> int:  
     return inter
 
 
-@njit(cache=NUMBA_CACHE, nogil=True)
+@kernel
 def _verdicts(pairs: np.ndarray, shingles: np.ndarray, shingle_starts: np.ndarray, numbers: np.ndarray,
               number_starts: np.ndarray, threshold: float, min_jaccard: float,
               short_shingles: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover

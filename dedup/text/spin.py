@@ -8,9 +8,8 @@ from collections import Counter
 from functools import lru_cache
 
 import numpy as np
-from numba import njit
 
-from dedup.compiled import NUMBA_CACHE, code_points
+from dedup.compiled import code_points, kernel
 from dedup.text.normalize import alnum_table, compact
 
 _BOUNDARY = ",.;!?:、。;!?:\"“”'‘’ ()\t"
@@ -43,7 +42,7 @@ def _char_tables() -> tuple[np.ndarray, np.ndarray]:
     return word, boundary
 
 
-@njit(cache=NUMBA_CACHE, nogil=True)
+@kernel
 def _opening_hits(codes: np.ndarray, word: np.ndarray, boundary: np.ndarray,
                   title: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
     """Rows of (line index, ordinal, start, length) of the clause openings whose first two code
