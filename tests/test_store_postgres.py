@@ -2,9 +2,9 @@
 once (the race of near-duplicates added at the same moment, concurrent writers against one scan)
 and a writer killed with -9.
 
-These tests need the PostgreSQL server of the development machines and CI (127.0.0.1:5432, user
-postgres, trust; another with ``DEDUP_TEST_POSTGRES``): each makes a database of its own and
-drops it (the ``pg_url`` fixture of conftest.py). Without a server they fail, never skip.
+Each test makes a database of its own and drops it (the ``pg_url`` fixture of conftest.py), on
+the server tests/services.py chooses: ``DEDUP_TEST_POSTGRES``, the machine's on 127.0.0.1:5432, or
+a throwaway one from the pgserver package. They never skip.
 """
 
 from __future__ import annotations

@@ -62,6 +62,7 @@ from dedup.engines.spark.inputs import (
     read_local,
     read_parquet,
 )
+from dedup.engines.spark.java import ensure_java
 from dedup.engines.spark.joins import aligned, components, keep, map_side_join, numbered, with_blocks
 from dedup.errors import InputError
 from dedup.sites import SiteCounts
@@ -129,6 +130,7 @@ def scan_spark(roots: Sequence[str], config: Config | None = None, outlets: Outl
     outlets = outlets or OutletTable.default()
     own = spark is None
     if own:
+        ensure_java()
         if master is not None and master.startswith("local"):
             # Local executors run the driver's interpreter (and so its dedup) unless told otherwise.
             os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
