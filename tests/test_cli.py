@@ -181,3 +181,21 @@ def test_scan_says_which_keys_proposed_the_candidates_and_takes_the_partner_boun
     bad = subprocess.run([sys.executable, "-m", "dedup.cli", "scan", str(tmp_path / "corpus"), "--passage-partners", "0"],
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "passage_partners must be at least 1" in bad.stderr
+
+
+def test_python_dash_m_dedup_is_the_command_line_with_its_version_and_completion(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from dedup import __version__
+
+    version = subprocess.run([sys.executable, "-m", "dedup", "--version"], capture_output=True, text=True,
+                             cwd=tmp_path, check=True)
+    assert version.stdout.strip() == f"dedup, version {__version__}"
+    env = {**os.environ, "_DEDUP_COMPLETE": "bash_complete", "COMP_WORDS": "dedup sc", "COMP_CWORD": "1"}
+    completed = subprocess.run([sys.executable, "-m", "dedup"], env=env, capture_output=True, text=True, cwd=tmp_path)
+    assert completed.returncode == 0 and "plain,scan" in completed.stdout.splitlines()
+    script = subprocess.run([sys.executable, "-m", "dedup"], env={**os.environ, "_DEDUP_COMPLETE": "zsh_source"},
+                            capture_output=True, text=True, cwd=tmp_path)
+    assert "#compdef dedup" in script.stdout
