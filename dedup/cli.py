@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -22,6 +23,7 @@ from dedup.engines.local.tables import CorpusScan
 from dedup.errors import ConfigError, ConfigMismatchError, DedupError, InputError, NotEmptyError
 from dedup.outputs.explain import explain as explain_text
 from dedup.outputs.explain import explain_rejected
+from dedup.outputs.files import output_file
 from dedup.outputs.html_report import DETAIL, WITH_TEXTS, build_report, read_records
 from dedup.outputs.keywords import document_keywords, keywords
 from dedup.outputs.records import iter_records, selected, size_histogram
@@ -30,6 +32,7 @@ from dedup.store import store_exists
 from dedup.text.outlets import OutletTable
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_REJECTED = 0, 1, 2, 3
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143  # 128 + SIGINT, 128 + SIGTERM, as a shell reports them
 
 log = logging.getLogger("dedup")
 
@@ -121,7 +124,7 @@ def _report_rejects(rejects: list[InputError], rejects_path: str | None) -> None
     if shown > 20:
         click.echo(f"dedup: … and {shown - 20} more rejected inputs (see --rejects)", err=True)
     if rejects_path:
-        with open(rejects_path, "w", encoding="utf-8") as handle:
+        with output_file(rejects_path) as handle:
             for error in rejects:
                 handle.write(json.dumps({"path": error.path, "line": error.line, "kind": error.kind, "reason": error.reason},
                                         ensure_ascii=False) + "\n")
@@ -242,7 +245,7 @@ def scan_command(dirs: tuple[str, ...], output: str | None, min_size: int, rejec
         handle: TextIO
         written = 0
         try:
-            with (open(output, "w", encoding="utf-8", newline="") if output else nullcontext(sys.stdout)) as handle:
+            with output_file(output, newline="") as handle:
                 writer = ClusterWriter(handle, output_format)
                 result = outcome.result
                 for cluster, record in zip(selected(result, min_size), iter_records(result, min_size, outlets),
@@ -282,7 +285,7 @@ def _spark_scan(dirs: list[str], output: str | None, min_size: int, rejects_path
     if parts and output and not is_hadoop_path(output) and os.path.exists(output) and os.listdir(output):
         raise click.BadParameter(f"{output!r} is a directory that is not empty; name a new one", param_hint="-o")
     try:
-        with nullcontext(output) if parts or not output else open(output, "w", encoding="utf-8") as target:
+        with nullcontext(output) if parts or not output else output_file(output) as target:
             outcome = scan_spark(dirs, config, outlets, master=None if master == "from-spark-submit" else master,
                                  partitions=partitions, min_size=min_size, spark_conf=settings,
                                  output=target if output else sys.stdout, output_format=output_format)
@@ -321,7 +324,7 @@ def extract_command(dirs: tuple[str, ...], output: str | None, rejects_path: str
         else nullcontext(None)
     rejects: list[InputError] = []
     written = 0
-    with bar_context as bar, (open(output, "w", encoding="utf-8") if output else nullcontext(sys.stdout)) as handle:
+    with bar_context as bar, output_file(output) as handle:
         try:
             for item in stream(list(dirs), config, workers, _outlets(outlet_file),
                                bar.update if bar is not None else None, walked):
@@ -495,7 +498,7 @@ def clusters_command(db_path: str, timeout: float, output: str | None, min_size:
         raise click.BadParameter(f"no index at {db_path}", param_hint="--db")
     written = 0
     with Index(db_path, timeout=timeout) as index, \
-            (open(output, "w", encoding="utf-8", newline="") if output else nullcontext(sys.stdout)) as handle:
+            output_file(output, newline="") as handle:
         writer = ClusterWriter(handle, output_format)
         try:
             for record in index.clusters(min_size):
@@ -579,7 +582,7 @@ def report_command(clusters: str | None, output: str, db_path: str | None, corpu
             log.warning("no jieba: clusters without keywords get none (pip install 'dedup[words]')")
             keywords_of = None  # type: ignore[assignment]
         page = build_report(records, texts, title=title, detail=detail, keywords_of=keywords_of)
-    with open(output, "w", encoding="utf-8") as out:
+    with output_file(output) as out:
         out.write(page)
     _report_rejects(rejects, rejects_path)
     click.echo(f"dedup report: {output} ({len(page.encode('utf-8')) / 2**20:.1f} MiB), {len(rejects)} lines rejected; "
@@ -597,14 +600,27 @@ def _silence_stdout() -> None:
     os.close(devnull)
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that every ``finally`` runs (scratch folders are
+    removed, partial outputs deleted, transactions rolled back) before the exit."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated(signum)
+
+
 def main() -> None:
     """Entry point: runs the CLI and maps dedup's errors to exit codes in this one place."""
     verbose = "-v" in sys.argv[1:] or "--verbose" in sys.argv[1:] or any(a.startswith("-vv") for a in sys.argv[1:])
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         cli.main(standalone_mode=False, prog_name="dedup")
-    except click.exceptions.Abort:
+    except Terminated:
+        click.echo("dedup: terminated", err=True)
+        sys.exit(EXIT_TERMINATED)
+    except click.exceptions.Abort as exc:
         click.echo("dedup: aborted", err=True)
-        sys.exit(EXIT_FAILURE)
+        sys.exit(EXIT_INTERRUPTED if isinstance(exc.__context__, KeyboardInterrupt) else EXIT_FAILURE)
     except click.ClickException as exc:
         exc.show()
         sys.exit(EXIT_USAGE)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 from typing import Any
 
 
@@ -53,3 +55,35 @@ class StoreError(DedupError):
 class StoreConflict(StoreError):
     """Another writer's transaction clashed with this one (a deadlock, or the same document id
     added by both at once); the transaction was rolled back and can be run again."""
+
+
+OUT_OF_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+"""The errors of a write that found no room: a full disk, a quota, a file size limit."""
+
+
+class OutOfSpaceError(DedupError):
+    """A write found no room (a full disk, a quota, a file size limit); says what was being
+    written where.
+
+    >>> import errno
+    >>> str(OutOfSpaceError("writing scratch in /tmp", OSError(errno.ENOSPC, "No space left on device")))
+    'no space left while writing scratch in /tmp ([Errno 28] No space left on device)'
+    """
+
+    def __init__(self, doing: str, error: OSError) -> None:
+        self.doing = doing
+        self.errno = error.errno
+        super().__init__(f"no space left while {doing} ({error})")
+
+    def __reduce__(self) -> tuple[type[OutOfSpaceError], tuple[str, OSError]]:
+        return (OutOfSpaceError, (self.doing, OSError(self.errno, os.strerror(self.errno or 0))))
+
+
+def is_out_of_space(error: BaseException) -> bool:
+    """Whether ``error`` (or what it was raised from) is a write that found no room."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, OutOfSpaceError) or (isinstance(seen, OSError) and seen.errno in OUT_OF_SPACE):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False

@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -36,8 +34,9 @@ from dedup.engines.local.tables import Collected, CorpusScan, Rejects, duplicate
 from dedup.engines.local.units import Keep, Source, document_source, units, walk_source
 from dedup.engines.local.worker import clean_unit_or_skip, extract_unit, init_worker
 from dedup.engines.pools import Progress, default_workers, ordered, start_pool
+from dedup.engines.scratch import Scratch
 from dedup.engines.spool import SpoolReader
-from dedup.errors import InputError
+from dedup.errors import InputError, OutOfSpaceError, is_out_of_space
 from dedup.io.formats import Walk, walk
 from dedup.stages.result import ScanResult
 from dedup.text.outlets import OutletTable
@@ -113,14 +112,19 @@ def _outlet_table(outlets: OutletTable | None, outlet_file: str | None) -> Outle
 def _run(source: Source, config: Config, outlets: OutletTable, workers: int | None, progress: Progress | None,
          scratch_dir: str | None, strict: bool, keep: Keep, started: float, for_index: bool = False) -> CorpusScan:
     workers = workers if workers is not None else default_workers()
-    scratch = Path(tempfile.mkdtemp(prefix="dedup-scan-", dir=scratch_dir))
+    scratch = Scratch.create("scan", scratch_dir)
     reader = SpoolReader()
+    scratch.on_remove(reader.close)
     try:
-        return _scan(source, config, outlets, workers, progress, scratch, reader, started, strict, keep, for_index)
-    except BaseException:
-        reader.close()
-        shutil.rmtree(scratch, ignore_errors=True)
+        outcome = _scan(source, config, outlets, workers, progress, scratch.path, reader, started, strict, keep,
+                        for_index)
+    except BaseException as error:
+        scratch.remove()
+        if isinstance(error, OSError) and is_out_of_space(error):
+            raise OutOfSpaceError(f"writing scratch in {scratch.path.parent}", error) from error
         raise
+    outcome.owner = scratch  # the folder goes when the outcome is closed or collected
+    return outcome
 
 
 def stream(roots: Sequence[str | os.PathLike[str]], config: Config, workers: int | None = None,

@@ -14,6 +14,7 @@ import numpy as np
 
 from dedup.document import CleanDocument, Document
 from dedup.engines.local.worker import PER_DOC, Sketched, UnitOut
+from dedup.engines.scratch import Scratch
 from dedup.engines.spool import SpoolReader
 from dedup.errors import InputError
 from dedup.sites import SiteCounts
@@ -141,7 +142,14 @@ class CorpusScan:
         return replace(result, docs=docs, shingles=list(result.shingles),
                        lone_cluster=lone_cluster_maker(docs.__getitem__, self.sizes, self.outlets))
 
+    owner: Scratch | None = None
+    """the scratch folder's owner: removes it on :meth:`close`, or when this outcome is collected"""
+
     def close(self) -> None:
+        """Close the scratch files and remove their folder (also done when the outcome is collected)."""
+        if self.owner is not None:
+            self.owner.remove()
+            return
         self.reader.close()
         shutil.rmtree(self.scratch, ignore_errors=True)
 

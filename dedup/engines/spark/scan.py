@@ -65,6 +65,7 @@ from dedup.engines.spark.inputs import (
 from dedup.engines.spark.java import ensure_java
 from dedup.engines.spark.joins import aligned, components, keep, map_side_join, numbered, with_blocks
 from dedup.errors import InputError
+from dedup.outputs.files import output_file
 from dedup.sites import SiteCounts
 from dedup.stages.common_shingles import CommonShingles
 from dedup.stages.prepare import (
@@ -426,7 +427,7 @@ def _write(spark: Any, ordered: Any, output: str | TextIO | None, output_format:
     elif writes_part_files(output):
         lines.saveAsTextFile(output)
     else:
-        with open(output, "w", encoding="utf-8") as handle:
+        with output_file(output) as handle:
             for line in lines.toLocalIterator():
                 handle.write(line + "\n")
     return []
