@@ -154,3 +154,62 @@ def test_chromium_filters_by_outlet_and_opens_a_cluster_with_its_texts(report):
     assert detail.css("svg.timeline circle")
     assert detail.css(".text.member mark") and detail.css(".text.canonical")
     assert detail.css("del"), "what cleaning removed is shown struck out"
+
+
+PWN = "document.body.dataset.pwned"
+HOSTILE = [f'<img src=x onerror="{PWN}=1">', f"<script>{PWN}=2</script>", f'"><svg onload="{PWN}=3">',
+           f"'><iframe srcdoc='<script>parent.{PWN}=4</script>'>", "</script><script>" + PWN + "=5</script>"]
+
+
+def _hostile_corpus(root: Path) -> None:
+    """Three stories, each in three copies, every field a crawled page controls made hostile."""
+    from benchmarks.textgen import TextModel
+
+    model = TextModel(seed=8)
+    lines = []
+    for story in range(3):
+        text = model.paragraphs(model.rng, 900)
+        urls = [f"javascript:{PWN}=6", f"data:text/html,<script>{PWN}=7</script>", f"https://ok.example/{story}.html"]
+        for copy in range(3):
+            bad = HOSTILE[(story + copy) % len(HOSTILE)]
+            lines.append(json.dumps({
+                "id": f"{bad}#{story}-{copy}", "url": urls[copy], "site": f"{bad}.example",
+                "title": f"{bad} {model.title(model.rng)}",
+                "text": f"来源：{bad}日报\n{text}\n{bad}", "published_at": f"2026-03-0{copy + 1}T08:00:00+08:00"},
+                ensure_ascii=False))
+    (root / "hostile.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.mark.browser
+def test_a_hostile_corpus_runs_no_script_makes_no_unsafe_link_and_shows_every_cluster(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    _hostile_corpus(corpus)
+    runner = CliRunner()
+    scanned = runner.invoke(cli, ["scan", str(corpus), "-o", str(tmp_path / "c.jsonl"), "--keywords", "--workers", "1"])
+    assert scanned.exit_code == 0, scanned.output
+    records = [json.loads(line) for line in (tmp_path / "c.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(records) == 3 and all(r["size"] == 3 for r in records)
+    # hostile keywords and outlet names too, as a hand-edited or foreign file may carry them
+    for record in records:
+        record["keywords"] = [HOSTILE[0], HOSTILE[1]]
+        record["origin"] = {"outlet": HOSTILE[2], "evidence": [HOSTILE[3]]}
+    (tmp_path / "c.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    made = runner.invoke(cli, ["report", str(tmp_path / "c.jsonl"), "-o", str(tmp_path / "r.html"), "--corpus", str(corpus)])
+    assert made.exit_code == 0, made.output
+    page = tmp_path / "r.html"
+    assert "Content-Security-Policy" in page.read_text(encoding="utf-8")
+
+    dom = _rendered(page)
+    assert [row.attributes["data-id"] for row in dom.css("#clusters tbody tr.cluster")] == [r["cluster_id"] for r in records]
+    for record in records:
+        dom = _rendered(page, f"#cluster={record['cluster_id']}")
+        body = dom.css_first("body")
+        assert "data-pwned" not in body.attributes, "script from the data ran"
+        assert not dom.css("#detail img, #detail iframe, #detail script, #clusters img, #clusters script")
+        assert len(dom.css("#detail table.members tbody tr")) == 3
+        hrefs = [a.attributes.get("href") or "" for a in dom.css("a")]
+        assert hrefs and all(href.startswith("https://") for href in hrefs), hrefs
+        shown = dom.css_first("#detail").text()
+        assert f"javascript:{PWN}=6" in shown  # the address is there, as text
+        assert HOSTILE[1] in shown  # the title's markup is shown as the characters it is

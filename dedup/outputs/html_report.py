@@ -23,6 +23,8 @@ True
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 import statistics
@@ -198,12 +200,14 @@ def build_report(records: Iterable[dict[str, Any]], texts: Callable[[str], Clean
                 "\n".join(member[3] for member in detail_of["members"])
             detail_of["keywords"] = keywords_of(text)
             rows[cluster_id][6] = " ".join(detail_of["keywords"])
-    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
-    return _PAGE.replace("{{title}}", _escape(title)).replace("{{data}}", payload)
+    # "<" only occurs inside JSON strings, where \u003c reads the same: no "</script>" nor "<!--"
+    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
+    fields = {"title": _escape(title), "csp": _CSP, "data": payload}
+    return re.sub(r"\{\{(title|csp|data)\}\}", lambda match: fields[match.group(1)], _PAGE)
 
 
 def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
 def read_records(lines: Iterable[str], path: str, rejects: list[InputError]) -> Iterator[dict[str, Any]]:
@@ -228,6 +232,7 @@ _PAGE = """<!DOCTYPE html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="{{csp}}">
 <title>{{title}}</title>
 <style>
 body{font:14px/1.45 system-ui,-apple-system,"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif;margin:0;color:#1d2329;background:#f6f7f9}
@@ -278,7 +283,9 @@ button{font:inherit;padding:4px 10px}
 "use strict";
 const D = JSON.parse(document.getElementById("dedup-data").textContent);
 const $ = (id) => document.getElementById(id);
-const esc = (s) => String(s == null ? "" : s).replace(/[&<>"]/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c]));
+const esc = (s) => String(s == null ? "" : s).replace(/[&<>"']/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c]));
+// Only web addresses become links: a crawled javascript: or data: URL is shown as text.
+const isWeb = (u) => typeof u === "string" && /^https?:[/][/][^/]/i.test(u);
 const outletName = (i) => i < 0 ? "" : D.outlets[i];
 const hours = (h) => h == null ? "" : (h < 48 ? h.toFixed(1) + " h" : (h / 24).toFixed(1) + " d");
 const PAGE = 100;
@@ -302,7 +309,8 @@ function overview() {
   const m = D.matrix, top = Math.max(1, ...m.counts.flat());
   $("matrix").innerHTML = `<tr><th>site / origin</th>${m.outlets.map((o) => `<th class="heat" title="${esc(outletName(o))}">${esc(outletName(o).slice(0, 4))}</th>`).join("")}</tr>` +
     m.sites.map((s, i) => `<tr><td>${esc(D.sites[s])}</td>${m.counts[i].map((n) =>
-      `<td class="heat" style="background:rgba(61,122,184,${(n / top).toFixed(2)})">${n || ""}</td>`).join("")}</tr>`).join("");
+      `<td class="heat" data-heat="${(n / top).toFixed(2)}">${n || ""}</td>`).join("")}</tr>`).join("");
+  for (const td of $("matrix").querySelectorAll("td[data-heat]")) td.style.background = `rgba(61,122,184,${td.dataset.heat})`;
   const select = $("outlet");
   [...D.origins].sort((a, b) => b[1] - a[1]).forEach((o) => select.add(new Option(`${outletName(o[0])} (${o[1]})`, String(o[0]))));
 }
@@ -366,7 +374,7 @@ function showCluster(id) {
     `<p>canonical copy <b>${esc(d.canonical)}</b>; origin <b>${esc(outletName(row[3]) || "unknown")}</b></p>` +
     (d.evidence.length ? `<ul class="evidence">${d.evidence.map((e) => `<li>${esc(e)}</li>`).join("")}</ul>` : "") + timeline(d.members) +
     `<table class="members"><thead><tr><th>member</th><th>site</th><th>published</th><th>delay</th><th>role</th><th>credit</th><th>Jaccard</th><th>containment</th></tr></thead><tbody>` +
-    d.members.map((m) => `<tr data-member="${esc(m[0])}"><td>${m[2] ? `<a href="${esc(m[2])}">${esc(m[3] || m[0])}</a>` : esc(m[3] || m[0])}<div class="muted">${esc(m[0])}</div></td>` +
+    d.members.map((m) => `<tr data-member="${esc(m[0])}"><td>${isWeb(m[2]) ? `<a href="${esc(m[2])}" rel="noopener noreferrer">${esc(m[3] || m[0])}</a>` : esc(m[3] || m[0])}<div class="muted">${esc(m[0])}${m[2] && !isWeb(m[2]) ? ` · ${esc(m[2])}` : ""}</div></td>` +
       `<td>${esc(D.sites[m[1]])}</td><td>${esc(m[4])}</td><td class="n">${hours(m[5])}</td><td>${esc(m[6])}</td><td>${esc(m[7])}</td>` +
       `<td class="n">${m[8] == null ? "" : m[8].toFixed(3)}</td><td class="n">${m[9] == null ? "" : m[9].toFixed(3)}</td></tr>`).join("") + `</tbody></table>`;
   if (D.texts && D.texts[d.canonical]) {
@@ -411,5 +419,17 @@ document.body.dataset.ready = "1";
 </body>
 </html>
 """
+
+def _inline_hash(tag: str) -> str:
+    """The CSP source that allows the page's one inline ``tag`` element (its SHA-256)."""
+    start = _PAGE.index(f"<{tag}>") + len(tag) + 2
+    body = _PAGE[start:_PAGE.index(f"</{tag}>", start)]
+    return "'sha256-" + base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode() + "'"
+
+
+_CSP = ("default-src 'none'; " f"script-src {_inline_hash('script')}; style-src {_inline_hash('style')}; "
+        "img-src 'none'; connect-src 'none'; base-uri 'none'; form-action 'none'")
+"""The page's Content-Security-Policy: its own script and style (by hash) and nothing else: no
+other script, no network, no other origin. The data block is JSON, which no browser runs."""
 
 __all__ = ["build_report", "spread", "shared_sentences", "read_records", "DETAIL", "WITH_TEXTS"]
