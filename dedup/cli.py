@@ -27,6 +27,7 @@ from dedup.outputs.files import output_file
 from dedup.outputs.html_report import DETAIL, WITH_TEXTS, build_report, read_records
 from dedup.outputs.keywords import document_keywords, keywords
 from dedup.outputs.records import iter_records, selected, size_histogram
+from dedup.outputs.terminal import json_for_terminal, printable
 from dedup.outputs.writers import ClusterWriter
 from dedup.store import store_exists
 from dedup.text.outlets import OutletTable
@@ -119,10 +120,10 @@ def _report_rejects(rejects: list[InputError], rejects_path: str | None) -> None
     shown = 0
     for error in rejects:
         if shown < 20:
-            click.echo(f"dedup: rejected {error}", err=True)
+            say(f"dedup: rejected {error}", err=True)
         shown += 1
     if shown > 20:
-        click.echo(f"dedup: … and {shown - 20} more rejected inputs (see --rejects)", err=True)
+        say(f"dedup: … and {shown - 20} more rejected inputs (see --rejects)", err=True)
     if rejects_path:
         with output_file(rejects_path) as handle:
             for error in rejects:
@@ -178,6 +179,8 @@ def stage_line(seconds: dict[str, float]) -> str:
 def cli(ctx: click.Context, verbose: int) -> None:
     """Find reposts of the same news story, group them, and name the original."""
     logging.basicConfig(level=logging.WARNING - 10 * min(verbose, 2), format="dedup: %(levelname)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(PrintableFormatter("dedup: %(levelname)s: %(message)s"))
     ctx.obj = {"verbose": verbose}
 
 
@@ -238,7 +241,7 @@ def scan_command(dirs: tuple[str, ...], output: str | None, min_size: int, rejec
         outcome = scan_corpus(list(dirs), config, outlets, outlet_file, workers, progress=bars, strict=strict)
     except InputError as error:
         bars.close()
-        click.echo(f"dedup: rejected {error} (--strict: stopping)", err=True)
+        say(f"dedup: rejected {error} (--strict: stopping)", err=True)
         sys.exit(EXIT_REJECTED)
     bars.close()
     with outcome:
@@ -260,9 +263,9 @@ def scan_command(dirs: tuple[str, ...], output: str | None, min_size: int, rejec
             # The reader of our stdout went away (`| head`): stop writing, say nothing of it.
             _silence_stdout()
         _report_rejects(outcome.rejects, rejects_path)
-        click.echo(_summary(outcome, written, time.perf_counter() - started), err=True)
+        say(_summary(outcome, written, time.perf_counter() - started), err=True)
         if click.get_current_context().find_root().obj.get("verbose"):
-            click.echo("  " + stage_line(outcome.seconds), err=True)
+            say("  " + stage_line(outcome.seconds), err=True)
     if outcome.rejects:
         sys.exit(EXIT_REJECTED)
 
@@ -293,10 +296,10 @@ def _spark_scan(dirs: list[str], output: str | None, min_size: int, rejects_path
         _silence_stdout()
         return
     _report_rejects(outcome.rejects, rejects_path)
-    click.echo(f"dedup scan (spark, {master}): {outcome.documents} documents, {len(outcome.rejects)} inputs rejected, "
+    say(f"dedup scan (spark, {master}): {outcome.documents} documents, {len(outcome.rejects)} inputs rejected, "
                f"{outcome.stats.get('clusters', 0)} clusters, {outcome.stats.get('candidates', 0)} candidate pairs, "
                f"{outcome.stats.get('verified', 0)} verified; {time.perf_counter() - started:.1f} s", err=True)
-    click.echo("  " + stage_line(outcome.seconds), err=True)
+    say("  " + stage_line(outcome.seconds), err=True)
     if outcome.rejects:
         sys.exit(EXIT_REJECTED)
 
@@ -324,6 +327,7 @@ def extract_command(dirs: tuple[str, ...], output: str | None, rejects_path: str
         else nullcontext(None)
     rejects: list[InputError] = []
     written = 0
+    on_screen = output is None and sys.stdout.isatty()
     with bar_context as bar, output_file(output) as handle:
         try:
             for item in stream(list(dirs), config, workers, _outlets(outlet_file),
@@ -333,16 +337,17 @@ def extract_command(dirs: tuple[str, ...], output: str | None, rejects_path: str
                     if strict:
                         break
                     continue
-                handle.write(json.dumps(Article.of(item).record(), ensure_ascii=False) + "\n")
+                line = json.dumps(Article.of(item).record(), ensure_ascii=False)
+                handle.write((json_for_terminal(line) if on_screen else line) + "\n")
                 written += 1
             handle.flush()
         except BrokenPipeError:
             _silence_stdout()
     if strict and rejects:
-        click.echo(f"dedup: rejected {rejects[0]} (--strict: stopping)", err=True)
+        say(f"dedup: rejected {rejects[0]} (--strict: stopping)", err=True)
         sys.exit(EXIT_REJECTED)
     _report_rejects(rejects, rejects_path)
-    click.echo(f"dedup: {written} documents extracted from {len(walked.files)} files, {len(rejects)} inputs rejected",
+    say(f"dedup: {written} documents extracted from {len(walked.files)} files, {len(rejects)} inputs rejected",
                err=True)
     if rejects:
         sys.exit(EXIT_REJECTED)
@@ -370,7 +375,7 @@ def explain_command(dirs: tuple[str, ...], doc_ids: tuple[str, ...], db_path: st
             missing = [d for d in doc_ids if d not in index]
             for doc_id in doc_ids:
                 if doc_id in index:
-                    click.echo(index.explain(doc_id))
+                    say(index.explain(doc_id))
         if missing:
             raise click.UsageError(f"no document with id {', '.join(map(repr, missing))} in {db_path}")
         return
@@ -388,9 +393,9 @@ def explain_command(dirs: tuple[str, ...], doc_ids: tuple[str, ...], db_path: st
             missing = [d for d in doc_ids if d not in index_of and d not in rejected]
             for doc_id in doc_ids:
                 if doc_id in index_of:
-                    click.echo(explain_text(result, index_of[doc_id], outlets))
+                    say(explain_text(result, index_of[doc_id], outlets))
                 elif doc_id in rejected:
-                    click.echo(explain_rejected(rejected[doc_id]))
+                    say(explain_rejected(rejected[doc_id]))
     finally:
         bars.close()
     if missing:
@@ -441,7 +446,7 @@ def index_command(dirs: tuple[str, ...], db_path: str, timeout: float, batch: in
         total = len(index)
     statuses, rejects = added.statuses, added.rejects
     _report_rejects(rejects, rejects_path)
-    click.echo(f"dedup index: {statuses['new']} new, {statuses['repost']} reposts, {statuses['unchanged']} already "
+    say(f"dedup index: {statuses['new']} new, {statuses['repost']} reposts, {statuses['unchanged']} already "
                f"stored, {len(rejects)} inputs rejected{' (scanned and loaded at once)' if added.bulk else ''}; "
                f"the index holds {total} documents; {time.perf_counter() - started:.1f} s", err=True)
     if rejects:
@@ -473,9 +478,9 @@ def query_command(source: str, db_path: str, timeout: float) -> None:
                 continue
             if isinstance(item, InputError):
                 rejected += 1
-                click.echo(f"dedup: rejected {item}", err=True)
+                say(f"dedup: rejected {item}", err=True)
                 continue
-            click.echo(json.dumps(index.query(item).to_dict(), ensure_ascii=False))
+            say_json(json.dumps(index.query(item).to_dict(), ensure_ascii=False))
     if rejected:
         sys.exit(EXIT_REJECTED)
 
@@ -510,7 +515,7 @@ def clusters_command(db_path: str, timeout: float, output: str | None, min_size:
             handle.flush()
         except BrokenPipeError:
             _silence_stdout()
-    click.echo(f"dedup clusters: {written} clusters written", err=True)
+    say(f"dedup clusters: {written} clusters written", err=True)
 
 
 @cli.command("stats")
@@ -522,7 +527,7 @@ def stats_command(db_path: str, timeout: float) -> None:
     if not store_exists(db_path):
         raise click.BadParameter(f"no index at {db_path}", param_hint="--db")
     with Index(db_path, readonly=True, timeout=timeout) as index:
-        click.echo(json.dumps(index.stats(), ensure_ascii=False, indent=1))
+        say_json(json.dumps(index.stats(), ensure_ascii=False, indent=1))
 
 
 @cli.command("report")
@@ -585,11 +590,11 @@ def report_command(clusters: str | None, output: str, db_path: str | None, corpu
     with output_file(output) as out:
         out.write(page)
     _report_rejects(rejects, rejects_path)
-    click.echo(f"dedup report: {output} ({len(page.encode('utf-8')) / 2**20:.1f} MiB), {len(rejects)} lines rejected; "
+    say(f"dedup report: {output} ({len(page.encode('utf-8')) / 2**20:.1f} MiB), {len(rejects)} lines rejected; "
                f"{time.perf_counter() - started:.1f} s", err=True)
     if rejects:
         for error in rejects[:5]:
-            click.echo(f"dedup: rejected {error}", err=True)
+            say(f"dedup: rejected {error}", err=True)
         sys.exit(EXIT_REJECTED)
 
 
@@ -598,6 +603,24 @@ def _silence_stdout() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
     os.close(devnull)
+
+
+def say(message: str, err: bool = False) -> None:
+    """Print a message that may hold crawled text (ids, titles, texts) with its control
+    characters made visible (see :mod:`dedup.outputs.terminal`)."""
+    click.echo(printable(message), err=err)
+
+
+def say_json(text: str) -> None:
+    """Print JSON to standard output; on a terminal its raw control characters are escaped."""
+    click.echo(json_for_terminal(text) if sys.stdout.isatty() else text)
+
+
+class PrintableFormatter(logging.Formatter):
+    """Log lines (which may quote crawled text) with their control characters made visible."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return printable(super().format(record))
 
 
 class Terminated(BaseException):
@@ -616,16 +639,16 @@ def main() -> None:
     try:
         cli.main(standalone_mode=False, prog_name="dedup")
     except Terminated:
-        click.echo("dedup: terminated", err=True)
+        say("dedup: terminated", err=True)
         sys.exit(EXIT_TERMINATED)
     except click.exceptions.Abort as exc:
-        click.echo("dedup: aborted", err=True)
+        say("dedup: aborted", err=True)
         sys.exit(EXIT_INTERRUPTED if isinstance(exc.__context__, KeyboardInterrupt) else EXIT_FAILURE)
     except click.ClickException as exc:
         exc.show()
         sys.exit(EXIT_USAGE)
     except (ConfigError, ConfigMismatchError) as exc:
-        click.echo(f"dedup: {exc}", err=True)
+        say(f"dedup: {exc}", err=True)
         sys.exit(EXIT_USAGE)
     except BrokenPipeError:
         # The reader of our stdout went away (e.g. `| head`): nothing more to say.
@@ -635,14 +658,14 @@ def main() -> None:
         if verbose:
             raise
         where = f" ({exc.path})" if isinstance(exc, InputError) else ""
-        click.echo(f"dedup: error{where}: {exc}", err=True)
+        say(f"dedup: error{where}: {exc}", err=True)
         sys.exit(EXIT_FAILURE)
     except SystemExit:
         raise
     except Exception as exc:
         if verbose:
             raise
-        click.echo(f"dedup: internal error: {exc!r} (run with -v for the traceback)", err=True)
+        say(f"dedup: internal error: {exc!r} (run with -v for the traceback)", err=True)
         sys.exit(EXIT_FAILURE)
     sys.exit(EXIT_OK)
 
