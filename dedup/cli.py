@@ -30,6 +30,7 @@ from dedup.outputs.records import iter_records, selected, size_histogram
 from dedup.outputs.terminal import json_for_terminal, printable
 from dedup.outputs.writers import ClusterWriter
 from dedup.store import store_exists
+from dedup.store.pg_connection import safe_url
 from dedup.text.outlets import OutletTable
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_REJECTED = 0, 1, 2, 3
@@ -528,6 +529,36 @@ def stats_command(db_path: str, timeout: float) -> None:
         raise click.BadParameter(f"no index at {db_path}", param_hint="--db")
     with Index(db_path, readonly=True, timeout=timeout) as index:
         say_json(json.dumps(index.stats(), ensure_ascii=False, indent=1))
+
+
+@cli.command("init-db")
+@click.option("--db", "db_path", required=True, metavar="URL", help="The PostgreSQL database of the index.")
+@click.option("--writer", "writers", multiple=True, metavar="ROLE",
+              help="A role that may add to the index (repeatable).")
+@click.option("--reader", "readers", multiple=True, metavar="ROLE",
+              help="A role that may only read it: query, clusters, stats, explain, report (repeatable).")
+@click.option("--sql", "print_sql", is_flag=True, help="Print the SQL instead of running it (for a DBA).")
+def init_db_command(db_path: str, writers: tuple[str, ...], readers: tuple[str, ...], print_sql: bool) -> None:
+    """Create a shared index's tables in PostgreSQL and grant roles their rights, run once by a
+    role that may create tables, so that the crawlers' roles need no more than reading and
+    writing rows."""
+    from dedup.store.postgres import PostgresStore, grants_sql, is_postgres_url, schema_sql
+
+    if print_sql:
+        click.echo(schema_sql() + grants_sql(writers, readers), nl=False)
+        return
+    if not is_postgres_url(db_path):
+        raise click.BadParameter("init-db is for a PostgreSQL index (postgresql://...); a SQLite index is "
+                                 "created by its first writer", param_hint="--db")
+    store = PostgresStore(db_path)
+    try:
+        if writers or readers:
+            store.db.execute(grants_sql(writers, readers))
+    finally:
+        store.close()
+    say(f"dedup init-db: the tables are ready in {safe_url(db_path)}"
+        + (f"; granted {len(writers)} writer and {len(readers)} reader roles" if writers or readers else ""),
+        err=True)
 
 
 @cli.command("report")

@@ -57,6 +57,12 @@ class StoreConflict(StoreError):
     added by both at once); the transaction was rolled back and can be run again."""
 
 
+class StoreDisconnected(StoreConflict):
+    """The connection to the store was lost during a transaction and has been made again; the
+    transaction did not take effect (or, if its commit was under way, took effect whole) and is
+    run again: adding a document is idempotent by id and content."""
+
+
 OUT_OF_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 """The errors of a write that found no room: a full disk, a quota, a file size limit."""
 

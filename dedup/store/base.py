@@ -39,6 +39,8 @@ class Store(Protocol):
     shared: bool
     """Whether other processes may write at the same moment (then the engine looks again after each commit)."""
 
+    def writable(self) -> bool: ...
+
     # configuration
     def stored_config(self) -> Config | None: ...
     def save_config(self, config: Config) -> None: ...
@@ -86,6 +88,12 @@ class StoreBase:
     A backend provides :meth:`edges_touching`, :meth:`source_counts`, :meth:`labels`,
     :meth:`count`, :meth:`site_total`, :meth:`edge_total` and :meth:`size_bytes`.
     """
+
+    readonly: bool
+
+    def writable(self) -> bool:
+        """Whether this store may be written (opened for writing, with the rights to)."""
+        return not self.readonly
 
     def edges_touching(self, numbers: list[int]) -> Iterable[tuple[int, int]]:
         """Every stored edge ``(a, b)`` with ``a`` or ``b`` among ``numbers``."""

@@ -28,13 +28,13 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 
 from dedup.config import Config
-from dedup.errors import StoreConflict, StoreError
+from dedup.errors import StoreConflict, StoreDisconnected, StoreError
 from dedup.store.base import Backend, StoreBase
+from dedup.store.pg_connection import Connection, safe_url
 from dedup.store.records import (
     DOCUMENT_COLUMNS,
     CommonSet,
@@ -116,16 +116,19 @@ class PostgresStore(StoreBase):
         self.readonly = readonly
         self._depth = 0
         self._pending: _Pending = _Pending()
-        try:
-            self.db = psycopg.connect(url, autocommit=True, connect_timeout=max(1, int(timeout)))
-        except psycopg.Error as exc:
-            raise StoreError(f"cannot connect to {_safe(url)}: {str(exc).strip()}") from exc
+        self._connection = Connection(url, timeout)
         self._side: Any = None
         try:
-            self._prepare_schema()
+            prepare_schema(self.db, self.location, self.readonly)
         except BaseException:
-            self.db.close()
+            self._connection.close()
             raise
+
+    @property
+    def db(self) -> Any:
+        """The connection; outside a transaction, made again first if it was lost (see
+        :mod:`dedup.store.pg_connection`)."""
+        return self._connection.current(check=self._depth == 0)
 
     def _scalar(self, query: str, params: tuple[Any, ...] = ()) -> Any:
         row = self.db.execute(query, params).fetchone()
@@ -134,25 +137,14 @@ class PostgresStore(StoreBase):
 
     # --- opening and closing -------------------------------------------------------------------
 
-    def _prepare_schema(self) -> None:
-        exists = self._scalar("SELECT to_regclass('dedup_meta')") is not None
-        if not exists:
-            if self.readonly:
-                raise StoreError(f"no index at {_safe(self.location)} (the database has no dedup tables)")
-            with self.db.transaction():
-                self.db.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
-                self.db.execute(_SCHEMA)
-                self.db.execute("INSERT INTO dedup_meta VALUES ('schema', %s) ON CONFLICT (key) DO NOTHING",
-                                (str(SCHEMA_VERSION),))
-        row = self.db.execute("SELECT value FROM dedup_meta WHERE key = 'schema'").fetchone()
-        if row is None or row[0] != str(SCHEMA_VERSION):
-            raise StoreError(f"{_safe(self.location)} holds an index of format {row[0] if row else '?'}; this version "
-                             f"of dedup reads format {SCHEMA_VERSION}: build the index again in a new database")
+    def writable(self) -> bool:
+        """Whether this role may add to the index (a reader's may only read)."""
+        return not self.readonly and bool(self._scalar("SELECT has_table_privilege('docs', 'INSERT')"))
 
     def close(self) -> None:
-        for connection in (self._side, self.db):
-            if connection is not None:
-                connection.close()
+        if self._side is not None:
+            self._side.close()
+        self._connection.close()
 
     # --- configuration -------------------------------------------------------------------------
 
@@ -160,7 +152,7 @@ class PostgresStore(StoreBase):
         row = self.db.execute("SELECT value FROM dedup_meta WHERE key = 'config'").fetchone()
         if row is None:
             if self.readonly:
-                raise StoreError(f"{_safe(self.location)} is not a dedup index (no stored configuration)")
+                raise StoreError(f"{safe_url(self.location)} is not a dedup index (no stored configuration)")
             return None
         return Config.from_dict(json.loads(row[0]))
 
@@ -177,7 +169,7 @@ class PostgresStore(StoreBase):
         """One write transaction (nested calls join the outer one). Shared rows are written at its
         end, in one global order; a clash with another writer raises :class:`StoreConflict`."""
         if self.readonly:
-            raise StoreError(f"{_safe(self.location)} is open read-only")
+            raise StoreError(f"{safe_url(self.location)} is open read-only")
         if self._depth:
             self._depth += 1
             try:
@@ -186,17 +178,22 @@ class PostgresStore(StoreBase):
                 self._depth -= 1
             return
         errors = self._psycopg.errors
+        db = self.db  # made again here if it was lost while idle
         self._depth = 1
         self._pending = _Pending()
         try:
-            with self.db.transaction():
+            with db.transaction():
                 yield
-                self._pending.flush(self.db)
+                self._pending.flush(db)
         except (errors.DeadlockDetected, errors.SerializationFailure, errors.UniqueViolation) as exc:
-            raise StoreConflict(f"{_safe(self.location)}: {str(exc).strip()} (the transaction was rolled back)") \
+            raise StoreConflict(f"{safe_url(self.location)}: {str(exc).strip()} (the transaction was rolled back)") \
                 from exc
         except self._psycopg.Error as exc:
-            raise StoreError(f"{_safe(self.location)}: {str(exc).strip()}") from exc
+            if not self._connection.lost():
+                raise store_error(self.location, exc) from exc
+            self._connection.reconnect(str(exc))
+            raise StoreDisconnected(f"{safe_url(self.location)}: the connection was lost during a transaction "
+                                    f"({str(exc).strip()}); connected again, the transaction is run again") from exc
         finally:
             self._depth = 0
             self._pending = _Pending()
@@ -243,9 +240,9 @@ class PostgresStore(StoreBase):
         """Keep a new version of the common shingles, committed at once on a connection of its own
         (a refresh must not wait for, nor hold back, any writer's batch); older versions go."""
         if self.readonly:
-            raise StoreError(f"{_safe(self.location)} is open read-only")
-        if self._side is None:
-            self._side = self._psycopg.connect(self.location, autocommit=True)
+            raise StoreError(f"{safe_url(self.location)} is open read-only")
+        if self._side is None or self._side.closed or self._side.broken:
+            self._side = Connection(self.location, self._connection.timeout).current(check=False)
         with self._side.transaction():
             self._side.execute("INSERT INTO common_sets VALUES (%s, %s) ON CONFLICT (version) DO NOTHING",
                                (common.version, common.hashes.astype(np.uint32).tobytes()))
@@ -267,7 +264,7 @@ class PostgresStore(StoreBase):
         with self.transaction(), self.db.cursor() as cursor:
             cursor.execute("LOCK TABLE docs IN SHARE ROW EXCLUSIVE MODE")
             if cursor.execute("SELECT 1 FROM docs LIMIT 1").fetchone() is not None:
-                raise StoreError(f"{_safe(self.location)} holds documents already: only an empty index is loaded "
+                raise StoreError(f"{safe_url(self.location)} holds documents already: only an empty index is loaded "
                                  "at once")
             top = 0
             with cursor.copy("COPY docs (n, id, site, digest, record, body, line_keys, size, cluster, rank) "
@@ -433,19 +430,65 @@ class _Pending:
                                    [(label, n) for n, label in sorted(self.labels.items())])
 
 
-def _safe(url: str) -> str:
-    """The URL without its password, for messages."""
 
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    user = f"{parts.username}@" if parts.username else ""
-    port = f":{parts.port}" if parts.port else ""
-    return urlunsplit((parts.scheme, f"{user}{host}{port}", parts.path, parts.query, parts.fragment))
+def prepare_schema(db: Any, location: str, readonly: bool) -> None:
+    """Create dedup's tables in the database of ``db`` unless they are there (one creator at a
+    time, under an advisory lock), and check the schema version. A role that may not create
+    tables gets a :class:`StoreError` saying what an administrator runs instead."""
+    import psycopg
+
+    if db.execute("SELECT to_regclass('dedup_meta')").fetchone()[0] is None:
+        if readonly:
+            raise StoreError(f"no index at {safe_url(location)} (the database has no dedup tables)")
+        try:
+            with db.transaction():
+                db.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
+                db.execute(_SCHEMA)
+                db.execute("INSERT INTO dedup_meta VALUES ('schema', %s) ON CONFLICT (key) DO NOTHING",
+                           (str(SCHEMA_VERSION),))
+        except psycopg.errors.InsufficientPrivilege as exc:
+            raise StoreError(f"{safe_url(location)} has no dedup tables and this role may not create them "
+                             f"({str(exc).strip()}): an administrator runs `dedup init-db --db URL` once (or the "
+                             "SQL of `dedup init-db --sql`), then grants this role SELECT, INSERT, UPDATE and "
+                             "DELETE on the tables") from exc
+    row = db.execute("SELECT value FROM dedup_meta WHERE key = 'schema'").fetchone()
+    if row is None or row[0] != str(SCHEMA_VERSION):
+        raise StoreError(f"{safe_url(location)} holds an index of format {row[0] if row else '?'}; this version "
+                         f"of dedup reads format {SCHEMA_VERSION}: build the index again in a new database")
 
 
-__all__ = ["BACKEND", "PostgresStore", "SCHEMA_VERSION", "is_postgres_url"]
+def store_error(location: str, exc: Exception) -> StoreError:
+    """The error to raise for a failed statement; a refused privilege says how to grant it."""
+    import psycopg
+
+    message = f"{safe_url(location)}: {str(exc).strip()}"
+    if isinstance(exc, psycopg.errors.InsufficientPrivilege):
+        message += ("; this role may not write the index: an administrator grants it with "
+                    "`dedup init-db --db URL --writer ROLE`")
+    return StoreError(message)
+
+
+def grants_sql(writers: Iterable[str] = (), readers: Iterable[str] = ()) -> str:
+    """The SQL that lets ``writers`` add to an index and ``readers`` read it.
+
+    >>> print(grants_sql(["crawler"], ["analyst"]).splitlines()[0])
+    GRANT SELECT, INSERT, UPDATE, DELETE ON dedup_meta, docs, bands, edges, site_docs, site_lines, site_sources, common_sets TO "crawler";
+    """
+    tables = "dedup_meta, docs, bands, edges, site_docs, site_lines, site_sources, common_sets"
+    quoted = lambda role: '"' + role.replace('"', '""') + '"'  # noqa: E731
+    lines = [f"GRANT SELECT, INSERT, UPDATE, DELETE ON {tables} TO {quoted(role)};\n"
+             f"GRANT USAGE, SELECT ON SEQUENCE docs_n_seq TO {quoted(role)};" for role in writers]
+    lines += [f"GRANT SELECT ON {tables} TO {quoted(role)};" for role in readers]
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def schema_sql() -> str:
+    """The SQL that creates an empty index's tables (what ``dedup init-db --sql`` prints)."""
+    return (f"{_SCHEMA.strip()}\nINSERT INTO dedup_meta VALUES ('schema', '{SCHEMA_VERSION}') "
+            "ON CONFLICT (key) DO NOTHING;\n")
+
+
+__all__ = ["BACKEND", "PostgresStore", "SCHEMA_VERSION", "is_postgres_url", "prepare_schema", "schema_sql", "grants_sql", "store_error"]
 
 
 BACKEND = Backend(

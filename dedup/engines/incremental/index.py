@@ -213,7 +213,9 @@ class Index:
         verified edges, whatever order the documents arrived in) and store the labels."""
         # The edges were verified against the common shingles known when each document came;
         # they are judged again on those of the whole index, as a scan of it would.
-        if self.readonly:
+        # opened read-only, or a reader's role (PostgreSQL): cluster without storing what was found
+        writes = not self.state.readonly
+        if not writes:
             common = self.common_shingles(refresh=True)
         else:
             with self.store.transaction():
@@ -221,7 +223,7 @@ class Index:
         numbers = [n for n, _, _ in self.store.numbers()]
         edges = [(e.a, e.b) for e in self.store.edges()]
         order, result = self.verdicts.star_result(numbers, edges, common)
-        if not self.readonly:
+        if writes:
             with self.store.transaction():
                 self.store.set_labels(cluster_labels(order, result))
         return result

@@ -146,7 +146,8 @@ class IndexState:
 
     def __init__(self, store: Store, config: Config, outlets: OutletTable) -> None:
         self.store, self.config, self.outlets = store, config, outlets
-        self.readonly = store.readonly
+        self.readonly = not store.writable()
+        """opened read-only, or without the rights to write: learned sets are not stored"""
         self.options = clean_options(config)
         self.own_names: dict[str, str | None] = {}
         self.common: CommonShingles | None = None
