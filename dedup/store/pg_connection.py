@@ -45,6 +45,15 @@ def safe_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
+def store_error(location: str, exc: Exception) -> StoreError:
+    """The error to raise for a failed statement; a refused privilege says how to grant it."""
+    message = f"{safe_url(location)}: {str(exc).strip()}"
+    if getattr(exc, "sqlstate", None) == "42501":  # insufficient_privilege
+        message += ("; this role may not write the index: an administrator grants it with "
+                    "`dedup init-db --db URL --writer ROLE`")
+    return StoreError(message)
+
+
 class Connection:
     """One autocommit psycopg connection to ``url``, connected again when it is lost."""
 
@@ -75,6 +84,37 @@ class Connection:
                 db = self.reconnect("the connection was closed while it was idle")
             self._used = now
         return db
+
+    def execute(self, query: Any, params: Any = None) -> Any:
+        """Run one statement outside a transaction (autocommit); if the connection turns out to be
+        lost, connect again and run it once more (outside a transaction a statement is whole or
+        not at all, and the engine runs only reads this way)."""
+        db = self.current()
+        try:
+            return db.execute(query, params)
+        except self._psycopg.Error as exc:
+            if not self.disconnected(exc):
+                raise store_error(self.url, exc) from exc
+            db = self.reconnect(str(exc))
+        try:
+            return db.execute(query, params)
+        except self._psycopg.Error as exc:
+            raise store_error(self.url, exc) from exc
+
+    def __getattr__(self, name: str) -> Any:
+        # everything else (cursor, transaction, ...) is the current psycopg connection's
+        return getattr(self.current(), name)
+
+    def disconnected(self, exc: BaseException) -> bool:
+        """Whether ``exc`` means the connection is gone: psycopg marked it broken or closed, or the
+        error is a connection failure (SQLSTATE class 08, none at all) or the server shutting
+        down (57P01-57P03; psycopg may not have marked the connection yet when that arrives)."""
+        if self.lost():
+            return True
+        if not isinstance(exc, self._psycopg.OperationalError):
+            return False
+        state = getattr(exc, "sqlstate", None)
+        return state is None or state.startswith(("08", "57P"))
 
     def lost(self) -> bool:
         """Whether the connection is closed or broken (psycopg's view after the last statement)."""

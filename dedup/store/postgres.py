@@ -34,7 +34,7 @@ import numpy as np
 from dedup.config import Config
 from dedup.errors import StoreConflict, StoreDisconnected, StoreError
 from dedup.store.base import Backend, StoreBase
-from dedup.store.pg_connection import Connection, safe_url
+from dedup.store.pg_connection import Connection, safe_url, store_error
 from dedup.store.records import (
     DOCUMENT_COLUMNS,
     CommonSet,
@@ -126,9 +126,9 @@ class PostgresStore(StoreBase):
 
     @property
     def db(self) -> Any:
-        """The connection; outside a transaction, made again first if it was lost (see
-        :mod:`dedup.store.pg_connection`)."""
-        return self._connection.current(check=self._depth == 0)
+        """The connection; outside a transaction, one whose statements are run again on a new
+        connection if it was lost (see :mod:`dedup.store.pg_connection`)."""
+        return self._connection.current(check=False) if self._depth else self._connection
 
     def _scalar(self, query: str, params: tuple[Any, ...] = ()) -> Any:
         row = self.db.execute(query, params).fetchone()
@@ -178,7 +178,7 @@ class PostgresStore(StoreBase):
                 self._depth -= 1
             return
         errors = self._psycopg.errors
-        db = self.db  # made again here if it was lost while idle
+        db = self._connection.current()  # made again here if it was lost while idle
         self._depth = 1
         self._pending = _Pending()
         try:
@@ -189,7 +189,7 @@ class PostgresStore(StoreBase):
             raise StoreConflict(f"{safe_url(self.location)}: {str(exc).strip()} (the transaction was rolled back)") \
                 from exc
         except self._psycopg.Error as exc:
-            if not self._connection.lost():
+            if not self._connection.disconnected(exc):
                 raise store_error(self.location, exc) from exc
             self._connection.reconnect(str(exc))
             raise StoreDisconnected(f"{safe_url(self.location)}: the connection was lost during a transaction "
@@ -457,17 +457,6 @@ def prepare_schema(db: Any, location: str, readonly: bool) -> None:
                          f"of dedup reads format {SCHEMA_VERSION}: build the index again in a new database")
 
 
-def store_error(location: str, exc: Exception) -> StoreError:
-    """The error to raise for a failed statement; a refused privilege says how to grant it."""
-    import psycopg
-
-    message = f"{safe_url(location)}: {str(exc).strip()}"
-    if isinstance(exc, psycopg.errors.InsufficientPrivilege):
-        message += ("; this role may not write the index: an administrator grants it with "
-                    "`dedup init-db --db URL --writer ROLE`")
-    return StoreError(message)
-
-
 def grants_sql(writers: Iterable[str] = (), readers: Iterable[str] = ()) -> str:
     """The SQL that lets ``writers`` add to an index and ``readers`` read it.
 
@@ -488,7 +477,7 @@ def schema_sql() -> str:
             "ON CONFLICT (key) DO NOTHING;\n")
 
 
-__all__ = ["BACKEND", "PostgresStore", "SCHEMA_VERSION", "is_postgres_url", "prepare_schema", "schema_sql", "grants_sql", "store_error"]
+__all__ = ["BACKEND", "PostgresStore", "SCHEMA_VERSION", "is_postgres_url", "prepare_schema", "schema_sql", "grants_sql"]
 
 
 BACKEND = Backend(
