@@ -76,13 +76,14 @@ class OutOfSpaceError(DedupError):
     'no space left while writing scratch in /tmp ([Errno 28] No space left on device)'
     """
 
-    def __init__(self, doing: str, error: OSError) -> None:
+    def __init__(self, doing: str, error: OSError | None = None) -> None:
         self.doing = doing
-        self.errno = error.errno
-        super().__init__(f"no space left while {doing} ({error})")
+        self.errno = error.errno if error is not None else None
+        super().__init__(f"no space left while {doing}" + (f" ({error})" if error is not None else ""))
 
-    def __reduce__(self) -> tuple[type[OutOfSpaceError], tuple[str, OSError]]:
-        return (OutOfSpaceError, (self.doing, OSError(self.errno, os.strerror(self.errno or 0))))
+    def __reduce__(self) -> tuple[type[OutOfSpaceError], tuple[str, OSError | None]]:
+        code = self.errno
+        return (OutOfSpaceError, (self.doing, OSError(code, os.strerror(code)) if code is not None else None))
 
 
 def is_out_of_space(error: BaseException) -> bool:

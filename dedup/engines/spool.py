@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from dedup.errors import StoreError
+from dedup.errors import OutOfSpaceError, StoreError, is_out_of_space
 
 
 class Spool:
@@ -38,7 +38,9 @@ class Spool:
         try:
             self._handle.write(data)
         except OSError as exc:
-            raise StoreError(f"cannot write scratch file {self.path} (disk full?): {exc.strerror or exc}") from exc
+            if is_out_of_space(exc):
+                raise OutOfSpaceError(f"writing scratch file {self.path}", exc) from exc
+            raise StoreError(f"cannot write scratch file {self.path}: {exc.strerror or exc}") from exc
         self._offset += len(data)
         return offset, len(data)
 

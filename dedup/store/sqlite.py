@@ -10,6 +10,7 @@ document.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import logging
@@ -25,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from dedup.config import Config
-from dedup.errors import StoreError
+from dedup.errors import OutOfSpaceError, StoreError
 from dedup.store.base import Backend, StoreBase
 from dedup.store.records import (
     DOCUMENT_COLUMNS,
@@ -194,6 +195,32 @@ def check_schema(db: sqlite3.Connection, path: Path, required: bool = False) -> 
                          f"reads format {SCHEMA_VERSION}: build the index again with `dedup index`")
 
 
+def configure(db: sqlite3.Connection, path: Path, timeout: float, readonly: bool) -> None:
+    """Set a new connection up: waits, caches, the schema check; for a writer the log (WAL) and
+    the tables."""
+    db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+    # Buckets and documents are read at random: a larger page cache, and the file mapped,
+    # keep the B-tree's inner pages in memory at a million documents.
+    db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+    db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+    check_schema(db, path)
+    if not readonly:
+        db.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # takes effect only in a new file
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.execute(f"PRAGMA wal_autocheckpoint = {WAL_RESTART_PAGES}")
+        db.executescript(_SCHEMA)
+
+
+def full_disk(exc: BaseException, path: Path) -> BaseException:
+    """``exc``, or an :class:`~dedup.errors.OutOfSpaceError` naming the index when SQLite found no
+    room for it or its log (SQLITE_FULL)."""
+    if isinstance(exc, sqlite3.OperationalError) and getattr(exc, "sqlite_errorcode", None) == 13 \
+            or "database or disk is full" in str(exc):
+        return OutOfSpaceError(f"writing the index {path}", OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)))
+    return exc
+
+
 class SQLiteStore(StoreBase):
     """A store in the SQLite file at ``path`` (created when missing, unless ``readonly``)."""
 
@@ -215,18 +242,8 @@ class SQLiteStore(StoreBase):
             uri = f"file:{self.path}?mode=ro" if readonly else str(self.path)
             self.db = sqlite3.connect(uri, uri=readonly, timeout=timeout, isolation_level=None,
                                       check_same_thread=False)
-            self.db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-            # Buckets and documents are read at random: a larger page cache, and the file mapped,
-            # keep the B-tree's inner pages in memory at a million documents.
-            self.db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-            self.db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
-            check_schema(self.db, self.path)
+            configure(self.db, self.path, timeout, readonly)
             if not readonly:
-                self.db.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # takes effect only in a new file
-                self.db.execute("PRAGMA journal_mode = WAL")
-                self.db.execute("PRAGMA synchronous = NORMAL")
-                self.db.execute(f"PRAGMA wal_autocheckpoint = {WAL_RESTART_PAGES}")
-                self.db.executescript(_SCHEMA)
                 self._checkpointer = _Checkpointer(self.path)
         except sqlite3.DatabaseError as exc:
             self._unlock()
@@ -279,11 +296,15 @@ class SQLiteStore(StoreBase):
         self.db.execute("BEGIN IMMEDIATE")
         try:
             yield
-        except BaseException:
-            self.db.execute("ROLLBACK")
+            self.db.execute("COMMIT")
+        except BaseException as exc:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
             self._top = None
-            raise
-        self.db.execute("COMMIT")
+            error = full_disk(exc, self.path)
+            if error is exc:
+                raise
+            raise error from exc
         if self._checkpointer is not None:
             self._checkpointer.committed()
 

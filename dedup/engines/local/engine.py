@@ -120,8 +120,10 @@ def _run(source: Source, config: Config, outlets: OutletTable, workers: int | No
                         for_index)
     except BaseException as error:
         scratch.remove()
-        if isinstance(error, OSError) and is_out_of_space(error):
-            raise OutOfSpaceError(f"writing scratch in {scratch.path.parent}", error) from error
+        if is_out_of_space(error):  # raised here, or by a worker (as OutOfSpaceError)
+            code = error.errno if isinstance(error, (OSError, OutOfSpaceError)) else None
+            cause = OSError(code, os.strerror(code)) if code is not None else None
+            raise OutOfSpaceError(f"writing scratch in {scratch.path.parent}", cause) from error
         raise
     outcome.owner = scratch  # the folder goes when the outcome is closed or collected
     return outcome
