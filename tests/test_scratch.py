@@ -151,3 +151,20 @@ def test_after_a_kill_9_the_next_scan_removes_the_folder_and_says_so(corpus, tmp
     notes = [line for line in done.stderr.splitlines() if "scratch folder" in line]
     assert len(notes) == 1 and "left by runs that were killed" in notes[0]
     assert out.read_text(encoding="utf-8") == ""  # one document: no cluster, but a whole (empty) file
+
+
+def test_an_index_load_stopped_by_sigterm_leaves_no_scratch_and_a_rerun_completes(corpus, tmp_path):
+    db = tmp_path / "index" / "i.db"
+    db.parent.mkdir()
+    process = _run_until_scratch(["index", str(corpus), "--db", str(db), "--workers", "2"], tmp_path)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 143, stderr
+    assert not _scratch_folders(tmp_path)
+    rerun = subprocess.run([sys.executable, "-m", "dedup", "index", str(corpus), "--db", str(db), "--workers", "2"],
+                           env={**os.environ, "TMPDIR": str(tmp_path)}, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr
+    stats = subprocess.run([sys.executable, "-m", "dedup", "stats", "--db", str(db)], capture_output=True, text=True,
+                           check=True)
+    assert json.loads(stats.stdout)["documents"] == 4000
+    assert not _scratch_folders(tmp_path)
