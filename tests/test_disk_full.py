@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from services import required
 
 from benchmarks.generate import write_speed_corpus
 
@@ -40,9 +41,7 @@ def _unshare() -> list[str] | None:
 def unshare() -> list[str]:
     found = _unshare()
     if found is None:
-        if os.environ.get("CI"):
-            raise RuntimeError("CI needs `unshare -m` to mount a small tmpfs for the full-disk tests")
-        pytest.skip("no mount namespace here (unshare -m), so no small filesystem to fill")
+        required("mount namespace to mount a small tmpfs in", "unshare -m, or unshare -rm")
     return found
 
 

@@ -4,18 +4,14 @@ pairs in benchmarks/finnews_gold.jsonl (the articles are read at run time, never
 Skips only where ../shared is absent and CI is not set: in CI a missing corpus fails the run.
 """
 
-import os
 
-import pytest
 
 from benchmarks.quality import FINNEWS, FINNEWS_GOLD, run_dedup
 from benchmarks.scoring import load_judgements, score_judged_pairs
 from dedup.config import Config
 
 if not FINNEWS.exists():
-    if os.environ.get("CI"):
-        raise RuntimeError(f"CI needs the finnews corpus at {FINNEWS}")
-    pytest.skip("../shared/corpora/finnews-em-sina-2018 is not here", allow_module_level=True)
+    required(f"finnews corpus at {FINNEWS}", "../shared beside the clone", module=True)
 
 
 def test_finnews_reposts_meet_the_pairwise_targets():

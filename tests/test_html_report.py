@@ -9,14 +9,13 @@ in CI.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
-from services import chromium
+from services import chromium, required
 
 from dedup.cli import cli
 from dedup.errors import InputError
@@ -92,9 +91,7 @@ def test_the_page_holds_everything_it_shows():
 def _chromium() -> str:
     found = chromium()
     if found is None:
-        if os.environ.get("CI"):
-            raise RuntimeError("CI needs Chromium for the report's browser tests (.ci/run installs it)")
-        pytest.skip("no Chromium or Chrome on the PATH (apt-get install chromium)")
+        required("Chromium or Chrome on the PATH", "apt-get install chromium; .ci/run does it")
     return found
 
 

@@ -19,6 +19,7 @@ import sysconfig
 from pathlib import Path
 
 import pytest
+from services import required
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples" / "corpus"
@@ -123,9 +124,7 @@ def test_a_read_only_site_packages_runs_and_caches_in_the_user_folder(venv, sour
     else:  # root writes through file modes: mount the folder read-only in a namespace of its own
         prefix = _read_only(site_packages)
         if not prefix:
-            if os.environ.get("CI"):
-                raise RuntimeError("CI needs `unshare -m` to mount site-packages read-only")
-            pytest.skip("as root, a read-only mount needs `unshare -m`, which is not allowed here")
+            required("mount namespace to mount site-packages read-only in, as root", "unshare -m")
     try:
         _scan(venv, tmp_path / "run", env, prefix)
     finally:

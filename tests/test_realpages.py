@@ -3,16 +3,14 @@
 Skips only where ../shared is absent and CI is not set: in CI a missing folder fails the run.
 """
 
-import os
 
 import pytest
+from services import required
 
 from benchmarks.extraction import DEFAULT_ROOT, by_group, dedup_extractor, run_extractor, template_siblings
 
 if not (DEFAULT_ROOT / "manifest.jsonl").exists():
-    if os.environ.get("CI"):
-        raise RuntimeError(f"CI needs the real pages at {DEFAULT_ROOT}")
-    pytest.skip("../shared/realpages is not here", allow_module_level=True)
+    required(f"real pages at {DEFAULT_ROOT}", "../shared beside the clone", module=True)
 
 
 @pytest.fixture(scope="module")
