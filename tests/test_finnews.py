@@ -4,7 +4,7 @@ pairs in benchmarks/finnews_gold.jsonl (the articles are read at run time, never
 Skips only where ../shared is absent and CI is not set: in CI a missing corpus fails the run.
 """
 
-
+from services import required
 
 from benchmarks.quality import FINNEWS, FINNEWS_GOLD, run_dedup
 from benchmarks.scoring import load_judgements, score_judged_pairs
