@@ -561,6 +561,50 @@ def init_db_command(db_path: str, writers: tuple[str, ...], readers: tuple[str, 
         err=True)
 
 
+@cli.command("serve")
+@click.option("--db", "db_path", required=True, metavar="PATH|URL", help="The index to serve (created if missing).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Where to listen; anything but loopback needs --tokens-file (and TLS in front).")
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--workers", type=int, default=1, show_default=True,
+              help="Server processes (PostgreSQL only: a SQLite index has one writer process).")
+@click.option("--outlets", "outlet_file", type=click.Path(exists=True, dir_okay=False), default=None)
+@click.option("--tokens-file", type=click.Path(exists=True, dir_okay=False), envvar="DEDUP_TOKENS_FILE",
+              default=None, help="Bearer tokens, one per line, each optionally followed by 'read' or 'write'.")
+@click.option("--max-body-bytes", type=int, default=4 * 2**20, show_default=True)
+@click.option("--max-batch", type=int, default=500, show_default=True, help="Documents per batch request.")
+@click.option("--timeout", type=float, default=30.0, show_default=True,
+              help="Seconds to wait for the store (a busy SQLite writer lock, a PostgreSQL reconnection).")
+def serve_command(db_path: str, host: str, port: int, workers: int, outlet_file: str | None, tokens_file: str | None,
+                  max_body_bytes: int, max_batch: int, timeout: float) -> None:
+    """Serve the index at --db as a JSON HTTP API (pip install "dedup[serve]")."""
+    try:
+        import uvicorn
+
+        from dedup.serve.app import SETTINGS_ENV
+        from dedup.serve.settings import ServeSettings, Tokens
+    except ImportError as exc:
+        raise click.UsageError(f'dedup serve needs the serve extra: pip install "dedup[serve]" ({exc})') from exc
+    from dedup.store.postgres import is_postgres_url
+
+    if workers > 1 and not is_postgres_url(db_path):
+        raise click.BadParameter("a SQLite index has one writer process: serve it with --workers 1, or keep "
+                                 "the index in PostgreSQL for more", param_hint="--workers")
+    tokens = Tokens.parse(Path(tokens_file).read_text(encoding="utf-8"), tokens_file) if tokens_file else None
+    settings = ServeSettings(db=db_path, host=host, port=port, workers=workers, outlets_file=outlet_file,
+                             tokens=tokens, max_body_bytes=max_body_bytes, max_batch=max_batch, timeout=timeout)
+    os.environ[SETTINGS_ENV] = settings.to_json()
+    if not is_postgres_url(db_path):
+        say(f"dedup serve: {db_path} is a SQLite index: one writer process serves it", err=True)
+    say(f"dedup serve: http://{host}:{port} ({workers} worker{'s' if workers > 1 else ''}, "
+        f"{'tokens from ' + tokens_file if tokens_file else 'no authentication: loopback only'})", err=True)
+    # uvicorn turns SIGTERM into a graceful shutdown (requests in flight finish, the index is
+    # closed), then hands the signal back to the handler it found: a finished shutdown is success
+    signal.signal(signal.SIGTERM, lambda signum, frame: None)
+    uvicorn.run("dedup.serve.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
+                log_level="warning", timeout_graceful_shutdown=30)
+
+
 @cli.command("report")
 @click.argument("clusters", required=False, type=click.Path(exists=True, dir_okay=False))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True),

@@ -42,7 +42,7 @@ from dedup.engines.pools import Progress
 from dedup.errors import ConfigMismatchError, InputError
 from dedup.io.formats import Walk
 from dedup.outputs.explain import describe_cluster, describe_digest, describe_document
-from dedup.outputs.records import iter_records
+from dedup.outputs.records import cluster_record, iter_records
 from dedup.stages.candidates import proposed_by, text_keys
 from dedup.stages.common_shingles import CommonShingles
 from dedup.stages.result import ScanResult
@@ -231,6 +231,21 @@ class Index:
     def clusters(self, min_size: int = 2) -> Iterator[dict[str, Any]]:
         """Every cluster of at least ``min_size`` documents, in ``dedup scan``'s output format."""
         yield from iter_records(self.scan_result(), min_size, self.outlets)
+
+    def cluster(self, doc_id: str) -> dict[str, Any]:
+        """The cluster of the stored document ``doc_id`` (itself alone when it has no copy), in
+        ``dedup scan``'s record format; its ``cluster_id`` is ``c`` and the canonical copy's id.
+        Raises ``KeyError`` when the index does not hold ``doc_id``."""
+        found = self.store.lookup(doc_id)
+        if found is None:
+            raise KeyError(doc_id)
+        numbers, edges = self.store.component([found[0]])
+        order, result = self.verdicts.star_result(numbers, edges, self.common_shingles())
+        chosen = result.cluster_of(order.index(found[0]))
+        assert chosen is not None, doc_id
+        record = cluster_record(result, chosen, 0, self.outlets)
+        record["cluster_id"] = f"c:{record['canonical_id']}"
+        return record
 
     def stats(self) -> dict[str, Any]:
         """Counts and sizes, and the stored configuration. A document's cluster label is set when
