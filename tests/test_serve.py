@@ -156,3 +156,40 @@ def test_sigterm_finishes_and_keeps_every_acknowledged_document(tmp_path):
         assert len(index) == len(acknowledged)
     assert json.loads(json.dumps(acknowledged)) == [d["id"] for d in docs[:30]]
     assert not os.path.exists(tmp_path / "s.db.lock") or os.path.getsize(tmp_path / "s.db.lock") == 0
+
+
+@pytest.mark.postgres
+def test_two_server_processes_on_one_postgresql_index_miss_no_pair_sent_at_the_same_moment(pg_url, tmp_path):
+    import threading
+
+    from benchmarks.race import make_pairs
+
+    first = Served(pg_url, tmp_path)
+    second = Served(pg_url, tmp_path, "--workers", "2")
+    pairs = make_pairs(16, seed=5)
+    missed = []
+    try:
+        with Client(first.url) as one, Client(second.url) as two:
+            for story, copy in pairs:
+                barrier, answers = threading.Barrier(2), {}
+
+                def send(client: Client, doc: dict, key: str) -> None:
+                    barrier.wait()
+                    answers[key] = client.add(doc)
+
+                threads = [threading.Thread(target=send, args=(one, story, "story")),
+                           threading.Thread(target=send, args=(two, copy, "copy"))]
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join()
+                found = {m.id for m in answers["story"].matches} | {m.id for m in answers["copy"].matches}
+                if not found & {story["id"], copy["id"]}:
+                    missed.append(story["id"])
+    finally:
+        first.stop()
+        second.stop()
+    assert not missed
+    with Index(pg_url, readonly=True) as index:
+        assert len(index) == 2 * len(pairs)
+        assert sum(1 for cluster in index.clusters() if cluster["size"] == 2) == len(pairs)

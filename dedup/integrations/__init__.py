@@ -1,0 +1,1 @@
+"""dedup inside other tools' pipelines (:mod:`dedup.integrations.scrapy`)."""
