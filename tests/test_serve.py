@@ -173,12 +173,12 @@ def test_two_server_processes_on_one_postgresql_index_miss_no_pair_sent_at_the_s
             for story, copy in pairs:
                 barrier, answers = threading.Barrier(2), {}
 
-                def send(client: Client, doc: dict, key: str) -> None:
+                def send(client: Client, doc: dict, key: str, barrier: threading.Barrier, answers: dict) -> None:
                     barrier.wait()
                     answers[key] = client.add(doc)
 
-                threads = [threading.Thread(target=send, args=(one, story, "story")),
-                           threading.Thread(target=send, args=(two, copy, "copy"))]
+                threads = [threading.Thread(target=send, args=(one, story, "story", barrier, answers)),
+                           threading.Thread(target=send, args=(two, copy, "copy", barrier, answers))]
                 for thread in threads:
                     thread.start()
                 for thread in threads:
