@@ -193,3 +193,29 @@ def test_two_server_processes_on_one_postgresql_index_miss_no_pair_sent_at_the_s
     with Index(pg_url, readonly=True) as index:
         assert len(index) == 2 * len(pairs)
         assert sum(1 for cluster in index.clusters() if cluster["size"] == 2) == len(pairs)
+
+
+def test_the_client_sends_again_until_the_service_answers(tmp_path):
+    import threading
+
+    port = _port()
+    answers: list = []
+    doc = {"id": "early", "text": "江城发布数字化改造补贴细则，企业可以申请专项资金支持。" * 3}
+
+    def add() -> None:
+        with Client(f"http://127.0.0.1:{port}", retries=8) as client:
+            answers.append(client.add(doc))
+
+    sender = threading.Thread(target=add)
+    sender.start()  # nothing listens yet: the client waits and sends again
+    time.sleep(0.5)
+    process = subprocess.Popen([sys.executable, "-m", "dedup", "serve", "--db", str(tmp_path / "late.db"), "--port",
+                                str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        sender.join(timeout=120)
+        assert answers and answers[0].status == "new"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+    with Index(tmp_path / "late.db", readonly=True) as index:
+        assert len(index) == 1
