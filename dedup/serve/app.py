@@ -131,11 +131,14 @@ def _document(payload: Any) -> dict[str, Any]:
 
 
 def _handlers(service: Service) -> list[Route]:
-    async def add(request: Request) -> Response:
-        service.authorise(request, "write")
+    async def one(request: Request, added: bool) -> Response:
+        service.authorise(request, "write" if added else "read")
         doc = _document(await service.body(request))
-        verdict = await service.call(lambda index: index.add(doc))
-        return JSONResponse(service.verdict_answer(verdict, added=True))
+        verdict = await service.call(lambda index: index.add(doc) if added else index.query(doc))
+        return JSONResponse(service.verdict_answer(verdict, added=added))
+
+    async def add(request: Request) -> Response:
+        return await one(request, added=True)
 
     async def add_batch(request: Request) -> Response:
         service.authorise(request, "write")
@@ -150,10 +153,7 @@ def _handlers(service: Service) -> list[Route]:
         return JSONResponse({"verdicts": [service.verdict_answer(v, added=True) for v in verdicts]})
 
     async def query(request: Request) -> Response:
-        service.authorise(request, "read")
-        doc = _document(await service.body(request))
-        verdict = await service.call(lambda index: index.query(doc))
-        return JSONResponse(service.verdict_answer(verdict, added=False))
+        return await one(request, added=False)
 
     async def document(request: Request) -> Response:
         doc_id = request.path_params["doc_id"]
