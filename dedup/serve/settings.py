@@ -1,7 +1,7 @@
 """What a ``dedup serve`` process is started with: the index, where it listens, its limits, who
 may call it. One frozen object, made by the command line and handed to every worker process.
 
->>> Tokens.parse("s3cret-writer\\ns3cret-reader read\\n# a comment\\n").scope_of("s3cret-reader")
+>>> Tokens.parse("s3cret-writer-0123456\\ns3cret-reader-0123456 read\\n# a comment\\n").scope_of("s3cret-reader-0123456")
 'read'
 """
 
