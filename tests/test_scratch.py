@@ -110,7 +110,10 @@ def _run_until_scratch(args: list[str], tmp_path: Path, pipes: bool = True) -> s
     env = {**os.environ, "TMPDIR": str(tmp_path)}
     # after a kill -9 the pool's workers hold the pipes until they notice: no pipes then
     where = subprocess.PIPE if pipes else subprocess.DEVNULL
-    process = subprocess.Popen([sys.executable, "-m", "dedup", *args], env=env, stdout=where, stderr=where, text=True)
+    # a shell starts background jobs with SIGINT ignored, and Python keeps it so: start the run as
+    # a terminal would, with SIGINT at its default, whatever launched the tests
+    process = subprocess.Popen([sys.executable, "-m", "dedup", *args], env=env, stdout=where, stderr=where, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         folders = _scratch_folders(tmp_path)
