@@ -11,6 +11,7 @@ the user's cache folder instead (:func:`cache_dir`).
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sys
@@ -56,7 +57,9 @@ def cache_dir(environ: Mapping[str, str] = os.environ) -> Path | None:
     return user_cache_root() / "dedup" / "numba"
 
 
+@functools.lru_cache(maxsize=8)
 def _writable(folder: Path) -> bool:
+    """Whether ``folder`` can hold the cache: asked once per folder, not once per kernel at import."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
         tempfile.TemporaryFile(dir=folder).close()
