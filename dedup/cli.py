@@ -21,6 +21,7 @@ from dedup.document import Document
 from dedup.engines.local.engine import scan_corpus, stream
 from dedup.engines.local.tables import CorpusScan
 from dedup.errors import ConfigError, ConfigMismatchError, DedupError, InputError, NotEmptyError
+from dedup.outputs.copies import CREDIT_CHOICES, copies_in, credit_table, csv_text, jsonl_text, parse_day
 from dedup.outputs.explain import explain as explain_text
 from dedup.outputs.explain import explain_rejected
 from dedup.outputs.files import output_file
@@ -519,6 +520,71 @@ def clusters_command(db_path: str, timeout: float, output: str | None, min_size:
     say(f"dedup clusters: {written} clusters written", err=True)
 
 
+@cli.command("copies")
+@click.argument("clusters", required=False, type=click.Path(exists=True, dir_okay=False))
+@click.option("--outlet", required=True, help="The origin outlet whose stories' copies to list (a name or an alias).")
+@click.option("--db", "db_path", default=None, metavar="PATH|URL", help="Read the copies from this index.")
+@click.option("--since", default=None, metavar="DATE", help="Stories first published on or after this day (YYYY-MM-DD).")
+@click.option("--until", default=None, metavar="DATE", help="Stories first published on or before this day.")
+@click.option("--credit", "credits", multiple=True, type=click.Choice(CREDIT_CHOICES), default=("any",),
+              show_default=True, help="Keep copies whose credit is of this kind (repeatable).")
+@click.option("--format", "output_format", type=click.Choice(["jsonl", "csv", "html"]), default="jsonl",
+              show_default=True, help="One copy per line (JSON Lines or CSV), or the report opened at the outlet's page.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write here (default: stdout; html needs a file).")
+@click.option("--outlets", "outlet_file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Outlets JSON adding to the built-in table (names, aliases, domains).")
+@click.option("--timeout", type=float, default=30.0, show_default=True,
+              help="Seconds to wait for another process writing to the index.")
+def copies_command(clusters: str | None, outlet: str, db_path: str | None, since: str | None, until: str | None,
+                   credits: tuple[str, ...], output_format: str, output: str | None, outlet_file: str | None,
+                   timeout: float) -> None:
+    """List every copy of an outlet's stories, with its credit, delay and how much it took, from
+    CLUSTERS.jsonl (dedup scan's output) or the index at --db."""
+    if (clusters is None) == (db_path is None):
+        raise click.UsageError("give CLUSTERS.jsonl or --db, one of them")
+    if output_format == "html" and output is None:
+        raise click.UsageError("--format html writes a page: give it a file with -o")
+    for value, hint in ((since, "--since"), (until, "--until")):
+        try:
+            parse_day(value, hint)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint=hint) from None
+    outlets = _outlets(outlet_file)
+    started = time.perf_counter()
+    rejects: list[InputError] = []
+    with ExitStack() as stack:
+        if db_path is not None:
+            from dedup.engines.incremental.index import Index
+
+            if not store_exists(db_path):
+                raise click.BadParameter(f"no index at {db_path}", param_hint="--db")
+            index = stack.enter_context(Index(db_path, timeout=timeout, outlets=outlets))
+            found = list(index.copies(outlet, since, until, credits))
+        else:
+            assert clusters is not None
+            handle = stack.enter_context(open(clusters, encoding="utf-8"))
+            found = list(copies_in(read_records(handle, clusters, rejects), outlet, outlets, since, until, credits))
+        with output_file(output, newline="") as out:
+            if output_format == "html":
+                out.write(build_report([], title=f"dedup: copies of {outlets.canonical_name(outlet)}", copies=found,
+                                       open_outlet=outlets.canonical_name(outlet)))
+            else:
+                try:
+                    for text in (csv_text(found) if output_format == "csv" else jsonl_text(found)):
+                        out.write(text)
+                    out.flush()
+                except BrokenPipeError:
+                    _silence_stdout()
+    table = ", ".join(f"{kind} {count}" for kind, count in credit_table(found).items())
+    say(f"dedup copies: {len(found)} copies of {outlets.canonical_name(outlet)}'s stories ({table}); "
+        f"{len(rejects)} lines rejected; {time.perf_counter() - started:.1f} s", err=True)
+    if rejects:
+        for error in rejects[:5]:
+            say(f"dedup: rejected {error}", err=True)
+        sys.exit(EXIT_REJECTED)
+
+
 @cli.command("stats")
 @_index_options
 def stats_command(db_path: str, timeout: float) -> None:
@@ -617,10 +683,13 @@ def serve_command(db_path: str, host: str, port: int, workers: int, outlet_file:
 @click.option("--detail", type=int, default=DETAIL, show_default=True,
               help="Hold the members of this many of the largest clusters in full.")
 @click.option("--title", default="dedup: the spread of stories", show_default=True)
+@click.option("--outlet", default=None, help="Open the page at this origin outlet's copies (a name or an alias).")
+@click.option("--outlets", "outlet_file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Outlets JSON adding to the built-in table (names, aliases, domains).")
 @click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False), default=None,
               help="Write every line of CLUSTERS that is not a cluster record here, as JSON Lines.")
 def report_command(clusters: str | None, output: str, db_path: str | None, corpus_dirs: tuple[str, ...],
-                   detail: int, title: str, rejects_path: str | None) -> None:
+                   detail: int, title: str, outlet: str | None, outlet_file: str | None, rejects_path: str | None) -> None:
     """Write an HTML report of CLUSTERS.jsonl (dedup scan's output) or of the index at --db."""
     from itertools import chain, islice
 
@@ -661,7 +730,9 @@ def report_command(clusters: str | None, output: str, db_path: str | None, corpu
         except ConfigError:
             log.warning("no jieba: clusters without keywords get none (pip install 'dedup[words]')")
             keywords_of = None  # type: ignore[assignment]
-        page = build_report(records, texts, title=title, detail=detail, keywords_of=keywords_of)
+        table = _outlets(outlet_file)
+        page = build_report(records, texts, title=title, detail=detail, keywords_of=keywords_of, outlets=table,
+                            open_outlet=table.canonical_name(outlet) if outlet else None)
     with output_file(output) as out:
         out.write(page)
     _report_rejects(rejects, rejects_path)

@@ -35,12 +35,16 @@ from typing import Any
 
 from dedup.document import CleanDocument
 from dedup.errors import InputError
+from dedup.outputs.copies import Copy, copies_in
 from dedup.text.normalize import compact
+from dedup.text.outlets import OutletTable
 
 DETAIL = 2000
 """Clusters (the largest) whose members the page holds in full."""
 WITH_TEXTS = 200
 """Clusters (the largest) whose texts the page holds, when texts are given."""
+COPIES = 20000
+"""Copy rows (for the outlet pages) the page holds at most, besides those of the outlet it opens at."""
 TITLE_CHARS = 48
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|\n")
 SIZE_BINS = ((1, 1), (2, 2), (3, 3), (4, 4), (5, 5), (6, 10), (11, 20), (21, 50), (51, 100), (101, None))
@@ -77,10 +81,29 @@ class _Names:
         return self._index[name]
 
 
-def spread(records: Iterable[dict[str, Any]], detail: int = DETAIL) -> dict[str, Any]:
-    """The page's data: the overview's figures, a compact row per cluster and the full members of
-    the ``detail`` largest clusters (records are ``dedup scan``'s, largest first)."""
+def spread(records: Iterable[dict[str, Any]], detail: int = DETAIL, table: OutletTable | None = None,
+           copies: Iterable[Copy] = (), open_outlet: str | None = None) -> dict[str, Any]:
+    """The page's data: the overview's figures, a compact row per cluster, the full members of
+    the ``detail`` largest clusters (records are ``dedup scan``'s, largest first), and the copies
+    of each origin outlet's stories (:func:`dedup.outputs.copies.copies_in`; ``copies`` given are
+    added, and ``open_outlet``'s are all kept)."""
+    table = table or OutletTable.default()
     sites, outlets = _Names(), _Names()
+    copy_rows: dict[int, list[list[Any]]] = defaultdict(list)
+    held = [0]
+
+    def add_copy(copy: Copy) -> None:
+        outlet = outlets(copy.outlet)
+        if copy.outlet != open_outlet and held[0] >= COPIES:
+            return
+        held[0] += copy.outlet != open_outlet
+        copy_rows[outlet].append([copy.cluster_id, copy.id, sites(copy.site), copy.url or "", (copy.title or "")[:80],
+                                  (copy.published_at or "")[:16], copy.delay_hours, copy.credit, copy.taken,
+                                  copy.copied_share, " · ".join(copy.flags), " · ".join(copy.credited),
+                                  copy.shared_sentences, copy.original_id])
+
+    for copy in copies:
+        add_copy(copy)
     rows: list[list[Any]] = []
     detailed: dict[str, dict[str, Any]] = {}
     sizes: Counter[int] = Counter()
@@ -102,6 +125,8 @@ def spread(records: Iterable[dict[str, Any]], detail: int = DETAIL) -> dict[str,
         if origin >= 0 and size > 1:
             stories[origin] += 1
             copies_of[origin] += size - 1
+            for copy in copies_in([record], outlets.names[origin], table):
+                add_copy(copy)
         member_rows = []
         for member in members:
             site = sites(member.get("site") or "")
@@ -143,6 +168,8 @@ def spread(records: Iterable[dict[str, Any]], detail: int = DETAIL) -> dict[str,
         "matrix": {"sites": top_sites, "outlets": top_outlets,
                    "counts": [[pairs[site, outlet] for outlet in top_outlets] for site in top_sites]},
         "rows": rows, "detail": detailed,
+        "copies": {str(outlet): rows for outlet, rows in copy_rows.items()},
+        "open": outlets(open_outlet) if open_outlet else -1,
     }
 
 
@@ -182,12 +209,14 @@ def _texts(data: dict[str, Any], texts: Callable[[str], CleanDocument | None], l
 
 def build_report(records: Iterable[dict[str, Any]], texts: Callable[[str], CleanDocument | None] | None = None,
                  title: str = "dedup: the spread of stories", detail: int = DETAIL, with_texts: int = WITH_TEXTS,
-                 keywords_of: Callable[[str], list[str]] | None = None) -> str:
+                 keywords_of: Callable[[str], list[str]] | None = None, outlets: OutletTable | None = None,
+                 copies: Iterable[Copy] = (), open_outlet: str | None = None) -> str:
     """The report page for ``records`` (see the module). ``texts`` gives a document's cleaned form
     by id, for texts side by side; ``keywords_of`` makes keywords for the detailed clusters whose
     records have none, from the canonical copy's title and text (from the members' titles
-    without texts)."""
-    data = spread(records, detail)
+    without texts); ``copies`` adds copy rows to the outlet pages, and the page opens at
+    ``open_outlet``'s."""
+    data = spread(records, detail, outlets, copies, open_outlet)
     if texts is not None:
         data["texts"] = _texts(data, texts, with_texts)
     if keywords_of is not None:
@@ -246,7 +275,8 @@ table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:3px 6px;
 th{font-weight:600;color:#44505c;cursor:default}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .bar{fill:#3d7ab8}.axis{font-size:11px;fill:#55606b}
 .controls{display:flex;gap:8px;flex-wrap:wrap;margin-bottom:8px}.controls input,.controls select{padding:4px 6px;font:inherit}
-tr.cluster{cursor:pointer}tr.cluster:hover{background:#eef4fb}
+tr.cluster,#origins tbody tr{cursor:pointer}tr.cluster:hover,#origins tbody tr:hover{background:#eef4fb}
+#copies th[data-sort]{cursor:pointer;text-decoration:underline dotted}.flag{color:#a33}
 .kw{color:#7a4b00}.muted{color:#6b7680}
 #detail{position:relative}.members td{font-size:13px}
 .texts{display:grid;grid-template-columns:1fr 1fr;gap:12px}.text{border:1px solid #e3e6ea;padding:8px;max-height:420px;overflow:auto;font-size:13px}
@@ -259,6 +289,11 @@ button{font:inherit;padding:4px 10px}
 <header><h1>{{title}}</h1></header>
 <main>
 <section id="detail" hidden></section>
+<section id="outlet-page" hidden><h2 id="outlet-title"></h2>
+<div class="controls"><select id="copy-credit"><option value="">every credit</option><option>outlet</option><option>self_then_outlet</option><option>self</option><option>other</option><option>none</option></select>
+<span id="copy-count" class="muted"></span><button id="export">CSV</button><button id="close-outlet">close</button></div>
+<p id="credit-table" class="muted"></p>
+<table id="copies"><thead><tr><th data-sort="2">site</th><th data-sort="4">copy</th><th data-sort="5">published</th><th data-sort="6">delay</th><th data-sort="7">credit</th><th data-sort="11">credits named</th><th data-sort="8">took</th><th data-sort="9">of the copy</th><th data-sort="12">sentences</th><th data-sort="10">flags</th></tr></thead><tbody></tbody></table></section>
 <section id="overview"><div class="figures">
 <div class="figure"><b id="documents"></b>documents in clusters</div>
 <div class="figure"><b id="cluster-count"></b>clusters</div>
@@ -267,7 +302,8 @@ button{font:inherit;padding:4px 10px}
 <div class="grid">
 <section><h2>Cluster sizes</h2><svg id="sizes" width="100%" height="180" role="img" aria-label="cluster sizes"></svg></section>
 <section><h2>Origin outlets</h2><div class="controls">ranked by <select id="origin-order"><option value="1">stories</option><option value="2">copies</option></select></div>
-<table id="origins"><thead><tr><th>outlet</th><th>stories</th><th>copies</th></tr></thead><tbody></tbody></table></section>
+<table id="origins"><thead><tr><th>outlet</th><th>stories</th><th>copies</th></tr></thead><tbody></tbody></table>
+<p class="muted">Click an outlet for every copy of its stories.</p></section>
 <section><h2>Copying sites</h2><table id="copiers"><thead><tr><th>site</th><th>copies</th><th>credit the origin</th><th>median delay</th></tr></thead><tbody></tbody></table></section>
 <section><h2>Who copies whom</h2><table id="matrix"></table></section>
 </div>
@@ -318,7 +354,47 @@ function overview() {
 function origins() {
   const by = Number($("origin-order").value);
   $("origins").tBodies[0].innerHTML = [...D.origins].sort((a, b) => b[by] - a[by]).slice(0, 20).map((o) =>
-    `<tr><td>${esc(outletName(o[0]))}</td><td class="n">${o[1]}</td><td class="n">${o[2]}</td></tr>`).join("");
+    `<tr data-outlet="${o[0]}"><td>${esc(outletName(o[0]))}</td><td class="n">${o[1]}</td><td class="n">${o[2]}</td></tr>`).join("");
+}
+
+let copyRows = [], copySort = [6, 1];
+function showOutlet(outlet) {
+  const box = $("outlet-page"), rows = (D.copies || {})[String(outlet)] || [];
+  box.hidden = outlet < 0;
+  box.dataset.outlet = String(outlet);
+  if (outlet < 0) return;
+  $("outlet-title").textContent = `Copies of ${outletName(outlet)}'s stories`;
+  const counts = {};
+  for (const r of rows) counts[r[7]] = (counts[r[7]] || 0) + 1;
+  $("credit-table").textContent = Object.entries(counts).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k}: ${n}`).join(" · ");
+  copyRows = rows;
+  renderCopies();
+}
+
+function renderCopies() {
+  const kind = $("copy-credit").value, [col, dir] = copySort;
+  const rows = copyRows.filter((r) => !kind || r[7] === kind);
+  const key = (r) => col === 2 ? D.sites[r[2]] : r[col];
+  rows.sort((a, b) => { const x = key(a), y = key(b);
+    if (x == null || y == null) return x == null ? (y == null ? 0 : 1) : -1;
+    return (x < y ? -1 : x > y ? 1 : 0) * dir; });
+  $("copy-count").textContent = `${rows.length.toLocaleString()} copies`;
+  $("copies").tBodies[0].innerHTML = rows.map((r) => `<tr data-id="${esc(r[1])}"><td>${esc(D.sites[r[2]])}</td>` +
+    `<td>${isWeb(r[3]) ? `<a href="${esc(r[3])}" rel="noopener noreferrer">${esc(r[4] || r[1])}</a>` : esc(r[4] || r[1])}<div class="muted">${esc(r[1])} · ${esc(r[0])}</div></td>` +
+    `<td>${esc(r[5])}</td><td class="n">${hours(r[6])}</td><td>${esc(r[7])}</td><td>${esc(r[11])}</td>` +
+    `<td class="n">${r[8] == null ? "" : r[8].toFixed(2)}</td><td class="n">${r[9] == null ? "" : r[9].toFixed(2)}</td>` +
+    `<td class="n">${r[12] == null ? "" : r[12]}</td><td class="flag">${esc(r[10])}</td></tr>`).join("");
+  $("copies").dataset.rows = String(rows.length);
+}
+
+function exportCopies() {
+  const head = ["cluster_id", "id", "site", "url", "title", "published_at", "delay_hours", "credit", "taken", "copied_share", "flags", "credited", "shared_sentences", "original_id"];
+  const cell = (v) => { const t = String(v == null ? "" : v); return /[",\\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t; };
+  const lines = [head.join(",")].concat(copyRows.map((r) => r.map((v, i) => cell(i === 2 ? D.sites[v] : v)).join(",")));
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(new Blob([lines.join("\\n") + "\\n"], {type: "text/csv"}));
+  link.download = `copies-${outletName(Number($("outlet-page").dataset.outlet))}.csv`;
+  link.click();
 }
 
 function filter() {
@@ -391,6 +467,7 @@ function writeHash(cluster) {
   if ($("q").value) p.set("q", $("q").value);
   if ($("outlet").value) p.set("outlet", outletName(Number($("outlet").value)));
   if ($("site").value) p.set("site", $("site").value);
+  if (!$("outlet-page").hidden && !$("outlet").value) p.set("outlet", outletName(Number($("outlet-page").dataset.outlet)));
   const open = cluster || (!$("detail").hidden && $("detail").dataset.id);
   if (open) { p.set("cluster", open); $("detail").dataset.id = open; }
   history.replaceState(null, "", "#" + p.toString());
@@ -401,13 +478,20 @@ function readHash() {
   $("q").value = p.get("q") || "";
   $("site").value = p.get("site") || "";
   const outlet = D.outlets.indexOf(p.get("outlet") || "");
-  $("outlet").value = outlet >= 0 ? String(outlet) : "";
+  $("outlet").value = outlet >= 0 && D.origins.some((o) => o[0] === outlet) ? String(outlet) : "";
+  showOutlet(outlet >= 0 ? outlet : D.open);
   filter();
   if (p.get("cluster")) showCluster(p.get("cluster"));
 }
 
 overview();
 $("origin-order").addEventListener("change", origins);
+$("origins").addEventListener("click", (e) => { const tr = e.target.closest("tr[data-outlet]"); if (tr) { showOutlet(Number(tr.dataset.outlet)); writeHash(); $("outlet-page").scrollIntoView(); } });
+$("copies").tHead.addEventListener("click", (e) => { const th = e.target.closest("th[data-sort]"); if (!th) return;
+  const col = Number(th.dataset.sort); copySort = [col, copySort[0] === col ? -copySort[1] : 1]; renderCopies(); });
+$("copy-credit").addEventListener("change", renderCopies);
+$("export").addEventListener("click", exportCopies);
+$("close-outlet").addEventListener("click", () => { showOutlet(-1); writeHash(); });
 for (const id of ["q", "site"]) $(id).addEventListener("input", filter);
 $("outlet").addEventListener("change", filter);
 $("more").addEventListener("click", more);

@@ -123,23 +123,27 @@ def _reasons(member: Member, origin: str | None, outlets: OutletTable) -> list[s
     return reasons
 
 
+def role_of(size: int, canonical_size: int, spun: bool) -> str:
+    """A member's role beside the canonical copy: spun, a digest (half again as large), a partial
+    copy (under four fifths of it) or a copy.
+
+    >>> role_of(50, 100, False), role_of(100, 100, True)
+    ('partial', 'spun')
+    """
+    if spun:
+        return "spun"
+    if size > 1.5 * canonical_size:
+        return "digest"
+    if size < 0.8 * canonical_size:
+        return "partial"
+    return "copy"
+
+
 def _roles(members: list[Member], canonical: int) -> list[str]:
-    """Each member's role beside the canonical copy: spun, a digest (half again as large), a
-    partial copy (under four fifths of it) or a copy."""
-    roles = []
+    """Each member's role (:func:`role_of`), the canonical copy's ``canonical``."""
     canonical_size = members[canonical].size
-    for position, member in enumerate(members):
-        if position == canonical:
-            roles.append("canonical")
-        elif member.doc.spun:
-            roles.append("spun")
-        elif member.size > 1.5 * canonical_size:
-            roles.append("digest")
-        elif member.size < 0.8 * canonical_size:
-            roles.append("partial")
-        else:
-            roles.append("copy")
-    return roles
+    return ["canonical" if position == canonical else role_of(member.size, canonical_size, member.doc.spun)
+            for position, member in enumerate(members)]
 
 
 def choose(members: list[Member], outlets: OutletTable) -> Choice:

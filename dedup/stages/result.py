@@ -61,6 +61,10 @@ class Cluster:
     jaccard: list[float]
     containment: list[float]
     chooser: Callable[[], Choice] | None = None
+    shared: list[int] = field(default_factory=list)
+    """Shingles each member shares with the canonical copy (empty for a cluster of one)."""
+    sizes: list[int] = field(default_factory=list)
+    """Each member's compared shingles (empty for a cluster of one)."""
 
     @property
     def choice(self) -> Choice:
@@ -168,11 +172,12 @@ def build_clusters(doc_of: Callable[[int], CleanDocument], shingles_of: Callable
         choice = choose(facts, outlets)
         canonical = members[choice.canonical]
         canonical_shingles: np.ndarray | None = None
-        jac, cont = [], []
+        jac, cont, common = [], [], []
         for m in members:
             if m == canonical:
                 jac.append(1.0)
                 cont.append(1.0)
+                common.append(int(sizes[m]))
                 continue
             shared = inter_of.get((min(m, canonical), max(m, canonical)))
             if shared is not None and sizes[m] and sizes[canonical]:
@@ -182,10 +187,11 @@ def build_clusters(doc_of: Callable[[int], CleanDocument], shingles_of: Callable
             else:
                 if canonical_shingles is None:
                     canonical_shingles = shingles_of(canonical)
-                _, j, c = jaccard_containment(canonical_shingles, shingles_of(m))
+                shared, j, c = jaccard_containment(canonical_shingles, shingles_of(m))
             jac.append(round(float(j), 4))
             cont.append(round(float(c), 4))
-        clusters.append(Cluster(members, choice, jac, cont))
+            common.append(int(shared))
+        clusters.append(Cluster(members, choice, jac, cont, shared=common, sizes=[int(sizes[m]) for m in members]))
         canonical_id[canonical] = docs[canonical].id
     clusters.sort(key=lambda c: (-len(c.members), canonical_id.get(c.canonical, ""), c.members[0]))
     in_groups = np.zeros(len(sizes), dtype=bool)

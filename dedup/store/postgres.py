@@ -34,6 +34,7 @@ import numpy as np
 from dedup.config import Config
 from dedup.errors import StoreConflict, StoreDisconnected, StoreError
 from dedup.store.base import Backend, StoreBase
+from dedup.store.origins import ORIGINS_SCHEMA, OriginTable
 from dedup.store.pg_connection import Connection, safe_url, store_error
 from dedup.store.records import (
     DOCUMENT_COLUMNS,
@@ -76,8 +77,8 @@ CREATE TABLE IF NOT EXISTS site_lines (key BIGINT PRIMARY KEY, count BIGINT NOT 
 CREATE TABLE IF NOT EXISTS site_sources (site TEXT NOT NULL, name TEXT NOT NULL, count BIGINT NOT NULL,
     PRIMARY KEY (site, name));
 CREATE TABLE IF NOT EXISTS common_sets (version BIGINT PRIMARY KEY, hashes BYTEA NOT NULL);
-"""
-_TABLES = ("docs", "bands", "edges", "site_docs", "site_lines", "site_sources", "common_sets", "dedup_meta")
+""" + ORIGINS_SCHEMA
+_TABLES = ("docs", "bands", "edges", "site_docs", "site_lines", "site_sources", "common_sets", "dedup_meta", "origins")
 
 
 def _signed(value: int) -> int:
@@ -97,7 +98,8 @@ def is_postgres_url(location: str) -> bool:
     return location.startswith(("postgresql://", "postgres://"))
 
 
-class PostgresStore(StoreBase):
+class PostgresStore(OriginTable, StoreBase):
+    mark = "%s"
     """A store in the PostgreSQL database at ``url`` (tables created on first use, unless ``readonly``).
 
     Every write happens in :meth:`transaction`; outside one, each statement commits alone.

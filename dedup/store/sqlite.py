@@ -28,6 +28,7 @@ import numpy as np
 from dedup.config import Config
 from dedup.errors import OutOfSpaceError, StoreError
 from dedup.store.base import Backend, StoreBase
+from dedup.store.origins import ORIGINS_SCHEMA, OriginTable
 from dedup.store.records import (
     DOCUMENT_COLUMNS,
     CommonSet,
@@ -86,7 +87,8 @@ CREATE TABLE IF NOT EXISTS site_docs (site TEXT PRIMARY KEY, docs INTEGER NOT NU
 CREATE TABLE IF NOT EXISTS site_lines (key INTEGER PRIMARY KEY, count INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS site_sources (site TEXT NOT NULL, name TEXT NOT NULL, count INTEGER NOT NULL,
     PRIMARY KEY (site, name)) WITHOUT ROWID;
-"""
+CREATE INDEX IF NOT EXISTS docs_cluster ON docs (cluster);
+""" + ORIGINS_SCHEMA
 _CHUNK = 500  # SQLite's bound on variables per statement is 32766; stay well below
 log = logging.getLogger("dedup")
 
@@ -221,7 +223,7 @@ def full_disk(exc: BaseException, path: Path) -> BaseException:
     return exc
 
 
-class SQLiteStore(StoreBase):
+class SQLiteStore(OriginTable, StoreBase):
     """A store in the SQLite file at ``path`` (created when missing, unless ``readonly``)."""
 
     shared = False

@@ -163,6 +163,8 @@ def load_scan(store: Store, outcome: CorpusScan, config: Config, workers: int = 
 
     store.load(documents(), _band_rows(tables, numbers, config, cut, profiles, reader, report), edges, sites,
                CommonSet(tables.common.hashes, top))
+    with store.transaction():
+        store.set_origins((int(numbers[cluster.canonical]), cluster.choice.origin) for cluster in result.clusters)
     log.info("load: %d documents stored, %d verified edges", len(stored), len(edges))
     return LoadCounts(len(stored), reposts)
 

@@ -26,6 +26,7 @@ transaction.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -35,20 +36,26 @@ from typing import Any
 from dedup.config import Config
 from dedup.document import CleanDocument, Document
 from dedup.engines.incremental.bulk import add_corpus
+from dedup.engines.incremental.ledger import origin_records, sentence_counter
 from dedup.engines.incremental.state import IndexState, Prepared
-from dedup.engines.incremental.verdicts import Match, Verdict, Verdicts, cluster_labels
+from dedup.engines.incremental.verdicts import Match, Verdict, Verdicts, cluster_labels, cluster_origins
 from dedup.engines.incremental.writer import IndexWriter
 from dedup.engines.pools import Progress
 from dedup.errors import ConfigMismatchError, InputError
 from dedup.io.formats import Walk
+from dedup.outputs.copies import Copy, copies_in
 from dedup.outputs.explain import describe_cluster, describe_digest, describe_document
 from dedup.outputs.records import cluster_record, iter_records
 from dedup.stages.candidates import proposed_by, text_keys
 from dedup.stages.common_shingles import CommonShingles
 from dedup.stages.result import ScanResult
 from dedup.store import Store, open_store
+from dedup.store.origins import STALE
 from dedup.text.normalize import compact
 from dedup.text.outlets import OutletTable
+
+
+log = logging.getLogger("dedup")
 
 
 @dataclass(frozen=True)
@@ -226,6 +233,8 @@ class Index:
         if writes:
             with self.store.transaction():
                 self.store.set_labels(cluster_labels(order, result))
+                self.store.set_origins(cluster_origins(order, result))
+                self.store.set_origins([(STALE, None)])
         return result
 
     def clusters(self, min_size: int = 2) -> Iterator[dict[str, Any]]:
@@ -246,6 +255,24 @@ class Index:
         record = cluster_record(result, chosen, 0, self.outlets)
         record["cluster_id"] = f"c:{record['canonical_id']}"
         return record
+
+    def copies(self, outlet: str, since: str | None = None, until: str | None = None,
+               credits: Iterable[str] | None = None) -> Iterator[Copy]:
+        """Every copy of a story whose origin is ``outlet`` (a name or alias), with its credit and
+        figures (:func:`dedup.outputs.copies.copies_in`), read by the stored origins: the clusters
+        as they were when their labels were last set (by adds, a bulk load, or :meth:`clusters`;
+        documents added without verdicts have their clusters worked out again first).
+        """
+        name = self.outlets.canonical_name(outlet)
+        if self.store.origins_stale():
+            if self.state.readonly:
+                log.warning("documents were added without verdicts since the clusters' origins were last worked out: "
+                            "run `dedup clusters` on the index for every copy")
+            else:
+                self.scan_result()  # works every cluster's origin out again, and clears the mark
+        bodies: dict[str, str] = {}
+        records = origin_records(self.store, self.state, name, bodies)
+        yield from copies_in(records, name, self.outlets, since, until, credits, sentence_counter(bodies))
 
     def stats(self) -> dict[str, Any]:
         """Counts and sizes, and the stored configuration. A document's cluster label is set when

@@ -68,6 +68,15 @@ def cluster_labels(order: list[int], result: ScanResult) -> list[tuple[int, int]
     return labels + [(order[k], order[k]) for k in result.lone.tolist()]
 
 
+def cluster_origins(order: list[int], result: ScanResult) -> list[tuple[int, str | None]]:
+    """``(label, origin)`` for every document of a result: a canonical copy's cluster's origin, and
+    None for the others (whose number no longer labels a cluster with an origin)."""
+    rows: list[tuple[int, str | None]] = []
+    for cluster in result.clusters:
+        rows.extend((order[m], cluster.choice.origin if m == cluster.canonical else None) for m in cluster.members)
+    return rows + [(order[k], None) for k in result.lone.tolist()]
+
+
 def brief(doc_id: str, neighbours: list[Link], replaced: bool) -> Verdict:
     best = best_link(neighbours)
     return Verdict(doc_id, "repost" if neighbours else "new", jaccard=round(best.jaccard, 4) if best else 0.0,
@@ -143,6 +152,7 @@ class Verdicts:
                                           [m.number for m in neighbours] if query is not None else (), texts=False)
         if query is None and status == "repost":  # a document just added: its component's labels change
             self.store.set_labels(cluster_labels(order, result))
+            self.store.set_origins(cluster_origins(order, result))
         me = order.index(n)
         found = result.cluster_of(me)
         best = best_link(neighbours)

@@ -113,8 +113,11 @@ class IndexWriter:
             added.clear()
             again = attempts[0] > 0  # adding changed the prepared documents: prepare them again
             attempts[0] += 1
-            return [self.add(doc, None if again or isinstance(ready, ValueError) else ready, detail, added, position)
-                    for position, (doc, ready) in enumerate(items)]
+            verdicts = [self.add(doc, None if again or isinstance(ready, ValueError) else ready, detail, added, position)
+                        for position, (doc, ready) in enumerate(items)]
+            if not detail and added:
+                self.store.mark_origins_stale()  # no verdict set these documents' clusters' origins
+            return verdicts
 
         out = self.transaction(run)
         if self.store.shared and added:
