@@ -81,6 +81,25 @@ class _Names:
         return self._index[name]
 
 
+class _CopyRows:
+    """The copy rows of the outlet pages: at most :data:`COPIES`, besides ``open_outlet``'s."""
+
+    def __init__(self, sites: _Names, outlets: _Names, open_outlet: str | None) -> None:
+        self.sites, self.outlets, self.open_outlet = sites, outlets, open_outlet
+        self.rows: dict[int, list[list[Any]]] = defaultdict(list)
+        self.held = 0
+
+    def add(self, copy: Copy) -> None:
+        mine = copy.outlet == self.open_outlet
+        if not mine and self.held >= COPIES:
+            return
+        self.held += not mine
+        self.rows[self.outlets(copy.outlet)].append([
+            copy.cluster_id, copy.id, self.sites(copy.site), copy.url or "", (copy.title or "")[:80],
+            (copy.published_at or "")[:16], copy.delay_hours, copy.credit, copy.taken, copy.copied_share,
+            " · ".join(copy.flags), " · ".join(copy.credited), copy.shared_sentences, copy.original_id])
+
+
 def spread(records: Iterable[dict[str, Any]], detail: int = DETAIL, table: OutletTable | None = None,
            copies: Iterable[Copy] = (), open_outlet: str | None = None) -> dict[str, Any]:
     """The page's data: the overview's figures, a compact row per cluster, the full members of
@@ -89,21 +108,9 @@ def spread(records: Iterable[dict[str, Any]], detail: int = DETAIL, table: Outle
     added, and ``open_outlet``'s are all kept)."""
     table = table or OutletTable.default()
     sites, outlets = _Names(), _Names()
-    copy_rows: dict[int, list[list[Any]]] = defaultdict(list)
-    held = [0]
-
-    def add_copy(copy: Copy) -> None:
-        outlet = outlets(copy.outlet)
-        if copy.outlet != open_outlet and held[0] >= COPIES:
-            return
-        held[0] += copy.outlet != open_outlet
-        copy_rows[outlet].append([copy.cluster_id, copy.id, sites(copy.site), copy.url or "", (copy.title or "")[:80],
-                                  (copy.published_at or "")[:16], copy.delay_hours, copy.credit, copy.taken,
-                                  copy.copied_share, " · ".join(copy.flags), " · ".join(copy.credited),
-                                  copy.shared_sentences, copy.original_id])
-
+    held = _CopyRows(sites, outlets, open_outlet)
     for copy in copies:
-        add_copy(copy)
+        held.add(copy)
     rows: list[list[Any]] = []
     detailed: dict[str, dict[str, Any]] = {}
     sizes: Counter[int] = Counter()
@@ -126,7 +133,7 @@ def spread(records: Iterable[dict[str, Any]], detail: int = DETAIL, table: Outle
             stories[origin] += 1
             copies_of[origin] += size - 1
             for copy in copies_in([record], outlets.names[origin], table):
-                add_copy(copy)
+                held.add(copy)
         member_rows = []
         for member in members:
             site = sites(member.get("site") or "")
@@ -168,7 +175,7 @@ def spread(records: Iterable[dict[str, Any]], detail: int = DETAIL, table: Outle
         "matrix": {"sites": top_sites, "outlets": top_outlets,
                    "counts": [[pairs[site, outlet] for outlet in top_outlets] for site in top_sites]},
         "rows": rows, "detail": detailed,
-        "copies": {str(outlet): rows for outlet, rows in copy_rows.items()},
+        "copies": {str(outlet): rows for outlet, rows in held.rows.items()},
         "open": outlets(open_outlet) if open_outlet else -1,
     }
 
