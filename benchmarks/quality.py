@@ -22,7 +22,16 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.baseline import baseline_clusters
-from benchmarks.scoring import Gold, accuracy_by_case, load_gold, load_judgements, score, score_judged_pairs
+from benchmarks.scoring import (
+    Gold,
+    accuracy_by_case,
+    credit_accuracy,
+    credit_confusion,
+    load_gold,
+    load_judgements,
+    score,
+    score_judged_pairs,
+)
 from benchmarks.synthetic import write_quality_corpus
 from dedup.config import Config
 from dedup.document import Document
@@ -37,10 +46,13 @@ FINNEWS = HERE.parent.parent / "shared" / "corpora" / "finnews-em-sina-2018" / "
 FINNEWS_GOLD = HERE / "finnews_gold.jsonl"
 
 
-def run_dedup(corpus: Path, config: Config) -> tuple[list[dict[str, Any]], float]:
-    """dedup as ``dedup scan`` runs it (the corpus path, all cores), with its built-in outlet table."""
+def run_dedup(corpus: Path, config: Config, outlet_file: Path | None = None) -> tuple[list[dict[str, Any]], float]:
+    """dedup as ``dedup scan`` runs it (the corpus path, all cores), with its built-in outlet table
+    and, as ``--outlets`` adds it, the corpus's own when it is in dedup's format (a list)."""
     started = time.perf_counter()
     outlets = OutletTable.default()
+    if outlet_file is not None and outlet_file.is_file() and outlet_file.read_text(encoding="utf-8").lstrip()[:1] == "[":
+        outlets.extend_from_file(outlet_file)
     with scan_corpus([corpus], config, outlets) as outcome:
         found = records(outcome.result, 2, outlets)
     return found, time.perf_counter() - started
@@ -100,6 +112,48 @@ def run_baseline(corpus: Path) -> tuple[list[dict[str, Any]], float]:
     return baseline_clusters(docs), time.perf_counter() - started
 
 
+_DEV_CREDIT = {("portal", "attr_none"): "none", ("portal", "attr_src"): "outlet", ("portal", "attr_alias"): "outlet",
+               ("portal", "attr_wenzhang"): "outlet", ("portal", "attr_benwen"): "outlet",
+               ("spam", "attr_media"): "self_then_outlet", ("spam", "attr_self"): "self", ("spam", "attr_none"): "self",
+               ("spam", "attr_src"): "outlet", ("spam", "attr_zhuanzai"): "self_then_outlet",
+               ("spam", "attr_benwen"): "self_then_outlet"}
+"""The credit kind ``bench/dev``'s tags imply for a copy page (its aggregator pages carry a 来源 line
+naming themselves unless ``attr_src`` put the outlet there). Records (ids with ``#``) are left out:
+their generator put the credit in fields a page does not show."""
+
+
+def expected_credits(gold: Gold) -> tuple[dict[str, str], str]:
+    """The credit kind of each copy: the gold's own where it has them, else derived from the
+    dev corpus's tags (:data:`_DEV_CREDIT`); and which of the two it is."""
+    if gold.credit:
+        return gold.credit, "the gold's credit lines"
+    out = {}
+    for doc, kind in gold.kind.items():
+        tags = kind.split("+")
+        style = "spam" if tags[0].startswith("spam") else tags[0]
+        attr = next((t for t in tags if t.startswith("attr_")), "")
+        if "#" not in doc and (style, attr) in _DEV_CREDIT:
+            out[doc] = _DEV_CREDIT[style, attr]
+    return out, "derived from bench/dev's tags (pages only)"
+
+
+def print_credits(clusters: list[dict[str, Any]], gold: Gold) -> None:
+    """Credit kind accuracy and the confusion table (rows: expected; columns: predicted)."""
+    expected, how = expected_credits(gold)
+    if not expected:
+        return
+    confusion = credit_confusion(clusters, expected)
+    kinds = ["outlet", "self_then_outlet", "self", "other", "none"]
+    columns = kinds + sorted({got for _, got in confusion} - set(kinds))
+    print(f"credit kind accuracy: {credit_accuracy(confusion):.3f} over {sum(confusion.values())} copies ({how})")
+    print(f"| expected \\ predicted | {' | '.join(columns)} |")
+    print(f"|---|{'---|' * len(columns)}")
+    for want in kinds:
+        if any(w == want for w, _ in confusion):
+            print(f"| {want} | " + " | ".join(str(confusion.get((want, got), 0)) for got in columns) + " |")
+    print()
+
+
 def recall_by_tag(clusters: list[dict[str, Any]], gold: Gold) -> dict[str, tuple[float, int]]:
     """For each transformation tag: share of copies with that tag that share a cluster with their story's original."""
     cluster_of = {m["id"]: c["cluster_id"] for c in clusters for m in c["members"]}
@@ -155,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     gold = load_gold(args.gold, args.outlets)
     rows: dict[str, dict[str, float]] = {}
     tags: dict[str, dict[str, tuple[float, int]]] = {}
-    clusters_dedup, seconds = run_dedup(args.corpus, config)
+    clusters_dedup, seconds = run_dedup(args.corpus, config, args.outlets)
     rows["dedup"] = score(clusters_dedup, gold) | {"seconds": seconds}
     tags["dedup"] = recall_by_tag(clusters_dedup, gold)
     cases = accuracy_by_case(clusters_dedup, gold)
@@ -182,6 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     for case, row in cases.items():
         print(f"| {case} | {int(row['stories'])} | {row['canonical_acc']:.3f} | {row['origin_acc']:.3f} |")
     print()
+    print_credits(clusters_dedup, gold)
     merges = false_merges(clusters_dedup, gold)
     print("| dedup false merges (pairs of different stories in one cluster) | pairs |")
     print("|---|---|")

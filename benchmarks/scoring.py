@@ -27,10 +27,12 @@ class Gold:
     """normalised outlet name or alias -> canonical outlet name"""
     site: dict[str, str] = field(default_factory=dict)
     """document -> its site"""
+    credit: dict[str, str] = field(default_factory=dict)
+    """copy -> the kind of credit it gives its story's origin (where the gold says)"""
 
 
 def load_gold(path: str | Path, outlets_path: str | Path | None = None) -> Gold:
-    story, original, origin, kind, site = {}, {}, {}, {}, {}
+    story, original, origin, kind, site, credit = {}, {}, {}, {}, {}, {}
     for line in Path(path).read_text(encoding="utf-8").splitlines():
         if not line.strip():
             continue
@@ -38,6 +40,8 @@ def load_gold(path: str | Path, outlets_path: str | Path | None = None) -> Gold:
         story[row["id"]] = row["story"]
         kind[row["id"]] = row.get("kind", "")
         site[row["id"]] = row.get("site", "")
+        if row.get("credit"):
+            credit[row["id"]] = row["credit"]
         if row.get("is_original"):
             original[row["story"]] = row["id"]
         if row.get("origin_outlet"):
@@ -51,7 +55,7 @@ def load_gold(path: str | Path, outlets_path: str | Path | None = None) -> Gold:
             aliases[name] = name
             for alias in entry.get("aliases", []):
                 aliases[alias] = name
-    return Gold(story, original, origin, kind, aliases, site)
+    return Gold(story, original, origin, kind, aliases, site, credit)
 
 
 def read_prediction(path: str | Path) -> list[dict[str, Any]]:
@@ -256,3 +260,26 @@ def score_judged_pairs(clusters: list[dict[str, Any]], judgements: list[Judgemen
             "missed_by_kind": dict(sorted(missed.items())), "wrong_by_kind": dict(sorted(wrong.items())),
             "missed": sorted(tuple(sorted(p)) for p in same - joined),
             "wrong": sorted(tuple(sorted(p)) for p in joined - same)}
+
+
+def credit_confusion(clusters: list[dict[str, Any]], expected: dict[str, str]) -> dict[tuple[str, str], int]:
+    """``(expected kind, predicted kind)`` -> copies, over the copies ``expected`` names; a copy in
+    no cluster of two or more is predicted ``unclustered``.
+
+    >>> c = [{"members": [{"id": "a", "credit": {"kind": "self"}}, {"id": "b", "credit": {"kind": "outlet"}}]}]
+    >>> sorted(credit_confusion(c, {"a": "self", "b": "none", "x": "none"}).items())
+    [(('none', 'outlet'), 1), (('none', 'unclustered'), 1), (('self', 'self'), 1)]
+    """
+    predicted = {m["id"]: (m.get("credit") or {}).get("kind", "none") for c in clusters if len(c["members"]) > 1
+                 for m in c["members"]}
+    return dict(Counter((kind, predicted.get(doc, "unclustered")) for doc, kind in expected.items()))
+
+
+def credit_accuracy(confusion: dict[tuple[str, str], int]) -> float:
+    """Share of copies whose predicted credit kind is the expected one.
+
+    >>> credit_accuracy({("self", "self"): 3, ("none", "outlet"): 1})
+    0.75
+    """
+    total = sum(confusion.values())
+    return sum(n for (want, got), n in confusion.items() if want == got) / total if total else float("nan")

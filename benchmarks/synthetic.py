@@ -12,7 +12,14 @@ pieces set at clause starts, plus advert sentences made of the pieces), ``spun_s
 style: pieces of non-adjacent title characters, some injected mid-clause), ``partial`` (first
 30-80% of the paragraphs), ``edit_drop``/``edit_number``/``edit_reorder``, ``traditional`` (a
 Traditional-script mirror), ``width`` (full/half-width flips), ``digest`` (a page that is mostly one
-story plus briefs of others).
+story plus briefs of others), ``credit_none`` (a portal copy with no credit line),
+``credit_portal`` (a portal copy of another portal's copy, crediting that portal), ``credit_self``
+(an aggregator copy naming only itself as the source), ``backdated`` (a portal copy dated before
+the outlet's own page).
+
+Every copy's gold line also says whom it credits: ``credit`` (the kind, as
+:mod:`dedup.stages.credit` names them) and ``credits`` (each outlet a credit line names, the form,
+and the line of the page's text that holds it).
 
 Hard negatives, each its own gold story: daily market wrap-ups from one template with different
 figures (``M*``), short flash items from one template (``F*``), short items on many small sites
@@ -95,6 +102,10 @@ class Doc:
     path: Path | None = None
     record: dict[str, str] = field(default_factory=dict)
     content: bytes = b""
+    credit: str | None = None
+    """The copy's credit kind against its story's origin (see :mod:`dedup.stages.credit`); None for originals."""
+    credits: list[tuple[str, str, int]] = field(default_factory=list)
+    """Each credit line the copy carries: (outlet it names, form, line number in the page's text)."""
 
 
 class _Writer:
@@ -151,6 +162,15 @@ class _Writer:
             "published_at": when, "text": "\n".join(lines),
         })
         self.docs.append(Doc(doc_id, story, spec.domain, kind, False, origin))
+
+    def credited(self, kind: str, lines: list[str], named: list[tuple[str, str]]) -> None:
+        """Record the credit of the copy just written: its kind and, for each (outlet, form) it
+        names, the line that names it."""
+        doc = self.docs[-1]
+        doc.credit = kind
+        for outlet, form in named:
+            line = next(k for k, text in enumerate(lines) if form + outlet in text or form + "：" + outlet in text)
+            doc.credits.append((outlet, form, line))
 
     # --- techniques ----------------------------------------------------------------------
 
@@ -241,13 +261,28 @@ class _Writer:
             style = rng.random()
             if style < 0.35:
                 portal = PORTALS[int(rng.integers(0, len(PORTALS)))]
-                credit = ["来源：", "稿件来源：", "转载自"][int(rng.integers(0, 3))] + outlet.name
-                lines = [f"{portal.name} > 新闻 > 正文", f"{when} {credit}", *body,
+                form = ["来源：", "稿件来源：", "转载自"][int(rng.integers(0, 3))]
+                variant = rng.random()
+                if variant < 0.12:  # no credit at all
+                    named, kind, credit_line = [], "none", ""
+                    tags.append("credit_none")
+                elif variant < 0.24:  # a copy of another portal's copy, crediting that portal
+                    other = PORTALS[(PORTALS.index(portal) + 1) % len(PORTALS)]
+                    named, kind, credit_line = [(other.name, "来源：")], "other", f"来源：{other.name}"
+                    tags.append("credit_portal")
+                else:
+                    named, kind, credit_line = [(outlet.name, form)], "outlet", form + outlet.name
+                if rng.random() < 0.08:  # dated before the outlet's own page
+                    when = self._time(day, -int(rng.integers(30, 450)))
+                    tags.append("backdated")
+                lines = [f"{portal.name} > 新闻 > 正文", f"{when} {credit_line}".strip(), *body,
                          "免责声明：本文转载自合作媒体，不代表本站观点。"]
                 if rng.random() < 0.3:
                     lines = [self.widen(line) for line in lines]
                     tags.append("width")
                 self.text_page(portal, story, title, lines, "+".join(["portal", *tags]), outlet.name)
+                self.credited(kind, [self.widen(line) for line in lines] if "width" in tags else lines,
+                              [(name, self.widen(f) if "width" in tags else f) for name, f in named])
             elif style < 0.8:
                 site = AGGREGATORS[int(rng.integers(0, len(AGGREGATORS)))]
                 skip = rng.random() < 0.25
@@ -257,14 +292,21 @@ class _Writer:
                 bare = rng.random() < 0.4
                 if bare:
                     tags.append("recs_bare")
-                lines = [*_AGGREGATOR_HEADERS[site.domain], f"{when[:10]} 来源：{site.name} 媒体来源：{outlet.name}",
+                self_only = rng.random() < 0.15
+                if self_only:
+                    tags.append("credit_self")
+                credit_line = f"{when[:10]} 来源：{site.name}" + ("" if self_only else f" 媒体来源：{outlet.name}")
+                lines = [*_AGGREGATOR_HEADERS[site.domain], credit_line,
                          *spun, *self.recs_block(titles, bare), *_AGGREGATOR_FOOTERS[site.domain]]
                 self.record(site, story, title, lines, "+".join(["spam", *tags]), outlet.name, when)
+                self.credited("self" if self_only else "self_then_outlet", lines,
+                              [(site.name, "来源：")] + ([] if self_only else [(outlet.name, "媒体来源：")]))
             else:
                 lines = [f"{when} 來源：{outlet.name}", *body]
                 converted = [self.s2t.convert(line) for line in lines]
                 self.text_page(MIRROR, story, self.s2t.convert(title), converted,
                                "+".join(["traditional", *tags]), outlet.name)
+                self.credited("outlet", lines, [(outlet.name, "來源：")])
 
     def market(self, number: int) -> None:
         """A day's market wrap-up: one template, different figures (each its own story)."""
@@ -284,6 +326,7 @@ class _Writer:
         if rng.random() < 0.5:
             portal = PORTALS[int(rng.integers(0, len(PORTALS)))]
             self.text_page(portal, story, title, [f"来源：{spec.name}", *text], "market+portal", spec.name)
+            self.credited("outlet", [f"来源：{spec.name}", *text], [(spec.name, "来源：")])
 
     def flash(self, number: int) -> None:
         rng = self.rng
@@ -350,9 +393,12 @@ def write_quality_corpus(out: Path, stories: int = 600, seed: int = 7) -> dict[s
         target.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     with open(out / "gold.jsonl", "w", encoding="utf-8") as handle:
         for doc in writer.docs:
-            handle.write(json.dumps({"id": doc.id, "story": doc.story, "is_original": doc.is_original,
-                                     "origin_outlet": doc.origin or None, "kind": doc.kind, "site": doc.site},
-                                    ensure_ascii=False) + "\n")
+            row = {"id": doc.id, "story": doc.story, "is_original": doc.is_original,
+                   "origin_outlet": doc.origin or None, "kind": doc.kind, "site": doc.site}
+            if doc.credit is not None:
+                row["credit"] = doc.credit
+                row["credits"] = [{"outlet": name, "form": form, "line": line} for name, form, line in doc.credits]
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
     outlets = [{"name": s.name, "aliases": list(s.aliases), "domains": [s.domain], "kind": s.kind}
                for s in (*ORIGINALS, *PORTALS, *AGGREGATORS, MIRROR)]
     (out / "outlets.json").write_text(json.dumps(outlets, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -104,7 +104,7 @@ def _hours(later: str | None, earlier: str | None) -> float | None:
 def is_origin(record: dict[str, Any], outlet: str, outlets: OutletTable) -> bool:
     """Whether a cluster record names ``outlet`` (canonical name or an alias) as its origin."""
     named = (record.get("origin") or {}).get("outlet")
-    return bool(named) and outlets.canonical_name(named) == outlets.canonical_name(outlet)
+    return isinstance(named, str) and outlets.canonical_name(named) == outlets.canonical_name(outlet)
 
 
 def check_credits(credits: Iterable[str] | None) -> frozenset[str] | None:

@@ -146,6 +146,34 @@ def _roles(members: list[Member], canonical: int) -> list[str]:
             for position, member in enumerate(members)]
 
 
+def home_outlets(members: Sequence[Member], outlets: OutletTable) -> dict[str, str]:
+    """Outlets with a page of the cluster on their own site (not a portal's nor an aggregator's),
+    not spam and crediting no other outlet: each with its earliest such page's time (or ``9999``).
+
+    >>> from dedup.text.clean import clean
+    >>> from dedup.document import Document
+    >>> page = clean(Document(id="a", site="cs.com.cn", title="T", text="T\\n2022-09-23 10:02 来源:中国证券报\\n正文。"))
+    >>> home_outlets([Member(page, 10)], OutletTable.default())
+    {'中国证券报': '2022-09-23T10:02:00+08:00'}
+    """
+    homes: dict[str, str] = {}
+    for member in members:
+        owner = outlets.by_site(member.doc.site)
+        if owner is None or owner.kind in LOW_KINDS or looks_spam(member.doc, outlets) \
+                or credits_other(member.doc, outlets):
+            continue
+        time = member.doc.published_at or "9999"
+        homes[owner.name] = min(homes.get(owner.name, time), time)
+    return homes
+
+
+def _weight(name: str, votes: Counter[str], outlets: OutletTable) -> float:
+    """A credited outlet's votes; a portal's or an aggregator's count a quarter (copies credit the
+    portal they took a story from; portals rarely break one)."""
+    found = outlets.resolve(name)
+    return votes[name] * (0.25 if found is not None and found.kind in LOW_KINDS else 1.0)
+
+
 def choose(members: list[Member], outlets: OutletTable) -> Choice:
     """Rank the members and pick the canonical copy and the origin outlet.
 
@@ -170,11 +198,17 @@ def choose(members: list[Member], outlets: OutletTable) -> Choice:
             votes[name] += 1
             forms.setdefault(name, Counter())[form] += 1
 
-    sites_present = {outlets.by_site(m.doc.site).name for m in members if outlets.by_site(m.doc.site)}  # type: ignore[union-attr]
+    homes = home_outlets(members, outlets)
     origin: str | None = None
     evidence: list[str] = []
-    if votes:
-        origin = max(votes, key=lambda name: (votes[name], name in sites_present, -len(name), name))
+    if homes:
+        # An outlet's own page that credits nobody else is the story's first home: copies that
+        # credit a portal or a commentator's firm name where they took it, not who ran it first.
+        origin = min(homes, key=lambda name: (-votes[name], homes[name], name))
+        evidence.append(f"{homes[origin]} is on {origin}'s own site and credits no other outlet")
+    elif votes:
+        origin = max(votes, key=lambda name: (_weight(name, votes, outlets), -len(name), name))
+    if origin is not None and votes[origin]:
         form_text = ", ".join(f"{form}" for form, _ in forms[origin].most_common(3))
         evidence.append(f"{votes[origin]} member{'s' if votes[origin] != 1 else ''} credit {origin} ({form_text})")
 

@@ -89,11 +89,7 @@ def credit_lines(doc: CleanDocument, origin: str | None, outlets: OutletTable,
             names = "quote"
         elif origin_key is not None and name == origin_key:
             names = "outlet"  # the origin's own page naming itself credits the origin too
-        elif form == "self":
-            names = "self"
-        elif own is not None and name == own.name:
-            names = "self"
-        elif form in _BARE and own is None and outlets.resolve(attribution.outlet) is None \
+        elif form == "self" or own is not None and name == own.name or form in _BARE and own is None and outlets.resolve(attribution.outlet) is None \
                 and (explicit or name in own_names):
             names = "self"
         else:

@@ -54,7 +54,6 @@ from dedup.store.origins import STALE
 from dedup.text.normalize import compact
 from dedup.text.outlets import OutletTable
 
-
 log = logging.getLogger("dedup")
 
 
