@@ -113,6 +113,15 @@ class Client:
         """The cluster of a stored document, in ``dedup scan``'s record format."""
         return dict(self._send("GET", f"/v1/clusters/{doc_id}"))
 
+    def copies(self, outlet: str, since: str | None = None, until: str | None = None,
+               credits: list[str] | None = None) -> list[dict[str, Any]]:
+        """Every copy of ``outlet``'s stories (:meth:`dedup.Index.copies`), as dicts."""
+        from urllib.parse import urlencode
+
+        query = [("outlet", outlet)] + [(k, v) for k, v in (("since", since), ("until", until)) if v]
+        query += [("credit", kind) for kind in credits or ()]
+        return list(self._send("GET", "/v1/copies?" + urlencode(query))["copies"])
+
     def stats(self) -> dict[str, Any]:
         return dict(self._send("GET", "/v1/stats"))
 

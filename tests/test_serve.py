@@ -67,9 +67,9 @@ def served(tmp_path):
 
 def test_verdicts_are_the_librarys(served, tmp_path):
     docs = _docs()
-    with Index(tmp_path / "library.db") as library:
-        expected = [library.add(doc).to_dict() for doc in docs]
-    with Client(served.url) as client:
+    library = Index(tmp_path / "library.db")
+    expected = [library.add(doc).to_dict() for doc in docs]
+    with library, Client(served.url) as client:
         got = [client.add(doc).to_dict() for doc in docs]
         assert got == expected
         assert client.query(docs[1]).status == "unchanged"
@@ -78,6 +78,11 @@ def test_verdicts_are_the_librarys(served, tmp_path):
         assert cluster["canonical_id"] == "cs.com.cn/2024/0312/a1.html" and cluster["size"] == 5
         assert "verified matches" in client.explain("money.163.com/24/0312/a1.txt")
         assert client.stats()["documents"] == len(docs)
+        copies = client.copies("中证网")
+        assert copies == [copy.to_dict() for copy in library.copies("中证网")] and len(copies) == 4
+        assert [c["id"] for c in client.copies("中国证券报", credits=["self_then_outlet"])] == \
+            ["yunfan-news.example/caijing/8812.txt"]
+    assert _error(httpx.get(f"{served.url}/v1/copies")) == (422, "invalid_query")
     stored = httpx.get(f"{served.url}/v1/documents/money.163.com/24/0312/a1.txt").json()
     assert stored["id"] == "money.163.com/24/0312/a1.txt" and stored["text"]
     assert httpx.delete(f"{served.url}/v1/documents/feed-001").json() == {"id": "feed-001", "removed": True}

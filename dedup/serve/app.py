@@ -179,6 +179,19 @@ def _handlers(service: Service) -> list[Route]:
         doc_id = request.path_params["doc_id"]
         return JSONResponse(await _found(service, lambda index: index.cluster(doc_id)))
 
+    async def copies(request: Request) -> Response:
+        service.authorise(request, "read")
+        params = request.query_params
+        outlet = params.get("outlet")
+        if not outlet:
+            raise ApiError(422, "invalid_query", "give the outlet: /v1/copies?outlet=NAME[&since=DATE&until=DATE&credit=KIND]")
+
+        def work(index: Index) -> dict[str, Any]:
+            return {"outlet": index.outlets.canonical_name(outlet),
+                    "copies": [copy.to_dict() for copy in index.copies(outlet, params.get("since"), params.get("until"),
+                                                                       params.getlist("credit") or None)]}
+        return JSONResponse(await service.call(work))
+
     async def stats(request: Request) -> Response:
         service.authorise(request, "read")
         return JSONResponse(await service.call(lambda index: index.stats()))
@@ -187,7 +200,8 @@ def _handlers(service: Service) -> list[Route]:
             Route("/v1/query", query, methods=["POST"]),
             Route("/v1/documents/{doc_id:path}/explain", explain, methods=["GET"]),
             Route("/v1/documents/{doc_id:path}", document, methods=["GET", "DELETE"]),
-            Route("/v1/clusters/{doc_id:path}", cluster, methods=["GET"]), Route("/v1/stats", stats, methods=["GET"])]
+            Route("/v1/clusters/{doc_id:path}", cluster, methods=["GET"]), Route("/v1/copies", copies, methods=["GET"]),
+            Route("/v1/stats", stats, methods=["GET"])]
 
 
 async def _found(service: Service, work: Callable[[Index], Any]) -> Any:

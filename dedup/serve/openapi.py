@@ -67,6 +67,11 @@ OPENAPI: dict[str, Any] = {
                                                    "parameters": _ID, "responses": _answers({"type": "object"}, *_READ)}},
         "/v1/clusters/{doc_id}": {"get": {"summary": "The cluster of a stored document, in `dedup scan`'s format",
                                           "parameters": _ID, "responses": _answers({"type": "object"}, *_READ)}},
+        "/v1/copies": {"get": {"summary": "Every copy of an outlet's stories, with its credit (`dedup copies`)",
+                               "parameters": [{"name": name, "in": "query", "required": name == "outlet",
+                                               "schema": {"type": "string"}}
+                                              for name in ("outlet", "since", "until", "credit")],
+                               "responses": _answers({"type": "object"}, *_READ)}},
         "/v1/stats": {"get": {"summary": "Counts, sizes and the stored configuration",
                               "responses": _answers({"type": "object"}, 401, 403)}},
         "/healthz": {"get": {"summary": "The process answers", "security": [], "responses": _answers({"type": "object"})}},
