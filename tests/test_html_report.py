@@ -210,3 +210,22 @@ def test_a_hostile_corpus_runs_no_script_makes_no_unsafe_link_and_shows_every_cl
         shown = dom.css_first("#detail").text()
         assert f"javascript:{PWN}=6" in shown  # the address is there, as text
         assert HOSTILE[1] in shown  # the title's markup is shown as the characters it is
+
+
+@pytest.mark.browser
+def test_chromium_opens_an_outlets_page_with_every_copy_sorted_by_delay(report):
+    from dedup.outputs.copies import copies_in
+    from dedup.text.outlets import OutletTable
+
+    page, records = report
+    outlet = records[0]["origin"]["outlet"]
+    expected = list(copies_in(records, outlet, OutletTable.default()))
+    dom = _rendered(page, f"#outlet={outlet}")
+    box = dom.css_first("#outlet-page")
+    assert "hidden" not in box.attributes and outlet in box.css_first("#outlet-title").text()
+    rows = box.css("#copies tbody tr")
+    assert sorted(row.attributes["data-id"] for row in rows) == sorted(copy.id for copy in expected)
+    delays = [copy.delay_hours for copy in sorted(expected, key=lambda c: (c.delay_hours is None, c.delay_hours or 0))]
+    shown = {copy.id: copy.delay_hours for copy in expected}
+    assert [shown[row.attributes["data-id"]] for row in rows] == delays
+    assert box.css_first("#export") is not None

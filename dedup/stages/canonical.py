@@ -205,7 +205,7 @@ def choose(members: list[Member], outlets: OutletTable) -> Choice:
         # An outlet's own page that credits nobody else is the story's first home: copies that
         # credit a portal or a commentator's firm name where they took it, not who ran it first.
         origin = min(homes, key=lambda name: (-votes[name], homes[name], name))
-        evidence.append(f"{homes[origin]} is on {origin}'s own site and credits no other outlet")
+        evidence.append(f"a member on {origin}'s own site credits no other outlet")
     elif votes:
         origin = max(votes, key=lambda name: (_weight(name, votes, outlets), -len(name), name))
     if origin is not None and votes[origin]:
