@@ -26,10 +26,10 @@ from typing import Any
 from benchmarks.speed import run_measured
 
 
-def first_view_ms(chromium: str, page: Path) -> tuple[int, float]:
+def first_view_ms(chromium: str, page: Path, fragment: str = "") -> tuple[int, float]:
     started = time.perf_counter()
     done = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                           "--dump-dom", page.resolve().as_uri()], capture_output=True, text=True, timeout=300,
+                           "--dump-dom", page.resolve().as_uri() + fragment], capture_output=True, text=True, timeout=300,
                           check=True)
     wall = time.perf_counter() - started
     found = re.search(r'data-ready-ms="(\d+)"', done.stdout)

@@ -322,11 +322,13 @@ def _left_out(container: LexborNode, stats: dict[int, _Stats]) -> frozenset[int]
 _LIST_BLOCKS = frozenset(["ul", "ol", "dl", "div", "table", "section"])
 
 
-_PUBLISHED_META = ("article:published_time", "og:article:published_time", "datepublished", "pubdate", "publishdate",
-                   "publish_date", "publication_date", "sailthru.date", "dc.date.issued", "dc.date", "og:release_date",
-                   "apub:time", "date")
+_PUBLISHED_META = ("article:published_time", "og:article:published_time", "article:published", "datepublished",
+                   "pubdate", "publishdate", "publish_date", "publish-date", "publication_date", "parsely-pub-date",
+                   "sailthru.date", "dc.date.issued", "dc.date.created", "dc.date", "og:release_date", "apub:time", "pdate",
+                   "date", "article.published", "datecreated")
 _DATE_TEXT = re.compile(r"(?:19|20)\d{2}\s*[-年/.]\s*\d{1,2}\s*[-月/.]\s*\d{1,2}(?:\s*日)?(?:[T\s]*\d{1,2}:\d{2}(?::\d{2})?)?")
-_SCRIPT_DATE = re.compile(r"""["']?(?:datePublished|pubDate|publish_time|publishTime|pubtime|pubTime|ptime|publishDate)["']?"""
+_SCRIPT_DATE = re.compile(r"""["']?(?:datePublished|pubDate|publish_time|publishTime|pubtime|pubTime|ptime|publishDate|"""
+                          r"""firstPublished|publishedAt|published_at|dateCreated)["']?"""
                           r"""\s*[:=]\s*["']([^"']{8,40})["']""")
 _DATE_CLASS = re.compile(r"(^|[\s_-])(date|time|pubtime|pub_time|pubdate|publish|published|post-time|posttime|"
                          r"article-time|timestamp|dateline)([\s_-]|$)", re.IGNORECASE)
@@ -338,23 +340,82 @@ def _published(tree: LexborHTMLParser, meta: dict[str, str], html: str) -> str |
     element named for dates, then a short dated line that says what the date is (发表于, 来源 ...)."""
     for key in _PUBLISHED_META:
         value = meta.get(key)
-        if value and _DATE_TEXT.search(value):
-            return value
-    match = _SCRIPT_DATE.search(html)
-    if match and _DATE_TEXT.search(match.group(1)):
-        return match.group(1)
+        stated = (value if _DATE_TEXT.search(value) else _compact_date(value)) if value else None
+        if stated:
+            return stated
+    for match in _SCRIPT_DATE.finditer(html):
+        if _DATE_TEXT.search(match.group(1)) and not match.group(1).startswith(("0001", "1970")):
+            return match.group(1)
     for node in tree.css("time[datetime]"):
         value = node.attributes.get("datetime")
         if value and _DATE_TEXT.search(value):
             return value
-    for node in tree.css("[class], [id]"):
+    for node in tree.css("time, [class], [id]"):
         attrs = node.attributes
         label = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
-        if _DATE_CLASS.search(label):
-            found = _DATE_TEXT.search(node.text(deep=True))
-            if found:
-                return found.group(0)
-    return None
+        if node.tag == "time" or _DATE_CLASS.search(label):
+            text = node.text(deep=True)
+            dated = _DATE_TEXT.search(text)
+            if dated:
+                return dated.group(0)
+            written = english_date(text) if len(text) <= 120 else None
+            if written:
+                return written
+    return url_date(meta.get("canonical") or meta.get("og:url"))
+
+
+_MONTHS = {name: number for number, names in enumerate(
+    (("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
+     ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+     ("dec", "december")), start=1) for name in names}
+_MONTH = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|" \
+         r"nov(?:ember)?|dec(?:ember)?)"
+_ENGLISH_DATE = re.compile(r"\b" + _MONTH + r"\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+((?:19|20)\d{2})\b"
+                           r"|\b(\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH + r"\.?,?\s+((?:19|20)\d{2})\b", re.IGNORECASE)
+_URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](\d{1,2}|" + _MONTH + r")[/-](\d{1,2})(?:/|-|$)"
+                       r"|/((?:19|20)\d{2})(\d{2})(\d{2})/", re.IGNORECASE)
+
+
+def _iso(year: str, month: str | int, day: str) -> str | None:
+    number = month if isinstance(month, int) else (int(month) if month.isdigit() else _MONTHS.get(month.lower()[:3]))
+    if number is None or not 1 <= number <= 12 or not 1 <= int(day) <= 31:
+        return None
+    return f"{int(year):04d}-{number:02d}-{int(day):02d}"
+
+
+def english_date(text: str) -> str | None:
+    """A date written out in English (``Nov. 18, 2019``, ``18 November 2019``), as ``YYYY-MM-DD``.
+
+    >>> english_date("Updated Nov. 18, 2019 at 5:02 p.m."), english_date("18th November 2019")
+    ('2019-11-18', '2019-11-18')
+    """
+    found = _ENGLISH_DATE.search(text)
+    if not found:
+        return None
+    if found.group(1):
+        return _iso(found.group(3), found.group(1), found.group(2))
+    return _iso(found.group(6), found.group(5), found.group(4))
+
+
+def url_date(url: str | None) -> str | None:
+    """The date in a page's own address (``/2019/11/18/``, ``/2019/nov/18/``, ``/20191118/``), as ``YYYY-MM-DD``.
+
+    >>> url_date("https://www.politifact.com/statements/2019/nov/18/what-value/")
+    '2019-11-18'
+    """
+    found = _URL_DATE.search(url or "")
+    if not found:
+        return None
+    if found.group(1):
+        return _iso(found.group(1), found.group(2), found.group(4))
+    return _iso(found.group(5), found.group(6), found.group(7))
+
+
+def _compact_date(value: str) -> str | None:
+    """``20191118`` (an eight-digit date, as some pages' ``pdate`` gives it), as ``YYYY-MM-DD``."""
+    value = value.strip()
+    return _iso(value[:4], value[4:6], value[6:8]) if len(value) == 8 and value.isdigit() and value[:2] in ("19", "20") \
+        else None
 
 
 def _dated_line(lines: list[str]) -> str | None:

@@ -1,9 +1,9 @@
 """Choose each cluster's canonical copy and name the outlet that first published the story.
 
-The choice weighs the evidence an editor would: which outlet the copies credit, whether a copy
-sits on that outlet's own site, whether a copy credits somebody else (then it is not the original,
-whatever its date), signs of spam (spinning, a site naming itself as the source), the earliest
-time, and completeness (the copy that contains the others).
+The choice weighs the evidence an editor would: whether a copy sits on an outlet's own site and
+credits nobody else (the story's first home), which outlet the copies credit, signs of spam
+(spinning, a site naming itself as the source), the earliest time, whether a copy credits another
+outlet than the origin (a copy of a copy), and completeness (the copy that contains the others).
 """
 
 from __future__ import annotations
@@ -100,8 +100,21 @@ def credits_other(doc: CleanDocument, outlets: OutletTable) -> str | None:
 
 
 def looks_spam(doc: CleanDocument, outlets: OutletTable) -> bool:
-    """Spun text, or a site that is no known outlet naming itself as the source."""
-    return doc.spun or (doc.self_attributed and outlets.by_site(doc.site) is None)
+    """Spun text, or a site that is no known outlet naming itself as the source of a story it
+    credits to another outlet (the aggregator's ``来源:庚癸之呼网 ... 媒体来源:中国证券报``); a site
+    naming itself and nobody else may be the outlet itself, which the table does not know."""
+    if doc.spun:
+        return True
+    return doc.self_attributed and outlets.by_site(doc.site) is None and credits_other(doc, outlets) is not None
+
+
+def site_name(doc: CleanDocument, outlets: OutletTable) -> str | None:
+    """Whose site a page is on: the outlet table's owner of its host, else the name the page
+    gives itself as its source (its site's own name, which the site's pages taught)."""
+    owner = outlets.by_site(doc.site)
+    if owner is not None:
+        return owner.name
+    return next((outlets.canonical_name(a.outlet) for a in doc.attributions if a.form == "self"), None)
 
 
 def _reasons(member: Member, origin: str | None, outlets: OutletTable) -> list[str]:
@@ -109,7 +122,7 @@ def _reasons(member: Member, origin: str | None, outlets: OutletTable) -> list[s
     doc = member.doc
     reasons = []
     owner = outlets.by_site(doc.site)
-    if origin and owner is not None and owner.name == origin:
+    if origin and site_name(doc, outlets) == origin:
         reasons.append(f"on the site of {origin}")
     other = credits_other(doc, outlets)
     if other:
@@ -164,7 +177,19 @@ def home_outlets(members: Sequence[Member], outlets: OutletTable) -> dict[str, s
             continue
         time = member.doc.published_at or "9999"
         homes[owner.name] = min(homes.get(owner.name, time), time)
-    return homes
+    # A home is contested by an earlier page that is no portal's, aggregator's nor spam and does
+    # not credit it: an outlet's own page that came later is then a copy like the others.
+    return {name: time for name, time in homes.items() if not any(
+        _contests(member, name, time, outlets) for member in members)}
+
+
+def _contests(member: Member, home: str, time: str, outlets: OutletTable) -> bool:
+    doc = member.doc
+    owner = outlets.by_site(doc.site)
+    if not doc.published_at or doc.published_at >= time or (owner is not None and (owner.kind in LOW_KINDS
+                                                                                  or owner.name == home)):
+        return False
+    return not looks_spam(doc, outlets) and home not in {name for name, _ in credits(doc, outlets)}
 
 
 def _weight(name: str, votes: Counter[str], outlets: OutletTable) -> float:
@@ -221,15 +246,17 @@ def choose(members: list[Member], outlets: OutletTable) -> Choice:
     def key(position: int) -> tuple:
         member = members[position]
         doc = member.doc
-        owner = outlets.by_site(doc.site)
-        on_origin_site = origin is not None and owner is not None and owner.name == origin
+        on_origin_site = origin is not None and site_name(doc, outlets) == origin
         time = doc.published_at or "9999"
         return (
             0 if on_origin_site else 1,
-            1 if credits_other(doc, outlets) and not on_origin_site else 0,
             1 if looks_spam(doc, outlets) else 0,
-            site_kind(member),
+            # Off the origin's site, the earliest page is the best evidence; among pages of one time,
+            # one crediting another outlet than the origin is a copy of a copy (crediting the
+            # origin, whose own page is not here, makes a faithful copy, not a lesser one).
             time,
+            1 if credits_other(doc, outlets) not in (None, origin) else 0,
+            site_kind(member),
             -member.contains,
             -member.size,
             doc.id,
