@@ -96,6 +96,30 @@ def build(root: Path, seed: int = 5) -> tuple[list[Any], dict[str, dict[str, Any
     return docs, stories
 
 
+def measure(root: Path) -> tuple[dict[str, dict[str, int]], list[tuple[str, Any, Any]]]:
+    """Per language: stories, originals clustered with their reposts, originals chosen canonical;
+    and the misses (story, cluster, result) of clusters that chose another member."""
+    from dedup import Config, scan
+
+    docs, stories = build(root)
+    result = scan(docs, Config())
+    by_id = {doc.id: k for k, doc in enumerate(result.docs)}
+    tally: dict[str, dict[str, int]] = {}
+    misses = []
+    for name, story in sorted(stories.items()):
+        counts = tally.setdefault(story["lang"], {"stories": 0, "clustered": 0, "canonical": 0})
+        counts["stories"] += 1
+        cluster = result.cluster_of(by_id[story["original"]])
+        members = {result.docs[m].id for m in cluster.members} if cluster else set()
+        counts["clustered"] += set(story["reposts"]) <= members
+        several = cluster is not None and len(cluster.members) > 1
+        right = several and result.docs[cluster.canonical].id == story["original"]
+        counts["canonical"] += right
+        if several and not right:
+            misses.append((name, cluster, result))
+    return tally, misses
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--root", type=Path, default=ROOT)
@@ -104,28 +128,13 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.root / "manifest.jsonl").is_file():
         print(f"no realpages at {args.root}", file=sys.stderr)
         return 2
-    from dedup import Config, scan
-
-    docs, stories = build(args.root)
-    result = scan(docs, Config())
-    by_id = {doc.id: k for k, doc in enumerate(result.docs)}
-    tally: dict[str, list[int]] = {}
-    misses = []
-    for name, story in sorted(stories.items()):
-        counts = tally.setdefault(story["lang"], [0, 0, 0])
-        counts[0] += 1
-        cluster = result.cluster_of(by_id[story["original"]])
-        members = {result.docs[m].id for m in cluster.members} if cluster else set()
-        counts[1] += set(story["reposts"]) <= members
-        right = cluster is not None and len(cluster.members) > 1 and result.docs[cluster.canonical].id == story["original"]
-        counts[2] += right
-        if not right and cluster is not None and len(cluster.members) > 1:
-            misses.append((name, cluster))
+    tally, misses = measure(args.root)
     print("| language | stories | original clustered with its reposts | original chosen canonical |")
     print("|---|---|---|---|")
-    for lang, (n, joined, right) in tally.items():
-        print(f"| {lang} | {n} | {joined / n:.3f} | {right / n:.3f} ({right}) |")
-    for name, cluster in misses[: args.show]:
+    for lang, counts in tally.items():
+        n = counts["stories"]
+        print(f"| {lang} | {n} | {counts['clustered'] / n:.3f} | {counts['canonical'] / n:.3f} ({counts['canonical']}) |")
+    for name, cluster, result in misses[: args.show]:
         print(f"\n{name}: canonical {result.docs[cluster.canonical].id}; ranking:")
         for position, reasons in cluster.choice.ranking:
             print(f"  {result.docs[cluster.members[position]].id}: {'; '.join(reasons)}")

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from benchmarks.generate import write_speed_corpus
-from benchmarks.scoring import load_gold, score
+from benchmarks.scoring import credit_accuracy, credit_confusion, load_gold, score
 from benchmarks.synthetic import write_quality_corpus
 from dedup.config import Config
 from dedup.engines.local.engine import scan_corpus
@@ -37,6 +37,19 @@ def test_quality_gate_on_generated_corpus(labelled):
     figures = score(found, load_gold(labelled / "gold.jsonl", labelled / "outlets.json"))
     assert figures["pair_precision"] >= 0.95 and figures["pair_recall"] >= 0.95
     assert figures["canonical_acc"] >= 0.9 and figures["origin_acc"] >= 0.9
+
+
+def test_credit_kinds_and_origins_with_the_corpus_outlet_table(labelled):
+    outlets = OutletTable.default()
+    outlets.extend_from_file(labelled / "outlets.json")
+    with scan_corpus([labelled / "corpus"], outlets=outlets, workers=1) as outcome:
+        found = records(outcome.result, 2, outlets)
+    gold = load_gold(labelled / "gold.jsonl", labelled / "outlets.json")
+    confusion = credit_confusion(found, gold.credit)
+    assert sum(confusion.values()) >= 100 and len({want for want, _ in confusion}) == 5  # every kind is there
+    assert credit_accuracy(confusion) >= 0.97, confusion
+    figures = score(found, gold)
+    assert figures["canonical_acc"] >= 0.98 and figures["origin_acc"] >= 0.98, figures
 
 
 def test_speed_corpus_reposts_are_found(tmp_path):
