@@ -112,10 +112,11 @@ def measure(root: Path) -> tuple[dict[str, dict[str, int]], list[tuple[str, Any,
         cluster = result.cluster_of(by_id[story["original"]])
         members = {result.docs[m].id for m in cluster.members} if cluster else set()
         counts["clustered"] += set(story["reposts"]) <= members
-        several = cluster is not None and len(cluster.members) > 1
-        right = several and result.docs[cluster.canonical].id == story["original"]
+        if cluster is None or len(cluster.members) < 2:
+            continue
+        right = result.docs[cluster.canonical].id == story["original"]
         counts["canonical"] += right
-        if several and not right:
+        if not right:
             misses.append((name, cluster, result))
     return tally, misses
 
