@@ -2,8 +2,8 @@
 
 The choice weighs the evidence an editor would: whether a copy sits on an outlet's own site and
 credits nobody else (the story's first home), which outlet the copies credit, signs of spam
-(spinning, a site naming itself as the source), the earliest time, whether a copy credits another
-outlet than the origin (a copy of a copy), and completeness (the copy that contains the others).
+(spinning, a site naming itself as the source of a story it credits to another), the earliest
+time, whether a copy credits an outlet at all, and completeness (the copy that contains the others).
 """
 
 from __future__ import annotations
@@ -251,11 +251,10 @@ def choose(members: list[Member], outlets: OutletTable) -> Choice:
         return (
             0 if on_origin_site else 1,
             1 if looks_spam(doc, outlets) else 0,
-            # Off the origin's site, the earliest page is the best evidence; among pages of one time,
-            # one crediting another outlet than the origin is a copy of a copy (crediting the
-            # origin, whose own page is not here, makes a faithful copy, not a lesser one).
+            # Off the origin's site the earliest page is the best evidence; among pages of one time
+            # (or of none), one that credits an outlet says it is not the first, whatever it credits.
             time,
-            1 if credits_other(doc, outlets) not in (None, origin) else 0,
+            1 if credits_other(doc, outlets) else 0,
             site_kind(member),
             -member.contains,
             -member.size,
