@@ -26,6 +26,7 @@ from dedup.engines.incremental.index import Index
 from dedup.engines.local.engine import scan_corpus
 from dedup.errors import ConfigMismatchError, StoreError
 from dedup.io.formats import read_file, walk
+from dedup.outputs.copies import copies_in
 from dedup.outputs.records import records
 from dedup.text.outlets import OutletTable
 
@@ -88,6 +89,11 @@ def test_a_corpus_is_loaded_at_once_into_an_empty_postgresql_index(pg_url, label
         assert list(shared.clusters()) == scanned and shared.stats()["verified_edges"] == embedded_edges
         stored = len(shared)
         assert shared.common_version == stored
+        # the origins stored with the load answer the copies of an outlet's stories
+        outlet = max((r["origin"]["outlet"] for r in scanned if r.get("origin")),
+                     key=lambda name: sum(1 for r in scanned if (r.get("origin") or {}).get("outlet") == name))
+        listed = {(c.id, c.credit) for c in shared.copies(outlet)}
+        assert listed and listed == {(c.id, c.credit) for c in copies_in(scanned, outlet, outlets)}
         canonical = shared.get(scanned[0]["canonical_id"])
         verdict = shared.add({"id": "late", "site": "late.cn", "text": "来源：晚报\n" + canonical.body})
         assert verdict.status == "repost" and verdict.canonical_id == scanned[0]["canonical_id"]
