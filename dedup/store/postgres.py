@@ -463,9 +463,9 @@ def grants_sql(writers: Iterable[str] = (), readers: Iterable[str] = ()) -> str:
     """The SQL that lets ``writers`` add to an index and ``readers`` read it.
 
     >>> print(grants_sql(["crawler"], ["analyst"]).splitlines()[0])
-    GRANT SELECT, INSERT, UPDATE, DELETE ON dedup_meta, docs, bands, edges, site_docs, site_lines, site_sources, common_sets TO "crawler";
+    GRANT SELECT, INSERT, UPDATE, DELETE ON dedup_meta, docs, bands, edges, site_docs, site_lines, site_sources, common_sets, origins TO "crawler";
     """
-    tables = "dedup_meta, docs, bands, edges, site_docs, site_lines, site_sources, common_sets"
+    tables = ", ".join(("dedup_meta", *(name for name in _TABLES if name != "dedup_meta")))
     quoted = lambda role: '"' + role.replace('"', '""') + '"'  # noqa: E731
     lines = [f"GRANT SELECT, INSERT, UPDATE, DELETE ON {tables} TO {quoted(role)};\n"
              f"GRANT USAGE, SELECT ON SEQUENCE docs_n_seq TO {quoted(role)};" for role in writers]
