@@ -11,6 +11,7 @@ __version__ = "0.1.0"
 
 from dedup.config import Config
 from dedup.document import CleanDocument, Document
+from dedup.engines.copies import copies_of
 from dedup.engines.incremental import Index, Match, Verdict
 from dedup.engines.local import scan, scan_corpus, scan_documents
 from dedup.errors import ConfigError, ConfigMismatchError, DedupError, InputError, NotEmptyError, StoreError
@@ -34,6 +35,7 @@ __all__ = [
     "StoreError",
     "Verdict",
     "__version__",
+    "copies_of",
     "scan",
     "scan_corpus",
     "scan_documents",

@@ -127,3 +127,24 @@ def test_a_bad_line_is_named_and_the_exit_code_says_inputs_were_rejected(tmp_pat
     assert done.exit_code == 3 and f"{path}:2" in done.stderr and len(done.stdout.splitlines()) == 2
     usage = CliRunner().invoke(cli, ["copies", "--outlet", "中国证券报"])
     assert usage.exit_code == 2 and "CLUSTERS.jsonl or --db" in usage.output
+
+
+def test_copies_of_takes_a_scan_result_a_clusters_file_or_records(tmp_path):
+    from dedup import copies_of, scan_corpus
+    from dedup.errors import InputError
+    from dedup.outputs.records import records
+
+    examples = Path(__file__).resolve().parent.parent / "examples" / "corpus"
+    with scan_corpus([examples], workers=1) as outcome:
+        found = list(copies_of(outcome.result, "中证网"))
+        lines = records(outcome.result, 2, OUTLETS)
+    assert Counter(c.credit for c in found) == {"outlet": 3, "self_then_outlet": 1}
+    spun = next(c for c in found if c.credit == "self_then_outlet")
+    assert spun.chain == ["中国证券报"] and "spun" in spun.flags and spun.delay_hours > 24 * 300
+    path = tmp_path / "clusters.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in lines) + "{broken\n", encoding="utf-8")
+    read = []
+    with pytest.raises(InputError, match="clusters.jsonl"):
+        for copy in copies_of(path, "中国证券报"):
+            read.append(copy.id)
+    assert sorted(read) == sorted(c.id for c in found)  # every good line was read first

@@ -29,8 +29,8 @@ from dedup.text.outlets import OutletTable
 CREDIT_CHOICES = ("any", *KINDS)
 """What ``--credit`` accepts: any kind, or one of :data:`dedup.stages.credit.KINDS`."""
 FIELDS = ("outlet", "cluster_id", "original_id", "original_site", "original_url", "original_published_at", "id", "site",
-          "url", "title", "published_at", "delay_hours", "taken", "copied_share", "credit", "credited", "credit_lines",
-          "shared_sentences", "flags")
+          "url", "title", "published_at", "delay_hours", "taken", "copied_share", "credit", "credited", "chain",
+          "credit_lines", "shared_sentences", "flags")
 """The columns of the CSV export, in order."""
 
 
@@ -60,6 +60,7 @@ class Copy:
     copied_share: float | None
     credit: str
     credited: list[str] = field(default_factory=list)
+    chain: list[str] = field(default_factory=list)
     credit_lines: list[dict[str, str]] = field(default_factory=list)
     shared_sentences: int | None = None
     flags: list[str] = field(default_factory=list)
@@ -105,6 +106,36 @@ def is_origin(record: dict[str, Any], outlet: str, outlets: OutletTable) -> bool
     """Whether a cluster record names ``outlet`` (canonical name or an alias) as its origin."""
     named = (record.get("origin") or {}).get("outlet")
     return isinstance(named, str) and outlets.canonical_name(named) == outlets.canonical_name(outlet)
+
+
+def _named(member: dict[str, Any]) -> list[str]:
+    """The outlets a member's credit lines name (not itself, not quotes), in page order."""
+    lines = (member.get("credit") or {}).get("lines", [])
+    return list(dict.fromkeys(line["outlet"] for line in lines if line.get("names") in ("outlet", "other")))
+
+
+def credit_chain(member: dict[str, Any], members: list[dict[str, Any]], outlets: OutletTable) -> list[str]:
+    """Whom a member credits, then whom the credited outlet's own page in the cluster credits, and
+    so on until a page credits nobody, or an outlet comes round again.
+
+    >>> m = lambda i, site, *named: {"id": i, "site": site, "credit": {"lines": [
+    ...     {"names": "other", "outlet": n} for n in named]}}
+    >>> members = [m("a", "cs.com.cn"), m("b", "finance.sina.com.cn", "中国证券报"), m("c", "x.example", "新浪财经")]
+    >>> credit_chain(members[2], members, OutletTable.default())
+    ['新浪财经', '中国证券报']
+    """
+    by_outlet: dict[str, dict[str, Any]] = {}
+    for other in members:
+        owner = outlets.by_site(other.get("site"))
+        if owner is not None:
+            by_outlet.setdefault(owner.name, other)
+    chain: list[str] = []
+    named = _named(member)
+    while named and named[0] not in chain:
+        chain.append(named[0])
+        page = by_outlet.get(outlets.canonical_name(named[0]))
+        named = _named(page) if page is not None and page is not member else []
+    return chain
 
 
 def check_credits(credits: Iterable[str] | None) -> frozenset[str] | None:
@@ -155,7 +186,8 @@ def copies_in(records: Iterable[dict[str, Any]], outlet: str, outlets: OutletTab
                 original_published_at=original.get("published_at"), id=member["id"], site=member.get("site") or "",
                 url=member.get("url"), title=member.get("title"), published_at=member.get("published_at"),
                 delay_hours=delay, taken=member.get("taken"), copied_share=share, credit=credit["kind"],
-                credited=list(dict.fromkeys(line["outlet"] for line in lines)), credit_lines=credit.get("lines", []),
+                credited=list(dict.fromkeys(line["outlet"] for line in lines)),
+                chain=credit_chain(member, members, outlets), credit_lines=credit.get("lines", []),
                 shared_sentences=sentences(member["id"], original["id"]) if sentences else None,
                 flags=copy_flags(credit["kind"], None if delay is None else delay * 3600, member.get("role") == "spun",
                                  share))
@@ -182,6 +214,7 @@ def csv_text(copies: Iterable[Copy]) -> Iterator[str]:
         buffer.truncate()
         row = copy.to_dict()
         row["credited"] = "; ".join(row["credited"])
+        row["chain"] = " > ".join(row["chain"])
         row["flags"] = "; ".join(row["flags"])
         row["credit_lines"] = " | ".join(line["text"] for line in row["credit_lines"])
         writer.writerow(["" if row[name] is None else row[name] for name in FIELDS])
@@ -193,5 +226,6 @@ def jsonl_text(copies: Iterable[Copy]) -> Iterator[str]:
         yield json.dumps(copy.to_dict(), ensure_ascii=False) + "\n"
 
 
-__all__ = ["CREDIT_CHOICES", "FIELDS", "Copy", "check_credits", "copies_in", "credit_table", "csv_text", "is_origin",
+__all__ = ["CREDIT_CHOICES", "FIELDS", "Copy", "check_credits", "copies_in", "credit_chain", "credit_table", "csv_text",
+           "is_origin",
            "jsonl_text", "parse_day"]

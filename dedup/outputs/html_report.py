@@ -97,7 +97,8 @@ class _CopyRows:
         self.rows[self.outlets(copy.outlet)].append([
             copy.cluster_id, copy.id, self.sites(copy.site), copy.url or "", (copy.title or "")[:80],
             (copy.published_at or "")[:16], copy.delay_hours, copy.credit, copy.taken, copy.copied_share,
-            " · ".join(copy.flags), " · ".join(copy.credited), copy.shared_sentences, copy.original_id])
+            " · ".join(copy.flags), " > ".join(copy.chain) or " · ".join(copy.credited), copy.shared_sentences,
+            copy.original_id])
 
 
 def spread(records: Iterable[dict[str, Any]], detail: int = DETAIL, table: OutletTable | None = None,
@@ -300,7 +301,7 @@ button{font:inherit;padding:4px 10px}
 <div class="controls"><select id="copy-credit"><option value="">every credit</option><option>outlet</option><option>self_then_outlet</option><option>self</option><option>other</option><option>none</option></select>
 <span id="copy-count" class="muted"></span><button id="export">CSV</button><button id="close-outlet">close</button></div>
 <p id="credit-table" class="muted"></p>
-<table id="copies"><thead><tr><th data-sort="2">site</th><th data-sort="4">copy</th><th data-sort="5">published</th><th data-sort="6">delay</th><th data-sort="7">credit</th><th data-sort="11">credits named</th><th data-sort="8">took</th><th data-sort="9">of the copy</th><th data-sort="12">sentences</th><th data-sort="10">flags</th></tr></thead><tbody></tbody></table></section>
+<table id="copies"><thead><tr><th data-sort="2">site</th><th data-sort="4">copy</th><th data-sort="5">published</th><th data-sort="6">delay</th><th data-sort="7">credit</th><th data-sort="11">credit chain</th><th data-sort="8">took</th><th data-sort="9">of the copy</th><th data-sort="12">sentences</th><th data-sort="10">flags</th></tr></thead><tbody></tbody></table></section>
 <section id="overview"><div class="figures">
 <div class="figure"><b id="documents"></b>documents in clusters</div>
 <div class="figure"><b id="cluster-count"></b>clusters</div>
@@ -395,7 +396,7 @@ function renderCopies() {
 }
 
 function exportCopies() {
-  const head = ["cluster_id", "id", "site", "url", "title", "published_at", "delay_hours", "credit", "taken", "copied_share", "flags", "credited", "shared_sentences", "original_id"];
+  const head = ["cluster_id", "id", "site", "url", "title", "published_at", "delay_hours", "credit", "taken", "copied_share", "flags", "chain", "shared_sentences", "original_id"];
   const cell = (v) => { const t = String(v == null ? "" : v); return /[",\\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t; };
   const lines = [head.join(",")].concat(copyRows.map((r) => r.map((v, i) => cell(i === 2 ? D.sites[v] : v)).join(",")));
   const link = document.createElement("a");
