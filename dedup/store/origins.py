@@ -34,16 +34,19 @@ class OriginTable:
             return
         mark = self.mark
         cursor = self.db.cursor()
-        cursor.executemany(f"DELETE FROM origins WHERE label = {mark}", [(label,) for label, _ in rows])
-        cursor.executemany(f"INSERT INTO origins VALUES ({mark}, {mark})",
-                           [(label, outlet) for label, outlet in rows if outlet])
+        gone = [(label,) for label, outlet in rows if not outlet]
+        if gone:
+            cursor.executemany(f"DELETE FROM origins WHERE label = {mark}", gone)
+        # an upsert: writers at work on one index at once may set one label (no delete-then-insert race)
+        cursor.executemany(f"INSERT INTO origins VALUES ({mark}, {mark}) ON CONFLICT (label) DO UPDATE SET "
+                           "outlet = excluded.outlet", [(label, outlet) for label, outlet in rows if outlet])
 
     def mark_origins_stale(self) -> None:
         """Note that documents came in whose clusters' origins were not worked out (adds without
         verdicts): the table is whole again only after the next whole clustering."""
-        cursor = self.db.cursor()
-        cursor.execute(f"DELETE FROM origins WHERE label = {self.mark}", (STALE,))
-        cursor.execute(f"INSERT INTO origins VALUES ({self.mark}, {self.mark})", (STALE, "*"))
+        # takes no lock on a mark that is there already: writers do not queue on it
+        self.db.execute(f"INSERT INTO origins VALUES ({self.mark}, {self.mark}) ON CONFLICT (label) DO NOTHING",
+                        (STALE, "*"))
 
     def origins_stale(self) -> bool:
         """Whether documents were added since the origins were last worked out for every cluster."""
