@@ -7,8 +7,8 @@ with an article of three paragraphs or more is an original, kept byte for byte u
 own; its article text is put into the article region of two other real pages of the same language
 (the templates of two other sites, as :mod:`benchmarks.extraction` builds template siblings), each
 repost dated one to three days after the original by an ``article:published_time`` tag. The
-original's date is the one a person read off the page (``published`` in the manifest) or, where
-the manifest has none, the one htmldate finds; pages with neither are left out.
+original's date is the later of the one a person read off the page (``published`` in the manifest)
+and the one htmldate finds; pages with neither are left out.
 
 All stories are scanned together, as one corpus (each template site then holds two reposts), and
 for each story: whether the original and its reposts share a cluster, and whether the original is
@@ -32,25 +32,30 @@ from benchmarks.extraction import _article_region, _in_template, _paragraphs
 ROOT = Path(__file__).resolve().parent.parent.parent / "shared" / "realpages"
 
 
-def original_date(row: dict[str, Any], html: str) -> datetime | None:
-    """When the original was published: as a person read it, else as htmldate reads the page."""
-    text = row.get("published")
-    if not text:
-        try:
-            import htmldate
-
-            text = htmldate.find_date(html, extensive_search=False, original_date=True)
-        except (ImportError, ValueError):
-            text = None
+def _parse_day(text: str | None) -> datetime | None:
     if not text:
         return None
     try:
-        return datetime.fromisoformat(text.replace("/", "-")[:19].strip())
+        return datetime.fromisoformat(text.replace("/", "-")[:19].strip()).replace(tzinfo=None)
     except ValueError:
         try:
             return datetime.strptime(text.split()[0].replace("/", "-"), "%Y-%m-%d")
         except ValueError:
             return None
+
+
+def original_date(row: dict[str, Any], html: str) -> datetime | None:
+    """When the original was published: the later of the date a person read off the page and the
+    one htmldate reads, so that every repost comes after any date the page gives itself (one
+    manifest date is a video player's build time, days before the article)."""
+    try:
+        import htmldate
+
+        found = htmldate.find_date(html, extensive_search=False, original_date=True)
+    except (ImportError, ValueError):
+        found = None
+    dates = [day for day in (_parse_day(row.get("published")), _parse_day(found)) if day is not None]
+    return max(dates) if dates else None
 
 
 def build(root: Path, seed: int = 5) -> tuple[list[Any], dict[str, dict[str, Any]]]:

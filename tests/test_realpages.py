@@ -47,12 +47,13 @@ def test_real_articles_reposted_into_real_templates_keep_the_original_canonical(
 
     tally, misses = measure(DEFAULT_ROOT)
     english, chinese = tally["en"], tally["zh"]
-    assert english["stories"] >= 50 and chinese["stories"] >= 40
-    assert english["clustered"] == english["stories"] and chinese["clustered"] >= chinese["stories"] - 1
-    # English 58 of 60; Chinese 37 of 42: two originals state no date, two are taken for spun
-    # pages, one's manifest date is a video player's build time (benchmarks/README.md)
+    assert english["stories"] >= 55 and chinese["stories"] >= 45
+    assert english["clustered"] == english["stories"] and chinese["clustered"] >= chinese["stories"] - 2
+    # English 59 of 60, Chinese 47 of 49: two Chinese originals are taken for spun pages (their
+    # clauses open with words of their own headline), and one English page's htmldate date is a
+    # month before the date its address gives (benchmarks/README.md, docs/results.md)
     assert english["canonical"] >= 0.95 * english["stories"]
-    assert chinese["canonical"] >= 0.85 * chinese["stories"]
+    assert chinese["canonical"] >= 0.95 * chinese["stories"]
 
 
 def test_english_pages_are_dated_as_often_as_htmldate_dates_them():

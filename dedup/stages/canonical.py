@@ -247,7 +247,8 @@ def choose(members: list[Member], outlets: OutletTable) -> Choice:
         member = members[position]
         doc = member.doc
         on_origin_site = origin is not None and site_name(doc, outlets) == origin
-        time = doc.published_at or "9999"
+        # a page that states no time may be the first: the earliest dated page does not beat it on time
+        time = doc.published_at or earliest
         return (
             0 if on_origin_site else 1,
             1 if looks_spam(doc, outlets) else 0,
@@ -261,6 +262,7 @@ def choose(members: list[Member], outlets: OutletTable) -> Choice:
             doc.id,
         )
 
+    earliest = min((m.doc.published_at for m in members if m.doc.published_at), default="9999")
     order = sorted(range(len(members)), key=key)
     canonical = order[0]
     chosen = members[canonical].doc
