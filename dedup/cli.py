@@ -579,10 +579,7 @@ def copies_command(clusters: str | None, outlet: str, db_path: str | None, since
     table = ", ".join(f"{kind} {count}" for kind, count in credit_table(found).items())
     say(f"dedup copies: {len(found)} copies of {outlets.canonical_name(outlet)}'s stories ({table}); "
         f"{len(rejects)} lines rejected; {time.perf_counter() - started:.1f} s", err=True)
-    if rejects:
-        for error in rejects[:5]:
-            say(f"dedup: rejected {error}", err=True)
-        sys.exit(EXIT_REJECTED)
+    _exit_if_rejected(rejects)
 
 
 @cli.command("stats")
@@ -738,6 +735,11 @@ def report_command(clusters: str | None, output: str, db_path: str | None, corpu
     _report_rejects(rejects, rejects_path)
     say(f"dedup report: {output} ({len(page.encode('utf-8')) / 2**20:.1f} MiB), {len(rejects)} lines rejected; "
                f"{time.perf_counter() - started:.1f} s", err=True)
+    _exit_if_rejected(rejects)
+
+
+def _exit_if_rejected(rejects: list[InputError]) -> None:
+    """Name the first rejected lines and exit with the code that says inputs were rejected."""
     if rejects:
         for error in rejects[:5]:
             say(f"dedup: rejected {error}", err=True)

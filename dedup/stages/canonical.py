@@ -199,6 +199,14 @@ def _weight(name: str, votes: Counter[str], outlets: OutletTable) -> float:
     return votes[name] * (0.25 if found is not None and found.kind in LOW_KINDS else 1.0)
 
 
+def _site_kind(doc: CleanDocument, outlets: OutletTable) -> int:
+    """0 for a known outlet's site, 1 for a portal's or an aggregator's, 2 for a site the table does not know."""
+    owner = outlets.by_site(doc.site)
+    if owner is None:
+        return 2
+    return 1 if owner.kind in LOW_KINDS else 0
+
+
 def choose(members: list[Member], outlets: OutletTable) -> Choice:
     """Rank the members and pick the canonical copy and the origin outlet.
 
@@ -237,12 +245,6 @@ def choose(members: list[Member], outlets: OutletTable) -> Choice:
         form_text = ", ".join(f"{form}" for form, _ in forms[origin].most_common(3))
         evidence.append(f"{votes[origin]} member{'s' if votes[origin] != 1 else ''} credit {origin} ({form_text})")
 
-    def site_kind(member: Member) -> int:
-        owner = outlets.by_site(member.doc.site)
-        if owner is None:
-            return 2
-        return 1 if owner.kind in LOW_KINDS else 0
-
     def key(position: int) -> tuple:
         member = members[position]
         doc = member.doc
@@ -256,7 +258,7 @@ def choose(members: list[Member], outlets: OutletTable) -> Choice:
             # (or of none), one that credits an outlet says it is not the first, whatever it credits.
             time,
             1 if credits_other(doc, outlets) else 0,
-            site_kind(member),
+            _site_kind(doc, outlets),
             -member.contains,
             -member.size,
             doc.id,
