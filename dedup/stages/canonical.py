@@ -249,8 +249,10 @@ def choose(members: list[Member], outlets: OutletTable) -> Choice:
         member = members[position]
         doc = member.doc
         on_origin_site = origin is not None and site_name(doc, outlets) == origin
-        # a page that states no time may be the first: the earliest dated page does not beat it on time
-        time = doc.published_at or earliest
+        # A page that states no time and credits nobody, itself included, may be the first: the
+        # earliest dated page does not beat it on time. One that names a source lost its date.
+        time = doc.published_at or (earliest if not any(a.form == "self" or a.form in CREDIT_FORMS
+                                                         for a in doc.attributions) else "9999")
         return (
             0 if on_origin_site else 1,
             1 if looks_spam(doc, outlets) else 0,
