@@ -172,7 +172,7 @@ def home_outlets(members: Sequence[Member], outlets: OutletTable) -> dict[str, s
     homes: dict[str, str] = {}
     for member in members:
         owner = outlets.by_site(member.doc.site)
-        if owner is None or owner.kind in LOW_KINDS or looks_spam(member.doc, outlets) \
+        if owner is None or _site_kind(member.doc, outlets) != 0 or looks_spam(member.doc, outlets) \
                 or credits_other(member.doc, outlets):
             continue
         time = member.doc.published_at or "9999"
@@ -245,6 +245,8 @@ def choose(members: list[Member], outlets: OutletTable) -> Choice:
         form_text = ", ".join(f"{form}" for form, _ in forms[origin].most_common(3))
         evidence.append(f"{votes[origin]} member{'s' if votes[origin] != 1 else ''} credit {origin} ({form_text})")
 
+    earliest = min((m.doc.published_at for m in members if m.doc.published_at), default="9999")
+
     def key(position: int) -> tuple:
         member = members[position]
         doc = member.doc
@@ -266,7 +268,6 @@ def choose(members: list[Member], outlets: OutletTable) -> Choice:
             doc.id,
         )
 
-    earliest = min((m.doc.published_at for m in members if m.doc.published_at), default="9999")
     order = sorted(range(len(members)), key=key)
     canonical = order[0]
     chosen = members[canonical].doc

@@ -26,14 +26,12 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from dedup.document import CleanDocument
+from dedup.stages.canonical import CREDIT_FORMS
 from dedup.text.outlets import OutletTable
 
 KINDS = ("outlet", "self_then_outlet", "self", "other", "none")
 """The credit kinds, most credit first."""
-CREDITING_FORMS = frozenset({
-    "来源", "媒体来源", "文章来源", "稿件来源", "信息来源", "新闻来源", "内容来源", "出处", "来自", "本文来源于", "本文来自",
-    "本文转载自", "转载自", "转自", "本文首发于", "首发于", "原文链接", "preface", "wire", "byline", "meta source",
-})
+CREDITING_FORMS = (CREDIT_FORMS - {"dateline"}) | {"byline"}
 """Forms in which a page gives a story's source (a dateline or a 据XX报道 quote is not one)."""
 _EXPLICIT = frozenset({"媒体来源", "文章来源", "稿件来源", "原文链接", "转载自", "本文转载自", "转自", "本文来源于", "本文来自"})
 _BARE = frozenset({"来源", "出处", "来自"})

@@ -16,7 +16,7 @@ from dedup.outputs.html_report import shared_sentences
 from dedup.outputs.records import member_record
 from dedup.stages.canonical import role_of
 from dedup.stages.credit import own_names_of
-from dedup.stages.sketch import intersection_size
+from dedup.stages.sketch import jaccard_containment
 from dedup.store import Store
 
 
@@ -35,14 +35,11 @@ def origin_records(store: Store, state: IndexState, outlet: str,
         members = []
         for n in [label, *sorted(n for n in stored if n != label)]:
             doc = docs[n]
-            shared = int(intersection_size(shingles[n], canonical)) if n != label else len(canonical)
+            shared, jaccard, containment = jaccard_containment(canonical, shingles[n])
             size, canonical_size = len(shingles[n]), len(canonical)
-            union = size + canonical_size - shared
             role = "canonical" if n == label else role_of(size, canonical_size, doc.spun)
-            members.append(member_record(
-                doc, role, round(shared / union, 4) if union else 0.0,
-                round(shared / min(size, canonical_size), 4) if min(size, canonical_size) else 0.0, state.outlets,
-                outlet, shared, (size, canonical_size), own_names.get(doc.site, ())))
+            members.append(member_record(doc, role, round(jaccard, 4), round(containment, 4), state.outlets, outlet,
+                                         shared, (size, canonical_size), own_names.get(doc.site, ())))
             if bodies is not None:
                 bodies[doc.id] = stored[n].body
         yield {"cluster_id": f"c:{docs[label].id}", "size": len(members), "canonical_id": docs[label].id,
